@@ -1,0 +1,112 @@
+package booking
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// NotificationKind names what a notification tells and so how it is rendered.
+type NotificationKind string
+
+const (
+	// To the citizen, on Telegram.
+	NotifyConfirmed        NotificationKind = "citizen.confirmed"   // booked: reference, what to bring, .ics
+	NotifyRescheduled      NotificationKind = "citizen.rescheduled" // moved: new time, .ics with the same UID
+	NotifyReminder         NotificationKind = "citizen.reminder"    // before the appointment, with keep/cancel/reschedule buttons
+	NotifyCancelledByStaff NotificationKind = "citizen.cancelled"   // staff cancelled: reason, book-again button
+	NotifyDayClosed        NotificationKind = "citizen.day_closed"  // the day was closed: reason, book-again button
+
+	// To the department's Slack channel.
+	NotifyStaffCancelled   NotificationKind = "staff.cancelled"   // a citizen cancelled
+	NotifyStaffRescheduled NotificationKind = "staff.rescheduled" // a citizen moved a booking
+	NotifyStaffToday       NotificationKind = "staff.today"       // a booking was made for today
+)
+
+// Channel is where a notification goes.
+type Channel string
+
+const (
+	ChannelTelegram Channel = "telegram" // Recipient is the citizen's chat ID
+	ChannelSlack    Channel = "slack"    // Recipient is the department code
+)
+
+// Notification is an outbox row: written in the same transaction as the change
+// that causes it, delivered at least once after DueAt, de-duplicated by ID.
+type Notification struct {
+	ID        int64
+	Kind      NotificationKind
+	Channel   Channel
+	Recipient string
+	BookingID int64 // 0 when not about one booking
+	DueAt     time.Time
+	Payload   json.RawMessage // kind-specific extras (reason, old start, …); may be null
+	Attempts  int
+}
+
+// NewBooking asks the store to insert a booking at the first of Desks that is
+// free over [Start, End).
+type NewBooking struct {
+	Citizen        Citizen
+	Department     string
+	Service        string
+	Desks          []string // candidate desks, in order of preference
+	Start, End     time.Time
+	IdempotencyKey string // optional; a repeat returns the first booking
+	MaxActive      int    // per-citizen limits, checked under a lock on the citizen
+	MaxPerService  int
+	Now            time.Time      // "active" means Status active and End after Now
+	Notify         []Notification // written in the same transaction; BookingID is filled in
+	Actor          Actor
+}
+
+// Move asks the store to move an active booking to a new time, atomically:
+// the old slot is freed only if the new one is taken.
+type Move struct {
+	Ref            string
+	Desks          []string
+	Start, End     time.Time
+	IdempotencyKey string
+	Notify         []Notification // pending reminders of the booking are replaced by these
+	Actor          Actor
+}
+
+// Cancel asks the store to cancel an active booking.
+type Cancel struct {
+	Ref    string
+	Reason string
+	Notify []Notification // pending reminders of the booking are dropped
+	Actor  Actor
+}
+
+// Store keeps bookings, closures, the audit log and the outbox. Every method
+// that changes something writes its audit row and its notifications in the
+// same transaction. The store, not the caller, guarantees no overbooking: a
+// lost race returns an *Error with ESlotTaken.
+type Store interface {
+	// SyncCatalog upserts departments, desks and services so that every
+	// replica agrees on them.
+	SyncCatalog(ctx context.Context, c *Catalog) error
+
+	Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error)
+	Closures(ctx context.Context, department string, from, to Date) ([]Closure, error)
+
+	Insert(ctx context.Context, nb NewBooking) (Booking, error)
+	Move(ctx context.Context, m Move) (Booking, error)
+	Cancel(ctx context.Context, c Cancel) (Booking, error)
+	SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error)
+	// AddClosure stores a closure and returns the active bookings it covers.
+	AddClosure(ctx context.Context, c Closure, a Actor) ([]Booking, error)
+
+	Booking(ctx context.Context, ref string) (Booking, error)
+	BookingByID(ctx context.Context, id int64) (Booking, error)
+	// CitizenBookings returns the citizen's active bookings that end after now, by start.
+	CitizenBookings(ctx context.Context, telegramID int64, now time.Time) ([]Booking, error)
+	// DepartmentBookings returns the department's bookings of any status starting in [from, to), by start.
+	DepartmentBookings(ctx context.Context, department string, from, to time.Time) ([]Booking, error)
+	// BookingsByPhone returns bookings whose contact phone is phone, newest first.
+	BookingsByPhone(ctx context.Context, phone string) ([]Booking, error)
+
+	Citizen(ctx context.Context, telegramID int64) (Citizen, error)
+	SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error
+}
