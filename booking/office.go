@@ -117,3 +117,13 @@ func (o *Office) Find(ctx context.Context, a Actor, query string) ([]Booking, er
 
 // StaffDepartments returns the department codes a Slack user may act on.
 func (o *Office) StaffDepartments(slackUserID string) []string { panic("unimplemented") }
+
+// CitizenLang returns the language the citizen chose last (ok false if never).
+func (o *Office) CitizenLang(ctx context.Context, telegramID int64) (l Lang, ok bool, err error) {
+	panic("unimplemented")
+}
+
+// SetCitizenLang remembers the citizen's language (creating the citizen if new).
+func (o *Office) SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error {
+	panic("unimplemented")
+}
