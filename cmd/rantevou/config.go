@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config is everything the program reads from its environment, validated
+// once at start. Secrets are kept here but never printed: String redacts them.
+type Config struct {
+	DatabaseURL string
+	RedisURL    string
+	CatalogFile string
+	HTTPAddr    string
+	LogLevel    slog.Level
+	LogFormat   string // "text" or "json"; "" picks text for a terminal, JSON otherwise
+	SessionTTL  time.Duration
+
+	TelegramToken         string
+	TelegramAPIURL        string
+	TelegramWebhookURL    string
+	TelegramWebhookSecret string
+
+	SlackBotToken      string
+	SlackSigningSecret string
+	SlackAppToken      string
+	SlackAPIURL        string
+	SlackCommand       string
+
+	RosterTime string // local time of the daily roster, "HH:MM"
+}
+
+// Sandbox reports whether the program runs without a Telegram token: the bot
+// then talks to the in-process fake Telegram server and a local chat page.
+func (c Config) Sandbox() bool { return c.TelegramToken == "" }
+
+// SlackSandbox reports whether staff messages go to the local Slack stand-in.
+func (c Config) SlackSandbox() bool { return c.SlackBotToken == "" }
+
+// ConfigError names the variable that is missing or malformed and what it expects.
+type ConfigError struct {
+	Var  string
+	Want string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config: %s: %s", e.Var, e.Want)
+}
+
+var (
+	telegramTokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+	webhookSecretRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	clockRE          = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	slackCommandRE   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	defaultDatabase  = "postgres://postgres@localhost:5432/rantevou?sslmode=disable"
+	defaultRedis     = "redis://localhost:6379/0"
+	defaultTelegram  = "https://api.telegram.org"
+	defaultHTTPAddr  = ":8080"
+	defaultRosterAt  = "07:30"
+	defaultSlackCmd  = "/rantevou"
+	defaultLogLevel  = "info"
+	defaultSessionTT = "30m"
+)
+
+// LoadConfig reads and validates the configuration. getenv is os.Getenv in
+// production; tests pass a map.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL:           get("DATABASE_URL", defaultDatabase),
+		RedisURL:              get("REDIS_URL", defaultRedis),
+		CatalogFile:           get("CATALOG_FILE", ""),
+		HTTPAddr:              get("HTTP_ADDR", defaultHTTPAddr),
+		LogFormat:             get("LOG_FORMAT", ""),
+		TelegramToken:         get("TELEGRAM_BOT_TOKEN", ""),
+		TelegramAPIURL:        get("TELEGRAM_API_URL", defaultTelegram),
+		TelegramWebhookURL:    get("TELEGRAM_WEBHOOK_URL", ""),
+		TelegramWebhookSecret: get("TELEGRAM_WEBHOOK_SECRET", ""),
+		SlackBotToken:         get("SLACK_BOT_TOKEN", ""),
+		SlackSigningSecret:    get("SLACK_SIGNING_SECRET", ""),
+		SlackAppToken:         get("SLACK_APP_TOKEN", ""),
+		SlackAPIURL:           get("SLACK_API_URL", ""),
+		SlackCommand:          get("SLACK_COMMAND", defaultSlackCmd),
+		RosterTime:            get("ROSTER_TIME", defaultRosterAt),
+	}
+
+	if err := checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"); err != nil {
+		return Config{}, err
+	}
+	if err := checkURL("REDIS_URL", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+		return Config{}, err
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return Config{}, &ConfigError{"HTTP_ADDR", "a listen address like :8080 or 127.0.0.1:8080"}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", defaultLogLevel))); err != nil {
+		return Config{}, &ConfigError{"LOG_LEVEL", "one of debug, info, warn, error"}
+	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		return Config{}, &ConfigError{"LOG_FORMAT", "text or json"}
+	}
+	ttl, err := time.ParseDuration(get("SESSION_TTL", defaultSessionTT))
+	if err != nil || ttl < time.Minute || ttl > 24*time.Hour {
+		return Config{}, &ConfigError{"SESSION_TTL", "a duration between 1m and 24h, like 30m"}
+	}
+	c.SessionTTL = ttl
+	if !clockRE.MatchString(c.RosterTime) {
+		return Config{}, &ConfigError{"ROSTER_TIME", "a 24-hour local time like 07:30"}
+	}
+
+	if c.TelegramToken != "" && !telegramTokenRE.MatchString(c.TelegramToken) {
+		return Config{}, &ConfigError{"TELEGRAM_BOT_TOKEN", "the token BotFather gave, like 123456:ABC-DEF…"}
+	}
+	if err := checkURL("TELEGRAM_API_URL", c.TelegramAPIURL, "https", "http"); err != nil {
+		return Config{}, err
+	}
+	if c.TelegramWebhookURL != "" {
+		if c.TelegramToken == "" {
+			return Config{}, &ConfigError{"TELEGRAM_WEBHOOK_URL", "set only together with TELEGRAM_BOT_TOKEN"}
+		}
+		if err := checkURL("TELEGRAM_WEBHOOK_URL", c.TelegramWebhookURL, "https"); err != nil {
+			return Config{}, err
+		}
+		if !webhookSecretRE.MatchString(c.TelegramWebhookSecret) {
+			return Config{}, &ConfigError{"TELEGRAM_WEBHOOK_SECRET", "required with TELEGRAM_WEBHOOK_URL: 1–256 characters A–Z, a–z, 0–9, _ or -"}
+		}
+	}
+
+	if c.SlackBotToken != "" {
+		if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+			return Config{}, &ConfigError{"SLACK_BOT_TOKEN", "a bot token starting with xoxb-"}
+		}
+		if c.SlackSigningSecret == "" && c.SlackAppToken == "" {
+			return Config{}, &ConfigError{"SLACK_SIGNING_SECRET", "required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)"}
+		}
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		return Config{}, &ConfigError{"SLACK_APP_TOKEN", "an app-level token starting with xapp-"}
+	}
+	if c.SlackAppToken != "" && c.SlackBotToken == "" {
+		return Config{}, &ConfigError{"SLACK_BOT_TOKEN", "required with SLACK_APP_TOKEN"}
+	}
+	if c.SlackAPIURL != "" {
+		if err := checkURL("SLACK_API_URL", c.SlackAPIURL, "https", "http"); err != nil {
+			return Config{}, err
+		}
+		if !strings.HasSuffix(c.SlackAPIURL, "/") {
+			c.SlackAPIURL += "/"
+		}
+	}
+	if !slackCommandRE.MatchString(c.SlackCommand) {
+		return Config{}, &ConfigError{"SLACK_COMMAND", "a slash command like /rantevou"}
+	}
+	return c, nil
+}
+
+func checkURL(name, raw string, schemes ...string) error {
+	want := "a URL with scheme " + strings.Join(schemes, " or ")
+	u, err := url.Parse(raw)
+	if err != nil {
+		return &ConfigError{name, want}
+	}
+	for _, s := range schemes {
+		if u.Scheme == s && (u.Host != "" || s == "unix") {
+			return nil
+		}
+	}
+	return &ConfigError{name, want}
+}
+
+// String describes the configuration for the start-up log, secrets redacted.
+func (c Config) String() string {
+	mode := "telegram: long polling"
+	switch {
+	case c.Sandbox():
+		mode = "telegram: sandbox (no token)"
+	case c.TelegramWebhookURL != "":
+		mode = "telegram: webhook " + c.TelegramWebhookURL
+	}
+	slackMode := "slack: sandbox (no token)"
+	switch {
+	case c.SlackAppToken != "":
+		slackMode = "slack: socket mode"
+	case c.SlackBotToken != "":
+		slackMode = "slack: HTTP " + c.SlackCommand
+	}
+	return fmt.Sprintf("http %s; %s; %s; database %s; redis %s",
+		c.HTTPAddr, mode, slackMode, redactURL(c.DatabaseURL), redactURL(c.RedisURL))
+}
+
+// redactURL hides a password in a connection URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}

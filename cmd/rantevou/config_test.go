@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != ":8080" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterTime != "07:30" {
+		t.Errorf("defaults: ttl %v level %v roster %q", c.SessionTTL, c.LogLevel, c.RosterTime)
+	}
+	if !c.Sandbox() || !c.SlackSandbox() {
+		t.Error("no tokens should mean sandbox for Telegram and Slack")
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	const token = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the variable the error must name
+	}{
+		{"DatabaseNotURL", map[string]string{"DATABASE_URL": "localhost"}, "DATABASE_URL"},
+		{"DatabaseWrongScheme", map[string]string{"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"},
+		{"RedisWrongScheme", map[string]string{"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"},
+		{"HTTPAddrNoPort", map[string]string{"HTTP_ADDR": "localhost"}, "HTTP_ADDR"},
+		{"LogLevel", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"LogFormat", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"SessionTTLUnparsable", map[string]string{"SESSION_TTL": "half an hour"}, "SESSION_TTL"},
+		{"SessionTTLTooShort", map[string]string{"SESSION_TTL": "5s"}, "SESSION_TTL"},
+		{"RosterTime", map[string]string{"ROSTER_TIME": "7.30"}, "ROSTER_TIME"},
+		{"TelegramToken", map[string]string{"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"},
+		{"TelegramAPIURL", map[string]string{"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
+		{"WebhookWithoutToken", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://x.gr/hook"}, "TELEGRAM_WEBHOOK_URL"},
+		{"WebhookNotHTTPS", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "http://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "s"}, "TELEGRAM_WEBHOOK_URL"},
+		{"WebhookWithoutSecret", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{"WebhookSecretBadChars", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "with space"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{"SlackBotToken", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"},
+		{"SlackWithoutSecret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
+		{"SlackAppToken", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN"},
+		{"SlackAppTokenAlone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"},
+		{"SlackAPIURL", map[string]string{"SLACK_API_URL": "slack"}, "SLACK_API_URL"},
+		{"SlackCommand", map[string]string{"SLACK_COMMAND": "rantevou"}, "SLACK_COMMAND"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(env(tt.env))
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *ConfigError", err)
+			}
+			if ce.Var != tt.want || ce.Want == "" {
+				t.Fatalf("error names %q (%q), want %q", ce.Var, ce.Want, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("message %q does not name %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigProduction(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{
+		"DATABASE_URL":            "postgres://app:s3cret@db:5432/rantevou",
+		"TELEGRAM_BOT_TOKEN":      "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+		"TELEGRAM_WEBHOOK_URL":    "https://rantevou.thessaloniki.gr/telegram/webhook",
+		"TELEGRAM_WEBHOOK_SECRET": "webhook-secret_1",
+		"SLACK_BOT_TOKEN":         "xoxb-123",
+		"SLACK_SIGNING_SECRET":    "8f742231b10e8888abcd99yyyzzz85a5",
+		"SLACK_API_URL":           "http://127.0.0.1:9999/api",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sandbox() || c.SlackSandbox() {
+		t.Error("tokens set: not a sandbox")
+	}
+	if c.SlackAPIURL != "http://127.0.0.1:9999/api/" {
+		t.Errorf("slack API URL %q should end in a slash", c.SlackAPIURL)
+	}
+	s := c.String()
+	for _, secret := range []string{"s3cret", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "webhook-secret_1", "xoxb-123", "8f742231"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("String() leaks %q: %s", secret, s)
+		}
+	}
+}
