@@ -1,0 +1,305 @@
+package booking
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// catalogFile mirrors the TOML layout of a catalog file. Settings that have
+// a default are pointers, so that an explicit zero (min_notice = "0s") can be
+// told apart from a missing key.
+type catalogFile struct {
+	Office        Text               `toml:"office"`
+	TimeZone      string             `toml:"time_zone"`
+	SlotStep      *int               `toml:"slot_step"` // minutes
+	HorizonDays   *int               `toml:"horizon_days"`
+	MinNotice     *string            `toml:"min_notice"` // Go duration, e.g. "2h"
+	MaxActive     *int               `toml:"max_active"`
+	MaxPerService *int               `toml:"max_per_service"`
+	Reminders     *[]string          `toml:"reminders"` // Go durations before the appointment
+	Hours         *hoursFile         `toml:"hours"`     // for departments without their own
+	LocalHolidays []localHolidayFile `toml:"local_holidays"`
+	Overrides     []overrideFile     `toml:"holiday_overrides"`
+	Closures      []closureFile      `toml:"closures"`
+	Departments   []departmentFile   `toml:"departments"`
+	Services      []serviceFile      `toml:"services"`
+}
+
+// hoursFile lists each weekday's opening periods as "HH:MM-HH:MM"; a break
+// is the gap between two periods.
+type hoursFile struct {
+	Mon []string `toml:"mon"`
+	Tue []string `toml:"tue"`
+	Wed []string `toml:"wed"`
+	Thu []string `toml:"thu"`
+	Fri []string `toml:"fri"`
+	Sat []string `toml:"sat"`
+	Sun []string `toml:"sun"`
+}
+
+type localHolidayFile struct {
+	Date string `toml:"date"` // "MM-DD"
+	Name Text   `toml:"name"`
+}
+
+type overrideFile struct {
+	Date string `toml:"date"` // "YYYY-MM-DD"
+	Open bool   `toml:"open"`
+	Name Text   `toml:"name"`
+}
+
+type closureFile struct {
+	Department string `toml:"department"`
+	Desk       string `toml:"desk"`
+	From       string `toml:"from"` // "YYYY-MM-DD"
+	To         string `toml:"to"`   // "YYYY-MM-DD"; empty means the same day as from
+	Reason     Text   `toml:"reason"`
+}
+
+type departmentFile struct {
+	Code   string     `toml:"code"`
+	Name   Text       `toml:"name"`
+	Phones []string   `toml:"phones"`
+	Email  string     `toml:"email"`
+	Notes  Text       `toml:"notes"`
+	Desks  []string   `toml:"desks"`
+	Hours  *hoursFile `toml:"hours"`
+	Slack  slackFile  `toml:"slack"`
+}
+
+type slackFile struct {
+	Channel string   `toml:"channel"`
+	Staff   []string `toml:"staff"`
+	Lang    string   `toml:"lang"`
+}
+
+type serviceFile struct {
+	Code       string   `toml:"code"`
+	Department string   `toml:"department"`
+	Name       Text     `toml:"name"`
+	Duration   int      `toml:"duration"` // minutes
+	Bring      Text     `toml:"bring"`
+	Desks      []string `toml:"desks"`
+}
+
+// invalidf returns the EInvalid error of a bad catalog, naming the field at
+// path so that whoever edits the file knows where to look.
+func invalidf(path, format string, args ...any) *Error {
+	return Errorf(EInvalid, "catalog: %s: %s", path, fmt.Sprintf(format, args...))
+}
+
+// ParseCatalog decodes a TOML catalog, fills in defaults, loads its time
+// zone and validates it. Any problem is an *Error with code EInvalid whose
+// message names the field.
+func ParseCatalog(data []byte) (*Catalog, error) {
+	var f catalogFile
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		return nil, Errorf(EInvalid, "catalog: %v", err)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		// A misspelt key would otherwise be silently ignored.
+		return nil, invalidf(un[0].String(), "unknown key")
+	}
+	c, err := f.catalog()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// catalog converts the file form into a Catalog with defaults filled in.
+// It reports problems of form (a bad clock time, a bad date); rules that
+// relate fields to each other are Validate's.
+func (f *catalogFile) catalog() (*Catalog, error) {
+	c := &Catalog{
+		Office:        f.Office,
+		TimeZone:      f.TimeZone,
+		SlotStep:      DefaultSlotStep,
+		Horizon:       DefaultHorizon,
+		MinNotice:     DefaultMinNotice,
+		MaxActive:     DefaultMaxActive,
+		MaxPerService: DefaultMaxPerService,
+		Reminders:     append([]time.Duration(nil), DefaultReminders...),
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "Local" {
+		return nil, invalidf("time_zone", "%q: unknown time zone", c.TimeZone)
+	}
+	c.Location = loc
+	if f.SlotStep != nil {
+		c.SlotStep = time.Duration(*f.SlotStep) * time.Minute
+	}
+	if f.HorizonDays != nil {
+		c.Horizon = *f.HorizonDays
+	}
+	if f.MinNotice != nil {
+		d, err := time.ParseDuration(*f.MinNotice)
+		if err != nil {
+			return nil, invalidf("min_notice", "%q: want a duration such as \"2h\"", *f.MinNotice)
+		}
+		c.MinNotice = d
+	}
+	if f.MaxActive != nil {
+		c.MaxActive = *f.MaxActive
+	}
+	if f.MaxPerService != nil {
+		c.MaxPerService = *f.MaxPerService
+	}
+	if f.Reminders != nil {
+		c.Reminders = nil
+		for i, s := range *f.Reminders {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return nil, invalidf(fmt.Sprintf("reminders[%d]", i), "%q: want a duration such as \"24h\"", s)
+			}
+			c.Reminders = append(c.Reminders, d)
+		}
+	}
+	for i, h := range f.LocalHolidays {
+		path := fmt.Sprintf("local_holidays[%d].date", i)
+		t, err := time.Parse("01-02", h.Date)
+		if err != nil {
+			return nil, invalidf(path, "%q: want MM-DD", h.Date)
+		}
+		c.LocalHolidays = append(c.LocalHolidays, LocalHoliday{Month: t.Month(), Day: t.Day(), Name: h.Name})
+	}
+	for i, o := range f.Overrides {
+		d, err := parseFileDate(fmt.Sprintf("holiday_overrides[%d].date", i), o.Date)
+		if err != nil {
+			return nil, err
+		}
+		c.Overrides = append(c.Overrides, HolidayOverride{Date: d, Open: o.Open, Name: o.Name})
+	}
+	for i, cl := range f.Closures {
+		from, err := parseFileDate(fmt.Sprintf("closures[%d].from", i), cl.From)
+		if err != nil {
+			return nil, err
+		}
+		to := from
+		if cl.To != "" {
+			if to, err = parseFileDate(fmt.Sprintf("closures[%d].to", i), cl.To); err != nil {
+				return nil, err
+			}
+		}
+		c.Closures = append(c.Closures, Closure{Department: cl.Department, Desk: cl.Desk, From: from, To: to, Reason: cl.Reason})
+	}
+	for i, df := range f.Departments {
+		path := fmt.Sprintf("departments[%d]", i)
+		hf := df.Hours
+		if hf == nil {
+			hf = f.Hours
+		}
+		if hf == nil {
+			return nil, invalidf(path+".hours", "no opening hours (give them here or in a top-level [hours])")
+		}
+		hours, err := hf.weekHours(path + ".hours")
+		if err != nil {
+			return nil, err
+		}
+		lang := Lang(df.Slack.Lang)
+		if lang == "" {
+			lang = Greek
+		}
+		c.Departments = append(c.Departments, Department{
+			Code:   df.Code,
+			Name:   df.Name,
+			Phones: df.Phones,
+			Email:  df.Email,
+			Notes:  df.Notes,
+			Desks:  df.Desks,
+			Hours:  hours,
+			Slack:  Slack{Channel: df.Slack.Channel, Staff: df.Slack.Staff, Lang: lang},
+		})
+	}
+	for _, sf := range f.Services {
+		c.Services = append(c.Services, Service{
+			Code:       sf.Code,
+			Department: sf.Department,
+			Name:       sf.Name,
+			Duration:   time.Duration(sf.Duration) * time.Minute,
+			Bring:      sf.Bring,
+			Desks:      sf.Desks,
+		})
+	}
+	return c, nil
+}
+
+func parseFileDate(path, s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, invalidf(path, "%q: want YYYY-MM-DD", s)
+	}
+	return DateOf(t, time.UTC), nil
+}
+
+// weekHours parses each weekday's periods; Validate checks their order.
+func (h *hoursFile) weekHours(path string) (WeekHours, error) {
+	var w WeekHours
+	days := []struct {
+		key  string
+		day  time.Weekday
+		list []string
+	}{
+		{"mon", time.Monday, h.Mon}, {"tue", time.Tuesday, h.Tue}, {"wed", time.Wednesday, h.Wed},
+		{"thu", time.Thursday, h.Thu}, {"fri", time.Friday, h.Fri}, {"sat", time.Saturday, h.Sat},
+		{"sun", time.Sunday, h.Sun},
+	}
+	for _, d := range days {
+		for _, s := range d.list {
+			p, err := parsePeriod(s)
+			if err != nil {
+				return w, invalidf(path+"."+d.key, "%q: %v", s, err)
+			}
+			w[d.day] = append(w[d.day], p)
+		}
+	}
+	return w, nil
+}
+
+// parsePeriod parses "HH:MM-HH:MM"; the end may be 24:00.
+func parsePeriod(s string) (Period, error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return Period{}, fmt.Errorf("want HH:MM-HH:MM")
+	}
+	start, err := parseClock(strings.TrimSpace(a))
+	if err != nil {
+		return Period{}, err
+	}
+	end, err := parseClock(strings.TrimSpace(b))
+	if err != nil {
+		return Period{}, err
+	}
+	if end <= start {
+		return Period{}, fmt.Errorf("end before start")
+	}
+	return Period{Start: start, End: end}, nil
+}
+
+// parseClock parses a 24-hour "HH:MM" (00:00 to 24:00).
+func parseClock(s string) (Clock, error) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, fmt.Errorf("%q: want HH:MM", s)
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, fmt.Errorf("%q: want HH:MM", s)
+		}
+	}
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%q: no such time of day", s)
+	}
+	return Clock(h*60 + m), nil
+}
