@@ -1,0 +1,273 @@
+// Package bot is the Telegram adapter of rantevou (go-telegram/bot). It
+// receives updates by long polling or by webhook, drops the ones already
+// handled (update_id, remembered in Redis), runs each through the
+// conversation engine one chat at a time, and turns the dialog's replies
+// into Telegram messages: inline keyboards, edits in place, answered
+// callback queries, the share-contact key and documents. It also sets the
+// bot's command menu in Greek and English and keeps the bot token out of
+// every log line.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/conversation"
+	"github.com/rantevou/rantevou/dialog"
+)
+
+// Deduper remembers handled update_ids (package redis implements it).
+type Deduper interface {
+	// Seen marks an update as taken on; false means it was already.
+	Seen(ctx context.Context, updateID int64) (firstTime bool, err error)
+	// Forget unmarks an update whose handling failed, so that Telegram's
+	// redelivery is handled instead of dropped.
+	Forget(ctx context.Context, updateID int64) error
+}
+
+// handler is what the adapter needs of *conversation.Engine.
+type handler interface {
+	Handle(ctx context.Context, in conversation.Input) ([]dialog.Reply, error)
+}
+
+// Bot is the running Telegram adapter.
+type Bot struct {
+	cfg    Config
+	api    *tgbot.Bot
+	h      handler
+	dedupe Deduper
+	log    *slog.Logger
+	queues *chatQueues
+}
+
+// New builds the adapter. It does not contact Telegram; Run does.
+func New(cfg Config, engine *conversation.Engine, dedupe Deduper, logger *slog.Logger) (*Bot, error) {
+	if engine == nil {
+		return nil, errors.New("bot: new: nil engine")
+	}
+	return newBot(cfg, engine, dedupe, logger)
+}
+
+func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if dedupe == nil {
+		return nil, errors.New("bot: new: nil deduper")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = time.Minute
+	}
+	if cfg.HandleTimeout <= 0 {
+		cfg.HandleTimeout = 20 * time.Second
+	}
+	b := &Bot{cfg: cfg, h: h, dedupe: dedupe, log: logger.With(slog.String("component", "telegram")), queues: newChatQueues()}
+	api, err := tgbot.New(cfg.Token,
+		tgbot.WithServerURL(cfg.apiURL()),
+		tgbot.WithSkipGetMe(),
+		// The poller hands updates over one by one, in order; chatQueues
+		// then runs each chat's updates in order and chats in parallel.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithDefaultHandler(b.onPolledUpdate),
+		tgbot.WithErrorsHandler(func(err error) {
+			b.log.Error("bot: telegram client", slog.String("err", scrub(err.Error(), cfg.Token)))
+		}),
+		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bot: new: %s", scrub(err.Error(), cfg.Token))
+	}
+	b.api = api
+	return b, nil
+}
+
+// API returns the underlying client, e.g. for the notification sender.
+func (b *Bot) API() *tgbot.Bot { return b.api }
+
+// Run checks the token, sets the command menu and then, until ctx ends,
+// either long-polls (no webhook URL configured) or registers the webhook
+// and leaves the updates to WebhookHandler. It returns after the updates in
+// hand are handled.
+func (b *Bot) Run(ctx context.Context) error {
+	me, err := b.api.GetMe(ctx)
+	if err != nil {
+		return b.wrap("run: get me", err)
+	}
+	b.log.Info("bot: started", slog.String("username", me.Username), slog.String("config", b.cfg.String()))
+	if err := b.SetCommands(ctx); err != nil {
+		// A missing menu is cosmetic; the bot works without it.
+		b.log.Warn("bot: set commands", slog.String("err", err.Error()))
+	}
+	if b.cfg.WebhookURL != "" {
+		_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL:            b.cfg.WebhookURL,
+			SecretToken:    b.cfg.WebhookSecret,
+			AllowedUpdates: []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery},
+		})
+		if err != nil {
+			return b.wrap("run: set webhook", err)
+		}
+		<-ctx.Done()
+		b.queues.Wait()
+		return nil
+	}
+	// A webhook left over from an earlier run makes getUpdates fail with 409.
+	if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		return b.wrap("run: delete webhook", err)
+	}
+	b.api.Start(ctx)
+	b.queues.Wait()
+	return nil
+}
+
+// onPolledUpdate is called by the poller for every update, in order. It
+// only queues the update on its chat's queue.
+func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
+	in, ok := decode(u)
+	if !ok {
+		return
+	}
+	id := u.ID
+	// Detached so that shutdown lets an update already started finish.
+	jobCtx := context.WithoutCancel(ctx)
+	queued := b.queues.Do(in.input.ChatID, func() {
+		if err := b.process(jobCtx, id, in); err != nil {
+			// Polling has already moved past this update: nobody will
+			// redeliver it, so tell the citizen to try again.
+			b.tellTechnicalProblem(jobCtx, in)
+		}
+	})
+	if !queued {
+		b.log.Warn("bot: chat queue full, update dropped", slog.Int64("update_id", id), slog.Int64("chat_id", in.input.ChatID))
+	}
+}
+
+// process handles one update: dedupe, conversation step, replies. An error
+// means nothing was done and the update may be delivered again.
+func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.HandleTimeout)
+	defer cancel()
+	log := b.log.With(slog.Int64("update_id", updateID), slog.Int64("chat_id", in.input.ChatID))
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("bot: panic while handling an update", slog.Any("panic", p))
+			err = fmt.Errorf("bot: handle update: panic")
+			b.forget(ctx, updateID, log)
+			b.answer(ctx, in, technicalProblem(in.input.LangCode))
+		}
+	}()
+
+	first, err := b.dedupe.Seen(ctx, updateID)
+	if err != nil {
+		log.Error("bot: dedupe", slog.String("err", err.Error()))
+		b.answer(ctx, in, technicalProblem(in.input.LangCode))
+		return fmt.Errorf("bot: handle update: %w", err)
+	}
+	if !first {
+		log.Info("bot: duplicate update ignored")
+		return nil
+	}
+	start := time.Now()
+	replies, err := b.h.Handle(ctx, in.input)
+	if err != nil {
+		log.Error("bot: conversation", slog.String("err", err.Error()))
+		b.forget(ctx, updateID, log)
+		b.answer(ctx, in, technicalProblem(in.input.LangCode))
+		return fmt.Errorf("bot: handle update: %w", err)
+	}
+	b.deliver(ctx, in, replies, log)
+	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
+	return nil
+}
+
+func (b *Bot) forget(ctx context.Context, updateID int64, log *slog.Logger) {
+	if err := b.dedupe.Forget(ctx, updateID); err != nil {
+		log.Warn("bot: forget update", slog.String("err", err.Error()))
+	}
+}
+
+// deliver answers the callback query and sends the replies in order. The
+// step is done by now (session saved, booking made), so a failed send is
+// logged, not retried by failing the update: a redelivery would be dropped
+// as a duplicate anyway.
+func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, log *slog.Logger) {
+	toast := ""
+	for _, r := range replies {
+		if r.Toast != "" {
+			toast = r.Toast
+			break
+		}
+	}
+	b.answer(ctx, in, toast)
+	for _, r := range replies {
+		editID := 0
+		if r.Edit && in.callbackID != "" {
+			editID = in.messageID
+		}
+		if err := b.send(ctx, in.input.ChatID, editID, r, true); err != nil {
+			log.Warn("bot: send reply", slog.String("err", err.Error()))
+			if errors.Is(err, tgbot.ErrorForbidden) {
+				return // the citizen blocked the bot
+			}
+		}
+	}
+}
+
+// answer answers the update's callback query, if it has one; the citizen's
+// client shows a spinner until it is answered.
+func (b *Bot) answer(ctx context.Context, in incoming, toast string) {
+	if in.callbackID == "" {
+		return
+	}
+	_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: in.callbackID,
+		Text:            clip(toast, 200),
+	})
+	if err != nil {
+		b.log.Warn("bot: answer callback query", slog.String("err", b.wrap("answer", err).Error()))
+	}
+}
+
+func (b *Bot) tellTechnicalProblem(ctx context.Context, in incoming) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r := dialog.Reply{Text: technicalProblem(in.input.LangCode)}
+	if err := b.send(ctx, in.input.ChatID, 0, r, false); err != nil {
+		b.log.Warn("bot: tell technical problem", slog.String("err", err.Error()))
+	}
+}
+
+// technicalProblem is said when Redis or PostgreSQL fail. It lives here, not
+// in the dialog's texts, because it must work when nothing else does.
+func technicalProblem(langCode string) string {
+	if len(langCode) >= 2 && langCode[:2] == "en" {
+		return "Sorry, we have a technical problem. Please try again in a minute."
+	}
+	return "Λυπούμαστε, υπάρχει τεχνικό πρόβλημα. Δοκιμάστε ξανά σε ένα λεπτό."
+}
+
+// wrap prefixes err and removes the token from its text, keeping it
+// inspectable with errors.Is and errors.As (*tgbot.TooManyRequestsError).
+func (b *Bot) wrap(op string, err error) error {
+	return &apiError{op: op, err: err, token: b.cfg.Token}
+}
+
+type apiError struct {
+	op    string
+	err   error
+	token string
+}
+
+func (e *apiError) Error() string { return "bot: " + e.op + ": " + scrub(e.err.Error(), e.token) }
+func (e *apiError) Unwrap() error { return e.err }

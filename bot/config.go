@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultAPIURL is Telegram's Bot API.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// WebhookPath is where the webhook is served. It does not contain the
+// token, so access logs and proxies never see it; the secret header is what
+// authenticates Telegram.
+const WebhookPath = "/telegram/webhook"
+
+// Config configures the Telegram adapter. Fill it with ConfigFromEnv or by
+// hand; String never prints the secrets.
+type Config struct {
+	Token         string        // TELEGRAM_BOT_TOKEN, required
+	APIURL        string        // TELEGRAM_API_URL, DefaultAPIURL when empty
+	WebhookURL    string        // TELEGRAM_WEBHOOK_URL; empty means long polling
+	WebhookSecret string        // TELEGRAM_WEBHOOK_SECRET, required with WebhookURL
+	PollTimeout   time.Duration // long-poll timeout, one minute when zero
+	// HandleTimeout bounds the handling of one update, 20 s when zero:
+	// Telegram gives up on a webhook after about a minute and redelivers.
+	HandleTimeout time.Duration
+}
+
+// ConfigFromEnv reads the TELEGRAM_* variables through getenv (os.Getenv).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Token:         strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")),
+		APIURL:        strings.TrimSpace(getenv("TELEGRAM_API_URL")),
+		WebhookURL:    strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_URL")),
+		WebhookSecret: getenv("TELEGRAM_WEBHOOK_SECRET"),
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the configuration once at start.
+func (c Config) Validate() error {
+	if c.Token == "" {
+		return errors.New("bot: config: TELEGRAM_BOT_TOKEN is required")
+	}
+	if c.APIURL != "" {
+		if u, err := url.Parse(c.APIURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return errors.New("bot: config: TELEGRAM_API_URL is not an absolute URL")
+		}
+	}
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return errors.New("bot: config: TELEGRAM_WEBHOOK_URL is not an absolute URL")
+		}
+		if strings.Contains(c.WebhookURL, c.Token) {
+			return errors.New("bot: config: TELEGRAM_WEBHOOK_URL must not contain the bot token")
+		}
+		if c.WebhookSecret == "" {
+			return errors.New("bot: config: TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+		}
+		if !validSecret(c.WebhookSecret) {
+			return errors.New("bot: config: TELEGRAM_WEBHOOK_SECRET must be 1-256 characters A-Z a-z 0-9 _ -")
+		}
+	}
+	return nil
+}
+
+// validSecret applies Telegram's rule for secret_token.
+func validSecret(s string) bool {
+	if len(s) == 0 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// String describes the configuration without its secrets.
+func (c Config) String() string {
+	mode := "polling"
+	if c.WebhookURL != "" {
+		mode = "webhook " + c.WebhookURL
+	}
+	return fmt.Sprintf("telegram api=%s mode=%s token=*** secret=***", c.apiURL(), mode)
+}
+
+func (c Config) apiURL() string {
+	if c.APIURL == "" {
+		return DefaultAPIURL
+	}
+	return strings.TrimRight(c.APIURL, "/")
+}

@@ -1,0 +1,138 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/dialog"
+)
+
+// SendReply sends r to chatID outside a conversation (reminders, staff
+// actions): its text with its keyboard, then its document, if any. An edit
+// is sent as a new message. It does not wait out a 429: the error wraps
+// *tgbot.TooManyRequestsError for the caller's throttle, and a blocked chat
+// wraps tgbot.ErrorForbidden.
+func (b *Bot) SendReply(ctx context.Context, chatID int64, r dialog.Reply) error {
+	return b.send(ctx, chatID, 0, r, false)
+}
+
+// send shows one reply: editing message editID in place when it is not 0,
+// sending a new message otherwise. With retry it waits out short 429s, as a
+// conversation reply is worth a second's delay.
+func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply, retry bool) error {
+	kb := inlineKeyboard(r.Buttons, b.log)
+	text := clip(r.Text, maxTextChars)
+	if text != "" {
+		if editID != 0 {
+			err := b.edit(ctx, chatID, editID, text, kb, retry)
+			if err == nil || !editImpossible(err) {
+				return err
+			}
+			// The message is gone or too old to edit: send a new one.
+		}
+		if err := b.sendText(ctx, chatID, text, kb, r, retry); err != nil {
+			return err
+		}
+	}
+	if d := r.Document; d != nil {
+		err := b.call(ctx, retry, "send document", func() error {
+			_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{
+				ChatID:   chatID,
+				Document: &models.InputFileUpload{Filename: d.Name, Data: bytes.NewReader(d.Data)},
+				Caption:  clip(d.Caption, maxCaptionChars),
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply, retry bool) error {
+	p := &tgbot.SendMessageParams{ChatID: chatID, Text: text}
+	// A message carries one reply_markup. A reply-keyboard change (show the
+	// contact key, remove it) goes with the message, and an inline
+	// keyboard is then added by editing the message's markup.
+	addInline := false
+	switch {
+	case r.ContactButton:
+		p.ReplyMarkup = contactKeyboard(r.ContactLabel)
+		addInline = kb != nil
+	case r.RemoveKeyboard:
+		p.ReplyMarkup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
+		addInline = kb != nil
+	case kb != nil:
+		p.ReplyMarkup = kb
+	}
+	var sent *models.Message
+	err := b.call(ctx, retry, "send message", func() error {
+		var err error
+		sent, err = b.api.SendMessage(ctx, p)
+		return err
+	})
+	if err != nil || !addInline {
+		return err
+	}
+	return b.call(ctx, retry, "add keyboard", func() error {
+		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: sent.ID, ReplyMarkup: kb})
+		return err
+	})
+}
+
+func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb *models.InlineKeyboardMarkup, retry bool) error {
+	p := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text}
+	if kb != nil {
+		// Without reply_markup Telegram removes the old buttons, which is
+		// what a screen without buttons wants.
+		p.ReplyMarkup = kb
+	}
+	err := b.call(ctx, retry, "edit message", func() error {
+		_, err := b.api.EditMessageText(ctx, p)
+		return err
+	})
+	if notModified(err) {
+		// A doubled tap redraws the same screen: nothing to change is fine.
+		return nil
+	}
+	return err
+}
+
+// call runs one API request; with retry it waits out up to three 429s of
+// at most 10 s each.
+func (b *Bot) call(ctx context.Context, retry bool, op string, do func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := do()
+		if err == nil {
+			return nil
+		}
+		var tooMany *tgbot.TooManyRequestsError
+		if retry && attempt < 3 && errors.As(err, &tooMany) && tooMany.RetryAfter <= 10 {
+			select {
+			case <-time.After(time.Duration(max(1, tooMany.RetryAfter)) * time.Second):
+				continue
+			case <-ctx.Done():
+			}
+		}
+		return b.wrap(op, err)
+	}
+}
+
+func notModified(err error) bool {
+	return err != nil && errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified")
+}
+
+func editImpossible(err error) bool {
+	if !errors.Is(err, tgbot.ErrorBadRequest) {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "message to edit not found") || strings.Contains(s, "message can't be edited")
+}

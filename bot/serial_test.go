@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestChatQueues(t *testing.T) {
+	t.Run("OneChatInOrder", func(t *testing.T) {
+		q := newChatQueues()
+		var mu sync.Mutex
+		var got []int
+		for i := range 50 {
+			q.Do(1, func() {
+				mu.Lock()
+				got = append(got, i)
+				mu.Unlock()
+			})
+		}
+		q.Wait()
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("job %d ran at position %d", v, i)
+			}
+		}
+		if len(got) != 50 {
+			t.Fatalf("%d jobs ran, want 50", len(got))
+		}
+	})
+	t.Run("ChatsInParallel", func(t *testing.T) {
+		q := newChatQueues()
+		release := make(chan struct{})
+		q.Do(1, func() { <-release }) // chat 1 is stuck
+		ran := make(chan struct{})
+		q.Do(2, func() { close(ran) })
+		<-ran // chat 2 was not held up by chat 1
+		close(release)
+		q.Wait()
+	})
+	t.Run("FullQueueRefuses", func(t *testing.T) {
+		q := newChatQueues()
+		release := make(chan struct{})
+		q.Do(3, func() { <-release })
+		// The first job may or may not have left the queue yet; fill it.
+		n := 0
+		for q.Do(3, func() {}) {
+			n++
+			if n > 2*maxPending {
+				t.Fatal("the queue never filled up")
+			}
+		}
+		if n < maxPending-1 {
+			t.Fatalf("refused after %d jobs", n)
+		}
+		close(release)
+		q.Wait()
+	})
+}

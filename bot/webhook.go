@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// SecretHeader carries the webhook's secret_token on every delivery.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// maxUpdateBytes bounds a webhook body; updates are a few kilobytes.
+const maxUpdateBytes = 1 << 20
+
+// WebhookHandler serves Telegram's webhook deliveries (mount it at
+// WebhookPath). A missing or wrong secret header gets 403 and nothing is
+// read further. An update is handled before the answer: 200 when it is
+// done (or was a duplicate), 503 when Redis or the database failed, so
+// that Telegram delivers it again later.
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get(SecretHeader)
+		want := b.cfg.WebhookSecret
+		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			b.log.Warn("bot: webhook: bad secret", slog.String("remote", r.RemoteAddr), slog.Bool("header_present", got != ""))
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpdateBytes))
+		if err != nil {
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		var u models.Update
+		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
+			b.log.Warn("bot: webhook: undecodable update")
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		in, ok := decode(&u)
+		if !ok {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		// Handled on the chat's queue so one chat's updates run in order;
+		// detached from the request so a dropped connection does not stop
+		// an update halfway.
+		ctx := context.WithoutCancel(r.Context())
+		done := make(chan error, 1)
+		if !b.queues.Do(in.input.ChatID, func() { done <- b.process(ctx, u.ID, in) }) {
+			// Too many updates of this chat in hand: Telegram retries later.
+			http.Error(w, "too many updates in progress", http.StatusServiceUnavailable)
+			return
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		case <-r.Context().Done():
+		}
+	})
+}

@@ -1,0 +1,67 @@
+package redis_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rantevou/rantevou/redis"
+)
+
+func TestDeduper(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := testClient(t)
+	d := redis.NewDeduper(client, prefix, 0)
+
+	t.Run("FirstThenRepeat", func(t *testing.T) {
+		first, err := d.Seen(ctx, 100)
+		if err != nil || !first {
+			t.Fatalf("first Seen = %v, %v; want true", first, err)
+		}
+		first, err = d.Seen(ctx, 100)
+		if err != nil || first {
+			t.Fatalf("repeated Seen = %v, %v; want false", first, err)
+		}
+	})
+	t.Run("RemembersADay", func(t *testing.T) {
+		if _, err := d.Seen(ctx, 101); err != nil {
+			t.Fatal(err)
+		}
+		ttl := client.TTL(ctx, d.Key(101)).Val()
+		if ttl < 23*time.Hour || ttl > 24*time.Hour {
+			t.Fatalf("TTL = %v, want 24h", ttl)
+		}
+	})
+	t.Run("ForgetAllowsRetry", func(t *testing.T) {
+		if _, err := d.Seen(ctx, 102); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Forget(ctx, 102); err != nil {
+			t.Fatal(err)
+		}
+		if first, err := d.Seen(ctx, 102); err != nil || !first {
+			t.Fatalf("Seen after Forget = %v, %v; want true", first, err)
+		}
+	})
+	t.Run("ConcurrentOneWinner", func(t *testing.T) {
+		var winners atomic.Int32
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Go(func() {
+				first, err := d.Seen(ctx, 103)
+				if err != nil {
+					t.Error(err)
+				}
+				if first {
+					winners.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := winners.Load(); n != 1 {
+			t.Fatalf("%d callers saw update 103 first, want exactly 1", n)
+		}
+	})
+}

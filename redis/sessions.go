@@ -1,0 +1,99 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rantevou/rantevou/conversation"
+)
+
+// DefaultSessionTTL is how long an idle conversation is kept.
+const DefaultSessionTTL = 30 * time.Minute
+
+// Sessions stores one session per chat as a hash {v: version, d: data}
+// under prefix:{chat:ID}:session.
+type Sessions struct {
+	client goredis.UniversalClient
+	prefix string
+	ttl    time.Duration
+}
+
+var _ conversation.Sessions = (*Sessions)(nil)
+
+// NewSessions returns a session store over client. prefix separates key
+// spaces ("rantevou" in production, a random one per test); ttl is the idle
+// lifetime of a session, DefaultSessionTTL when zero.
+func NewSessions(client goredis.UniversalClient, prefix string, ttl time.Duration) *Sessions {
+	if ttl <= 0 {
+		ttl = DefaultSessionTTL
+	}
+	return &Sessions{client: client, prefix: prefix, ttl: ttl}
+}
+
+// Key returns the Redis key of a chat's session.
+func (s *Sessions) Key(chatID int64) string {
+	return s.prefix + ":{chat:" + strconv.FormatInt(chatID, 10) + "}:session"
+}
+
+// Load returns the session of chatID and its version, (nil, 0, nil) when
+// there is none.
+func (s *Sessions) Load(ctx context.Context, chatID int64) ([]byte, int64, error) {
+	vals, err := s.client.HMGet(ctx, s.Key(chatID), "v", "d").Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("redis: load session: %w", err)
+	}
+	if len(vals) != 2 || vals[0] == nil || vals[1] == nil {
+		return nil, 0, nil
+	}
+	vs, _ := vals[0].(string)
+	ds, _ := vals[1].(string)
+	v, err := strconv.ParseInt(vs, 10, 64)
+	if err != nil {
+		return nil, 0, fmt.Errorf("redis: load session: bad version %q", vs)
+	}
+	return []byte(ds), v, nil
+}
+
+// casScript stores the session only if its version is still the expected
+// one (0: must not exist), bumps the version and renews the TTL, all in one
+// atomic step on the server. It returns the new version, or -1 on conflict.
+var casScript = goredis.NewScript(`
+local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if cur ~= tonumber(ARGV[1]) then
+  return -1
+end
+local nv = cur + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return nv
+`)
+
+// Save stores data for chatID if the stored version is still expect, and
+// returns the new version expect+1; conversation.ErrVersionConflict if
+// another update saved first (or the session expired meanwhile).
+func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []byte) (int64, error) {
+	n, err := casScript.Run(ctx, s.client, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("redis: save session: %w", err)
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("redis: save session: %w", conversation.ErrVersionConflict)
+	}
+	return n, nil
+}
+
+// Delete forgets the session of chatID.
+func (s *Sessions) Delete(ctx context.Context, chatID int64) error {
+	if err := s.client.Del(ctx, s.Key(chatID)).Err(); err != nil {
+		return fmt.Errorf("redis: delete session: %w", err)
+	}
+	return nil
+}
+
+// IsConflict reports whether err is a lost compare-and-set.
+func IsConflict(err error) bool { return errors.Is(err, conversation.ErrVersionConflict) }

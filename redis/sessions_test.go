@@ -1,0 +1,157 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rantevou/rantevou/conversation"
+	"github.com/rantevou/rantevou/redis"
+)
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := testClient(t)
+	s := redis.NewSessions(client, prefix, time.Minute)
+
+	t.Run("NoneIsNilZero", func(t *testing.T) {
+		data, v, err := s.Load(ctx, 1)
+		if err != nil || data != nil || v != 0 {
+			t.Fatalf("Load of a missing session = %q, %d, %v; want nil, 0, nil", data, v, err)
+		}
+	})
+	t.Run("SaveThenLoad", func(t *testing.T) {
+		v, err := s.Save(ctx, 2, 0, []byte(`{"a":1}`))
+		if err != nil || v != 1 {
+			t.Fatalf("first Save = %d, %v; want 1, nil", v, err)
+		}
+		v, err = s.Save(ctx, 2, 1, []byte(`{"a":2}`))
+		if err != nil || v != 2 {
+			t.Fatalf("second Save = %d, %v; want 2, nil", v, err)
+		}
+		data, v, err := s.Load(ctx, 2)
+		if err != nil || string(data) != `{"a":2}` || v != 2 {
+			t.Fatalf("Load = %q, %d, %v", data, v, err)
+		}
+	})
+	t.Run("StaleVersionConflicts", func(t *testing.T) {
+		if _, err := s.Save(ctx, 3, 0, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.Save(ctx, 3, 0, []byte("y"))
+		if !errors.Is(err, conversation.ErrVersionConflict) {
+			t.Fatalf("Save with a stale version: err = %v, want ErrVersionConflict", err)
+		}
+		data, _, _ := s.Load(ctx, 3)
+		if string(data) != "x" {
+			t.Fatalf("a lost compare-and-set changed the session to %q", data)
+		}
+	})
+	t.Run("ExpiredSessionConflicts", func(t *testing.T) {
+		if _, err := s.Save(ctx, 4, 0, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, 4); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Save(ctx, 4, 1, []byte("y")); !errors.Is(err, conversation.ErrVersionConflict) {
+			t.Fatalf("Save over a vanished session: err = %v, want ErrVersionConflict", err)
+		}
+	})
+	t.Run("KeyHasHashTagAndTTL", func(t *testing.T) {
+		if got, want := s.Key(42), prefix+":{chat:42}:session"; got != want {
+			t.Fatalf("Key = %q, want %q", got, want)
+		}
+		if _, err := s.Save(ctx, 42, 0, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		ttl := client.PTTL(ctx, s.Key(42)).Val()
+		if ttl <= 50*time.Second || ttl > time.Minute {
+			t.Fatalf("TTL after Save = %v, want about 1m", ttl)
+		}
+	})
+	t.Run("TTLRunsOut", func(t *testing.T) {
+		short := redis.NewSessions(client, prefix, 100*time.Millisecond)
+		if _, err := short.Save(ctx, 5, 0, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(250 * time.Millisecond)
+		data, v, err := short.Load(ctx, 5)
+		if err != nil || data != nil || v != 0 {
+			t.Fatalf("Load after the TTL = %q, %d, %v; want nothing", data, v, err)
+		}
+	})
+}
+
+// TestSessionsConcurrentIncrement has N goroutines each add one to a counter
+// kept in one session, retrying on conflict as the engine does. Without the
+// compare-and-set some increments would be lost.
+func TestSessionsConcurrentIncrement(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := testClient(t)
+	s := redis.NewSessions(client, prefix, time.Minute)
+	const workers, each = 16, 25
+	var wg sync.WaitGroup
+	var conflicts sync.Map
+	for w := range workers {
+		wg.Go(func() {
+			for range each {
+				for attempt := 0; ; attempt++ {
+					data, v, err := s.Load(ctx, 7)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n := 0
+					if data != nil {
+						n, _ = strconv.Atoi(string(data))
+					}
+					_, err = s.Save(ctx, 7, v, []byte(strconv.Itoa(n+1)))
+					if err == nil {
+						break
+					}
+					if !redis.IsConflict(err) {
+						t.Error(err)
+						return
+					}
+					conflicts.Store(w, attempt+1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	data, v, err := s.Load(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data); got != strconv.Itoa(workers*each) {
+		t.Fatalf("counter = %s, want %d: an update was lost", got, workers*each)
+	}
+	if v != workers*each {
+		t.Fatalf("version = %d, want %d", v, workers*each)
+	}
+	n := 0
+	conflicts.Range(func(any, any) bool { n++; return true })
+	t.Logf("%d of %d workers hit at least one conflict", n, workers)
+}
+
+func TestSessionsRedisDown(t *testing.T) {
+	// Nothing listens on port 1; no retries, so the failure comes at once.
+	client, err := redis.Open("redis://127.0.0.1:1/0?max_retries=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	s := redis.NewSessions(client, "down", time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, _, err := s.Load(ctx, 1); err == nil {
+		t.Fatal("Load against an unreachable redis returned no error")
+	}
+	if _, err := s.Save(ctx, 1, 0, []byte("x")); err == nil || redis.IsConflict(err) {
+		t.Fatalf("Save against an unreachable redis: err = %v, want a non-conflict error", err)
+	}
+}
