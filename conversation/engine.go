@@ -1,0 +1,186 @@
+// Package conversation runs the citizen's conversation: it loads a chat's
+// session, steps the pure dialog state machine, performs the effects it asks
+// for against booking.Office, feeds their results back, and saves the session
+// with an optimistic compare-and-set, redoing the whole update when another
+// update of the same chat got there first. The transport (package bot) calls
+// Engine.Handle once per update and sends the replies.
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/dialog"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// Sessions stores one versioned session per chat. Package redis implements it.
+type Sessions interface {
+	// Load returns the session bytes and version; (nil, 0, nil) when there is none.
+	Load(ctx context.Context, chatID int64) (data []byte, version int64, err error)
+	// Save stores data iff the stored version is still expect (0 = must not exist), with the
+	// session TTL; returns the new version (expect+1) or ErrVersionConflict.
+	Save(ctx context.Context, chatID int64, expect int64, data []byte) (int64, error)
+}
+
+// ErrVersionConflict is returned by Sessions.Save when the session changed
+// since it was loaded.
+var ErrVersionConflict = errors.New("conversation: session changed concurrently")
+
+// Input is one update from a citizen, already decoded by the transport.
+type Input struct {
+	ChatID, UserID int64
+	LangCode       string // Telegram's language_code of the sender
+	Event          dialog.Event
+}
+
+// Engine runs conversations. It is safe for concurrent use: updates of one
+// chat are serialised by the session's compare-and-set, not by a lock.
+type Engine struct {
+	office   *booking.Office
+	sessions Sessions
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithLogger makes the engine log to l instead of slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(e *Engine) {
+		if l != nil {
+			e.log = l
+		}
+	}
+}
+
+// NewEngine returns an Engine over office and sessions; now is the clock
+// (time.Now in production, a fake in tests).
+func NewEngine(office *booking.Office, sessions Sessions, now func() time.Time, opts ...Option) *Engine {
+	e := &Engine{office: office, sessions: sessions, now: now, log: slog.Default()}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Bounds that keep one update cheap whatever happens: how often a lost
+// compare-and-set is redone, and how many effects one update may run.
+const (
+	maxAttempts = 5
+	maxEffects  = 8
+)
+
+// Handle processes one update and returns the replies to send, in order. It
+// returns an error only when nothing sensible can be shown (the session
+// store failed before anything happened); the booking errors a citizen can
+// act on come back as friendly replies.
+func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		data, version, err := e.sessions.Load(ctx, in.ChatID)
+		if err != nil {
+			return nil, fmt.Errorf("conversation: load session: %w", err)
+		}
+		var s dialog.State
+		if data != nil {
+			if err := json.Unmarshal(data, &s); err != nil {
+				// A session we cannot read (an older format, say) is treated
+				// as expired: the citizen starts again, nothing is lost.
+				e.log.WarnContext(ctx, "conversation: unreadable session", slog.Int64("chat", in.ChatID), slog.Any("err", err))
+				s = dialog.State{}
+			}
+		}
+		env := e.env(ctx, in, s)
+		ev := in.Event
+		if ev.LangCode == "" {
+			ev.LangCode = in.LangCode
+		}
+		s, replies, effects := dialog.Step(s, ev, env)
+		for n := 0; len(effects) > 0; n++ {
+			if n == maxEffects {
+				e.log.ErrorContext(ctx, "conversation: too many effects", slog.Int64("chat", in.ChatID))
+				break
+			}
+			res := e.run(ctx, in, effects[0])
+			effects = effects[1:]
+			var more []dialog.Reply
+			var next []dialog.Effect
+			s, more, next = dialog.Step(s, dialog.Event{Kind: dialog.KindResult, Result: &res}, env)
+			replies = append(replies, more...)
+			effects = append(effects, next...)
+		}
+		out, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("conversation: encode session: %w", err)
+		}
+		_, err = e.sessions.Save(ctx, in.ChatID, version, out)
+		if errors.Is(err, ErrVersionConflict) {
+			// Another update of this chat won. Redo this one on top of it:
+			// a stale button is then recognised, and a booking already made
+			// is found again through its idempotency key.
+			continue
+		}
+		if err != nil {
+			// Redis is soft: whatever was booked is in PostgreSQL. Show the
+			// replies; the next update finds the session as it was, or none.
+			e.log.ErrorContext(ctx, "conversation: save session", slog.Int64("chat", in.ChatID), slog.Any("err", err))
+		}
+		return replies, nil
+	}
+	e.log.WarnContext(ctx, "conversation: gave up after concurrent updates", slog.Int64("chat", in.ChatID))
+	return []dialog.Reply{{Text: e.busyText(ctx, in), Toast: e.busyText(ctx, in)}}, nil
+}
+
+// env gathers what Step may know. The remembered language is read only when a
+// session starts, so an ordinary update costs no database round trip.
+func (e *Engine) env(ctx context.Context, in Input, s dialog.State) dialog.Env {
+	c := e.office.Catalog()
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := e.now()
+	// The nonce only has to differ from the epoch of the chat's previous
+	// session, whose buttons may still be on screen; a random one does.
+	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), ChatID: in.ChatID, Nonce: rand.Uint32()}
+	if s.Screen == dialog.ScreenNone {
+		if l, ok := e.citizenLang(ctx, in.UserID); ok {
+			env.KnownLang = l
+		}
+	}
+	return env
+}
+
+func (e *Engine) citizenLang(ctx context.Context, userID int64) (l booking.Lang, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.ErrorContext(ctx, "conversation: citizen language panicked", slog.Any("panic", r))
+			ok = false
+		}
+	}()
+	l, ok, err := e.office.CitizenLang(ctx, userID)
+	if err != nil {
+		e.log.WarnContext(ctx, "conversation: citizen language", slog.Any("err", err))
+		return "", false
+	}
+	return l, ok
+}
+
+func (e *Engine) busyText(ctx context.Context, in Input) string {
+	l, ok := e.citizenLang(ctx, in.UserID)
+	if !ok {
+		l = booking.Greek
+		if in.LangCode != "" && !strings.HasPrefix(strings.ToLower(in.LangCode), "el") {
+			l = booking.English
+		}
+	}
+	return locales.For(l).T("Busy", nil)
+}

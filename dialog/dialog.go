@@ -1,0 +1,138 @@
+// Package dialog owns the citizen's conversation as a pure state machine:
+// Step takes the saved State and one Event (a typed text, a command, a tapped
+// button, a shared contact, or the result of an effect) and returns the new
+// State, the Replies to show and the Effects to run. It does no I/O, reads no
+// clock and logs nothing, so every path can be table-tested and fuzzed; package
+// conversation runs it against the real booking.Office and session store.
+//
+// Replies are platform-neutral (text plus inline buttons); package bot turns
+// them into Telegram messages. Every button carries the version of the screen
+// it was drawn on (see Callback), so a stale or doubled tap is answered with a
+// polite toast instead of being acted on.
+package dialog
+
+import (
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Kind says what an Event is.
+type Kind int
+
+const (
+	// KindText is a message the citizen typed.
+	KindText Kind = iota + 1
+	// KindCommand is a slash command; Event.Command holds its name, with or
+	// without the slash and any @botname suffix, e.g. "start".
+	KindCommand
+	// KindButton is a tapped inline button; Event.Data holds its callback data.
+	KindButton
+	// KindContact is a contact shared with the request_contact button.
+	KindContact
+	// KindResult is the outcome of an Effect, fed back by the engine.
+	KindResult
+)
+
+// Event is one thing that happened in the chat.
+type Event struct {
+	Kind     Kind
+	Text     string
+	Command  string
+	Data     string // callback data of a tapped button
+	Contact  *Contact
+	LangCode string // Telegram's language_code of the sender, e.g. "el", "en-GB"
+	Result   *Result
+}
+
+// Contact is a shared contact. UserID is the contact's own Telegram user
+// (0 when the contact is not a Telegram user); FromID is who sent it. Only a
+// contact whose UserID equals FromID is accepted as the citizen's own number.
+type Contact struct {
+	Phone               string
+	UserID, FromID      int64
+	FirstName, LastName string
+}
+
+// Reply is one message to show the citizen.
+type Reply struct {
+	Text           string
+	Buttons        [][]Button // inline keyboard; at most 8 a row, 100 in all
+	ContactButton  bool       // show a reply keyboard with one request_contact button
+	ContactLabel   string     // the label of that button, localized
+	RemoveKeyboard bool       // remove a reply keyboard shown earlier
+	Edit           bool       // edit the message of the tapped button instead of sending a new one
+	Toast          string     // short text for answerCallbackQuery
+	Document       *Document  // optional file, e.g. an .ics calendar entry
+}
+
+// Button is one inline button. Data is at most 64 bytes.
+type Button struct {
+	Text, Data string
+}
+
+// Document is a file sent with a reply.
+type Document struct {
+	Name    string
+	Data    []byte
+	Caption string
+}
+
+// EffectKind names what an Effect asks the engine to do.
+type EffectKind string
+
+const (
+	LoadDays       EffectKind = "load_days"       // Office.Availability(Service, From, To)
+	LoadSlots      EffectKind = "load_slots"      // Office.FreeSlots(Service, Date)
+	FirstAvailable EffectKind = "first_available" // Office.FirstAvailable(Service)
+	Book           EffectKind = "book"            // Office.Book(Service, Start, Name, Phone, Key)
+	Cancel         EffectKind = "cancel"          // Office.Cancel(Ref)
+	Reschedule     EffectKind = "reschedule"      // Office.Reschedule(Ref, Start, Key)
+	MyBookings     EffectKind = "my_bookings"     // Office.MyBookings
+	SetLang        EffectKind = "set_lang"        // Office.SetCitizenLang(Lang)
+)
+
+// Effect is a call the engine makes on the Step's behalf; its outcome comes
+// back as an Event of Kind KindResult. Only the fields of its Kind are set.
+type Effect struct {
+	Kind     EffectKind
+	Service  string
+	From, To booking.Date // LoadDays
+	Date     booking.Date // LoadSlots
+	Start    time.Time    // Book, Reschedule
+	Name     string       // Book
+	Phone    string       // Book, normalised +30…
+	Ref      string       // Cancel, Reschedule
+	Lang     booking.Lang // SetLang, and the language of a Book
+	// Key makes Book and Reschedule idempotent: it is derived from the chat,
+	// the session and the screen the citizen confirmed on, so a redo after a
+	// lost compare-and-set or a doubled tap cannot book twice.
+	Key string
+}
+
+// Result is the result of one Effect. Err is the booking error code, ""
+// on success.
+type Result struct {
+	Effect   EffectKind
+	Err      booking.Code
+	Days     []booking.Day     // LoadDays
+	Day      booking.Day       // LoadSlots
+	Slot     booking.Slot      // FirstAvailable
+	Booking  booking.Booking   // Book, Cancel, Reschedule
+	Bookings []booking.Booking // MyBookings
+}
+
+// Env is what Step may know about the world, given as data: the catalog,
+// today's date in the office's time zone, who is talking, and a nonce that
+// tells one session apart from the next.
+type Env struct {
+	Catalog *booking.Catalog
+	Today   booking.Date
+	ChatID  int64
+	// KnownLang is the language the citizen chose with /lang before, "" if
+	// never; it wins over Telegram's language_code when a session starts.
+	KnownLang booking.Lang
+	// Nonce seeds a new session's Epoch, so that buttons of an expired
+	// session are not mistaken for buttons of a new one.
+	Nonce uint32
+}

@@ -1,0 +1,117 @@
+package dialog
+
+import (
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Screen is the step of the conversation on display.
+type Screen string
+
+// Screens of the conversation. The zero Screen means there is no session:
+// either it never started or it expired.
+const (
+	ScreenNone       Screen = ""
+	ScreenMenu       Screen = "menu"
+	ScreenDept       Screen = "dept"
+	ScreenService    Screen = "service"
+	ScreenDate       Screen = "date"
+	ScreenTime       Screen = "time"
+	ScreenPhone      Screen = "phone"
+	ScreenName       Screen = "name"
+	ScreenConfirm    Screen = "confirm"
+	ScreenDone       Screen = "done"
+	ScreenMyBookings Screen = "my"
+	ScreenCancelAsk  Screen = "cancel_ask"
+	ScreenLang       Screen = "lang"
+)
+
+// State is a chat's session. It is JSON-serialisable and small: the engine
+// keeps it in Redis with a TTL.
+type State struct {
+	// Version is the version of the screen on display. Step increments it
+	// whenever it draws a new screen, and every button carries it: a button
+	// with another version is stale.
+	Version int64 `json:"v"`
+	// Epoch tells this session apart from an earlier, expired one whose
+	// buttons may still be on the citizen's phone.
+	Epoch  uint32       `json:"e"`
+	Lang   booking.Lang `json:"lang"`
+	Screen Screen       `json:"screen"`
+	Draft  Draft        `json:"draft"`
+	// Week is the calendar week on display, as weeks after the current one.
+	Week int `json:"week,omitempty"`
+	// Days are the dates that can be picked on the calendar on display.
+	Days []booking.Date `json:"days,omitempty"`
+	// Times are the free start times on the time screen, local clock.
+	Times []booking.Clock `json:"times,omitempty"`
+	// Bookings are the citizen's bookings as last listed.
+	Bookings []Held `json:"bookings,omitempty"`
+	// Focus is the booking a global button asked about, until My bookings
+	// has been loaded.
+	Focus       string       `json:"focus,omitempty"`
+	FocusAction GlobalAction `json:"focus_action,omitempty"`
+	// DoneRef is the reference of the booking just made or moved.
+	DoneRef string `json:"done,omitempty"`
+
+	// tapped says the event being handled is a button tap, so the next
+	// screen edits the tapped message. note is a message id shown above the
+	// next screen (e.g. "that time was just taken"). Neither outlives Step's
+	// caller: they are not saved.
+	tapped   bool
+	note     string
+	noteData map[string]any
+}
+
+// Draft is the booking being put together, or the booking being moved.
+type Draft struct {
+	Department  string       `json:"dept,omitempty"`
+	Service     string       `json:"svc,omitempty"`
+	Date        booking.Date `json:"date"`
+	Start       time.Time    `json:"start"`
+	Phone       string       `json:"phone,omitempty"` // normalised +30…
+	Name        string       `json:"name,omitempty"`
+	ContactName string       `json:"cname,omitempty"` // name on a shared contact, offered as a button
+	// Ref is the booking being rescheduled, "" for a new booking; OldStart
+	// is its current start.
+	Ref      string    `json:"ref,omitempty"`
+	OldStart time.Time `json:"old,omitempty"`
+}
+
+// Held is one of the citizen's upcoming bookings, as listed.
+type Held struct {
+	Ref     string    `json:"ref"`
+	Service string    `json:"svc"`
+	Start   time.Time `json:"start"`
+}
+
+// drawable reports whether the screen on display has the data it shows. A
+// session stored by an older release, or damaged, may not; Step then falls
+// back to the menu instead of drawing nonsense.
+func (s State) drawable() bool {
+	d := s.Draft
+	switch s.Screen {
+	case ScreenNone, ScreenMenu, ScreenDept, ScreenMyBookings, ScreenLang:
+		return true
+	case ScreenService:
+		return d.Department != ""
+	case ScreenDate:
+		return d.Service != ""
+	case ScreenTime:
+		return d.Service != "" && len(s.Times) > 0
+	case ScreenPhone, ScreenName:
+		return d.Service != "" && !d.Start.IsZero() && d.Ref == ""
+	case ScreenConfirm:
+		return d.Service != "" && !d.Start.IsZero() && (d.Ref != "" || d.Phone != "" && d.Name != "")
+	case ScreenDone:
+		return s.DoneRef != ""
+	case ScreenCancelAsk:
+		for _, h := range s.Bookings {
+			if h.Ref == s.Focus && h.Ref != "" {
+				return true
+			}
+		}
+	}
+	return false
+}

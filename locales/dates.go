@@ -1,0 +1,56 @@
+package locales
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Greek dates read naturally with the weekday in the nominative and the month
+// in the genitive: «Δευτέρα 3 Μαΐου». A table is smaller and clearer than
+// CLDR's full formats, which add a comma and the year.
+var (
+	elWeekdays = [7]string{"Κυριακή", "Δευτέρα", "Τρίτη", "Τετάρτη", "Πέμπτη", "Παρασκευή", "Σάββατο"}
+	elMonths   = [12]string{"Ιανουαρίου", "Φεβρουαρίου", "Μαρτίου", "Απριλίου", "Μαΐου", "Ιουνίου",
+		"Ιουλίου", "Αυγούστου", "Σεπτεμβρίου", "Οκτωβρίου", "Νοεμβρίου", "Δεκεμβρίου"}
+)
+
+// Weekday returns the name of w, e.g. "Δευτέρα" or "Monday".
+func (p *Printer) Weekday(w time.Weekday) string {
+	if w < time.Sunday || w > time.Saturday {
+		return ""
+	}
+	if p.lang == booking.English {
+		return w.String()
+	}
+	return elWeekdays[w]
+}
+
+// Date returns d as a person says it: «Δευτέρα 3 Μαΐου», "Monday 3 May".
+func (p *Printer) Date(d booking.Date) string {
+	if d.Month < time.January || d.Month > time.December {
+		return d.String()
+	}
+	day := strconv.Itoa(d.Day)
+	if p.lang == booking.English {
+		return d.Weekday().String() + " " + day + " " + d.Month.String()
+	}
+	return elWeekdays[d.Weekday()] + " " + day + " " + elMonths[d.Month-1]
+}
+
+// Time returns the 24-hour local clock time of t in loc, e.g. "09:30".
+func (p *Printer) Time(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("15:04")
+}
+
+// When returns "Δευτέρα 3 Μαΐου, 09:30" for t in loc.
+func (p *Printer) When(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return p.Date(booking.DateOf(t, loc)) + ", " + p.Time(t, loc)
+}
