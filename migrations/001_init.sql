@@ -68,9 +68,22 @@ CREATE TABLE closures (
     reason_el   text NOT NULL DEFAULT '',
     reason_en   text NOT NULL DEFAULT '',
     created_by  text NOT NULL DEFAULT '',
+    static      boolean NOT NULL DEFAULT false, -- from the catalog file, kept in step by SyncCatalog
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX closures_department ON closures (department, from_day, to_day);
+-- SyncCatalog upserts static closures by what they close, so a restart (or
+-- two replicas starting together) does not duplicate them.
+CREATE UNIQUE INDEX closures_static ON closures (department, desk, from_day, to_day) WHERE static;
+
+-- Idempotency keys of requests that change an existing booking (a reschedule
+-- repeated by a double tap moves it once). New bookings keep theirs in
+-- bookings.idempotency_key.
+CREATE TABLE request_keys (
+    key         text PRIMARY KEY,
+    booking_id  bigint NOT NULL REFERENCES bookings(id),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
 
 CREATE TABLE audit_log (
     id          bigserial PRIMARY KEY,

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres"
+)
+
+func init() {
+	commands["migrate"] = command{
+		summary: "create the database if missing and apply pending migrations and the catalog",
+		run:     runMigrate,
+	}
+}
+
+func runMigrate(ctx context.Context, e cmdEnv, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	db, err := openDatabase(ctx, e)
+	if err != nil {
+		return err
+	}
+	db.pool.Close()
+	fmt.Fprintln(e.stdout, "ok: migrations applied, catalog synced")
+	return nil
+}
+
+// database is what every command that touches PostgreSQL starts from.
+type database struct {
+	pool    *pgxpool.Pool
+	store   *postgres.Store
+	catalog *booking.Catalog
+}
+
+// openDatabase connects to DATABASE_URL (creating the database on a fresh
+// server), applies pending migrations and syncs the catalog of
+// CATALOG_FILE, so any command works on a machine that has only PostgreSQL.
+func openDatabase(ctx context.Context, e cmdEnv) (*database, error) {
+	url := e.getenv("DATABASE_URL")
+	if url == "" {
+		url = defaultDatabase // config.go
+	}
+	cat, err := booking.LoadCatalog(e.getenv("CATALOG_FILE"))
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.EnsureDatabase(ctx, url); err != nil {
+		return nil, err
+	}
+	pool, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	store := postgres.NewStore(pool)
+	if err := store.SyncCatalog(ctx, cat); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &database{pool: pool, store: store, catalog: cat}, nil
+}

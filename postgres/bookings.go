@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// bookingColumns are scanned by scanBooking, in this order.
+const bookingColumns = `id, ref, department, service, desk, lower(during), upper(during), status,
+	citizen, name, phone, lang, cancel_reason, created_at`
+
+func scanBooking(row pgx.Row) (booking.Booking, error) {
+	var b booking.Booking
+	var status, lang string
+	err := row.Scan(&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
+		&b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &b.CancelReason, &b.CreatedAt)
+	b.Status = booking.Status(status)
+	b.Citizen.Lang = booking.Lang(lang)
+	return b, err
+}
+
+func collectBookings(rows pgx.Rows) ([]booking.Booking, error) {
+	defer rows.Close()
+	var out []booking.Booking
+	for rows.Next() {
+		b, err := scanBooking(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) byIdempotencyKey(ctx context.Context, key string) (booking.Booking, error) {
+	b, err := scanBooking(s.pool.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE idempotency_key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no booking with that idempotency key")
+	}
+	return b, err
+}
+
+// lockActive locks the booking ref for the rest of tx and checks that it is
+// still active.
+func lockActive(ctx context.Context, tx pgx.Tx, ref string) (booking.Booking, error) {
+	b, err := scanBooking(tx.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE ref = $1 FOR UPDATE`, ref))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no booking %q", ref)
+	}
+	if err != nil {
+		return booking.Booking{}, err
+	}
+	if b.Status != booking.Active {
+		return b, booking.Errorf(booking.EConflict, "booking %s is %s", ref, b.Status)
+	}
+	return b, nil
+}
+
+// Move moves the booking to the first free desk of m.Desks at the new time
+// by updating its row in place: the exclusion constraint judges the new
+// range against every other active booking, and if every desk is refused the
+// transaction rolls back and the old slot stays the citizen's.
+func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, error) {
+	if m.IdempotencyKey != "" {
+		if b, ok, err := s.byRequestKey(ctx, m.IdempotencyKey); err != nil {
+			return booking.Booking{}, wrap("move", err)
+		} else if ok {
+			return b, nil
+		}
+	}
+	var b booking.Booking
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := lockActive(ctx, tx, m.Ref)
+		if err != nil {
+			return err
+		}
+		// As in Insert: order the move against AddClosure.
+		if _, err := tx.Exec(ctx, lockClosuresShared, closureLockClass, old.Department); err != nil {
+			return err
+		}
+		var closed []string
+		if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
+			old.Department, dateValue(booking.DateOf(m.Start, s.location()))).Scan(&closed); err != nil {
+			return err
+		}
+		if m.Desks = withoutClosed(m.Desks, closed); len(m.Desks) == 0 {
+			return booking.Errorf(booking.EClosed, "%s closed on %s", old.Department, booking.DateOf(m.Start, s.location()))
+		}
+		if m.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO request_keys (key, booking_id) VALUES ($1, $2)`, m.IdempotencyKey, old.ID); err != nil {
+				return err
+			}
+		}
+		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, m)
+		if err != nil {
+			return err
+		}
+		if err := dropReminders(ctx, tx, b.ID); err != nil {
+			return err
+		}
+		return writeChange(ctx, tx, m.Actor, "reschedule", b.ID, map[string]any{
+			"ref": b.Ref, "from_desk": old.Desk, "from_start": old.Start, "desk": b.Desk, "start": b.Start, "end": b.End,
+		}, m.Notify)
+	})
+	if m.IdempotencyKey != "" && uniqueOn(err, constraintRequestKey) {
+		if got, ok, kerr := s.byRequestKey(ctx, m.IdempotencyKey); kerr == nil && ok {
+			return got, nil
+		}
+	}
+	if err != nil {
+		return booking.Booking{}, wrap("move", err)
+	}
+	return b, nil
+}
+
+func moveToFirstFreeDesk(ctx context.Context, tx pgx.Tx, id int64, m booking.Move) (booking.Booking, error) {
+	for _, desk := range m.Desks {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return booking.Booking{}, err
+		}
+		b, err := scanBooking(sp.QueryRow(ctx, `UPDATE bookings SET desk = $2, during = tstzrange($3, $4, '[)'), updated_at = now()
+			WHERE id = $1 RETURNING `+bookingColumns, id, desk, m.Start, m.End))
+		if err == nil {
+			if err := sp.Commit(ctx); err != nil {
+				return booking.Booking{}, err
+			}
+			return b, nil
+		}
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return booking.Booking{}, rbErr
+		}
+		if !overlaps(err) {
+			return booking.Booking{}, err
+		}
+	}
+	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", m.Start.UTC().Format(time.RFC3339))
+}
+
+func (s *Store) byRequestKey(ctx context.Context, key string) (booking.Booking, bool, error) {
+	b, err := scanBooking(s.pool.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings
+		WHERE id = (SELECT booking_id FROM request_keys WHERE key = $1)`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Booking{}, false, nil
+	}
+	return b, err == nil, err
+}
+
+// Cancel cancels an active booking and drops its pending reminders.
+func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, error) {
+	var b booking.Booking
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := lockActive(ctx, tx, c.Ref)
+		if err != nil {
+			return err
+		}
+		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $2, updated_at = now()
+			WHERE id = $1 RETURNING `+bookingColumns, old.ID, c.Reason))
+		if err != nil {
+			return err
+		}
+		if err := dropReminders(ctx, tx, b.ID); err != nil {
+			return err
+		}
+		return writeChange(ctx, tx, c.Actor, "cancel", b.ID, map[string]any{"ref": b.Ref, "reason": c.Reason}, c.Notify)
+	})
+	if err != nil {
+		return booking.Booking{}, wrap("cancel", err)
+	}
+	return b, nil
+}
+
+// SetStatus records attended or no-show for an active booking.
+func (s *Store) SetStatus(ctx context.Context, ref string, st booking.Status, a booking.Actor) (booking.Booking, error) {
+	if st != booking.Attended && st != booking.NoShow {
+		return booking.Booking{}, booking.Errorf(booking.EInvalid, "set status: %q is not attended or no_show", st)
+	}
+	var b booking.Booking
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		old, err := lockActive(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = $2, updated_at = now()
+			WHERE id = $1 RETURNING `+bookingColumns, old.ID, string(st)))
+		if err != nil {
+			return err
+		}
+		if err := dropReminders(ctx, tx, b.ID); err != nil {
+			return err
+		}
+		return writeChange(ctx, tx, a, string(st), b.ID, map[string]any{"ref": b.Ref}, nil)
+	})
+	if err != nil {
+		return booking.Booking{}, wrap("set status", err)
+	}
+	return b, nil
+}
+
+// withoutClosed returns desks minus those closed ("" closes them all).
+func withoutClosed(desks, closed []string) []string {
+	if slices.Contains(closed, "") {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(desks), func(d string) bool { return slices.Contains(closed, d) })
+}

@@ -1,0 +1,237 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// maxRefTries bounds the retries on a reference-code collision, which at
+// 887 million codes should never need a second try in practice.
+const maxRefTries = 8
+
+// Insert books the first free desk of nb.Desks. Each desk is one attempt,
+// one transaction sent as one pipeline (one round trip):
+//
+//	BEGIN
+//	upsert the citizen        -- locks the citizen's row until commit
+//	closure lock, shared      -- orders this against AddClosure
+//	attempt                   -- limits, twin, closure, then the insert with its audit and outbox rows
+//	COMMIT
+//
+// In a pipeline each statement still takes its snapshot when it starts, so
+// the attempt counts every booking committed by whoever held the citizen's
+// lock before, and sees every closure committed before the closure lock
+// was granted. ON CONFLICT DO NOTHING also covers the exclusion
+// constraint: when another transaction holds an overlapping booking of the
+// desk, PostgreSQL waits for it and inserts nothing if it commits. When
+// nothing is inserted the transaction has only touched the citizen's row,
+// and the next desk is a new attempt.
+func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, error) {
+	if nb.IdempotencyKey != "" {
+		if b, err := s.byIdempotencyKey(ctx, nb.IdempotencyKey); err == nil {
+			return b, nil
+		} else if booking.ErrorCode(err) != booking.ENotFound {
+			return booking.Booking{}, wrap("insert", err)
+		}
+	}
+	if len(nb.Desks) == 0 {
+		return booking.Booking{}, booking.Errorf(booking.EInvalid, "insert: no candidate desk")
+	}
+	if nb.Citizen.Lang == "" {
+		nb.Citizen.Lang = booking.Greek
+	}
+	day := booking.DateOf(nb.Start, s.location())
+	notify := columnsOf(nb.Notify, nb.Now)
+	closedDesks := 0
+	for _, desk := range nb.Desks {
+		for try := 0; ; try++ {
+			ref, err := newRef()
+			if err != nil {
+				return booking.Booking{}, wrap("insert", err)
+			}
+			r, err := s.attempt(ctx, nb, desk, ref, day, notify)
+			if err != nil {
+				if uniqueOn(err, constraintIdempotency) {
+					return s.twin(ctx, nb.IdempotencyKey)
+				}
+				return booking.Booking{}, wrap("insert", err)
+			}
+			switch {
+			case r.booking.ID != 0:
+				return r.booking, nil
+			case r.twin:
+				return s.twin(ctx, nb.IdempotencyKey)
+			case nb.MaxActive > 0 && r.total >= nb.MaxActive:
+				return booking.Booking{}, booking.Errorf(booking.ELimit, "citizen holds %d active bookings (max %d)", r.total, nb.MaxActive)
+			case nb.MaxPerService > 0 && r.same >= nb.MaxPerService:
+				return booking.Booking{}, booking.Errorf(booking.ELimit, "citizen holds %d active bookings of %s (max %d)", r.same, nb.Service, nb.MaxPerService)
+			}
+			if r.closed {
+				closedDesks++
+				break // next desk
+			}
+			// Nothing inserted for a reason the attempt could not see:
+			// the desk is taken, the reference code exists, or a twin
+			// with the same key committed meanwhile.
+			var refTaken, keyTaken bool
+			if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bookings WHERE ref = $1),
+				EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $2)`,
+				ref, nullString(nb.IdempotencyKey)).Scan(&refTaken, &keyTaken); err != nil {
+				return booking.Booking{}, wrap("insert", err)
+			}
+			if keyTaken {
+				return s.twin(ctx, nb.IdempotencyKey)
+			}
+			if refTaken && try < maxRefTries {
+				continue
+			}
+			break
+		}
+	}
+	if closedDesks == len(nb.Desks) {
+		return booking.Booking{}, booking.Errorf(booking.EClosed, "%s closed on %s", nb.Department, day)
+	}
+	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", nb.Start.UTC().Format(time.RFC3339))
+}
+
+// attemptResult is what one attempt found under the locks.
+type attemptResult struct {
+	total, same int  // the citizen's active bookings, all and of this service
+	twin        bool // a booking with the request's idempotency key exists
+	closed      bool // a closure covers the desk that day
+	booking     booking.Booking
+}
+
+// attemptBooking checks the limits, the idempotency key and the closures
+// and inserts only when all pass, with the audit row and the outbox rows
+// in the same statement; when the insert does nothing, neither do they.
+const attemptBooking = `WITH lim AS (
+		SELECT count(*) AS total, count(*) FILTER (WHERE service = $4) AS same,
+			EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $11) AS twin,
+			EXISTS (SELECT 1 FROM closures WHERE department = $2 AND (desk = '' OR desk = $3)
+				AND from_day <= $19 AND to_day >= $19) AS closed
+		FROM bookings WHERE citizen = $5 AND status = 'active' AND upper(during) > $20
+	), b AS (
+		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, idempotency_key)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), $11 FROM lim
+		WHERE NOT lim.twin AND NOT lim.closed
+			AND ($21::int = 0 OR lim.total < $21) AND ($22::int = 0 OR lim.same < $22)
+		ON CONFLICT DO NOTHING
+		RETURNING *
+	), a AS (
+		INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
+		SELECT $12, $13, 'book', b.id, jsonb_build_object('ref', b.ref, 'service', b.service, 'desk', b.desk,
+			'start', lower(b.during), 'end', upper(b.during)) FROM b
+	), o AS (
+		INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
+		SELECT n.kind, n.channel, n.recipient, b.id, n.payload::jsonb, n.due_at
+		FROM b, unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+			AS n(kind, channel, recipient, payload, due_at)
+	)
+	SELECT lim.total, lim.same, lim.twin, lim.closed,
+		coalesce(b.id, 0), coalesce(b.ref, ''), coalesce(b.department, ''), coalesce(b.service, ''),
+		coalesce(b.desk, ''), coalesce(lower(b.during), 'epoch'), coalesce(upper(b.during), 'epoch'),
+		coalesce(b.status, ''), coalesce(b.citizen, 0), coalesce(b.name, ''), coalesce(b.phone, ''),
+		coalesce(b.lang, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch')
+	FROM lim LEFT JOIN b ON true`
+
+// attempt runs one attempt at desk as one pipelined transaction.
+func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return attemptResult{}, err
+	}
+	// A connection left inside a transaction by a failure is discarded by
+	// the pool on release, never reused.
+	defer conn.Release()
+	batch := &pgx.Batch{}
+	batch.Queue(`BEGIN`)
+	batch.Queue(`INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone
+		WHERE (citizens.name, citizens.phone) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone)`,
+		nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
+	batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
+	batch.Queue(attemptBooking,
+		ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
+		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
+		string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
+		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService)
+	batch.Queue(`COMMIT`)
+
+	var r attemptResult
+	b := &r.booking
+	var status, lang string
+	br := conn.SendBatch(ctx, batch)
+	err = func() error {
+		for range 3 { // BEGIN, citizen, lock
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if err := br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed,
+			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
+			&b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &b.CancelReason, &b.CreatedAt); err != nil {
+			return err
+		}
+		tag, err := br.Exec()
+		if err == nil && tag.String() == "ROLLBACK" {
+			err = pgx.ErrTxCommitRollback
+		}
+		return err
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+		return attemptResult{}, err
+	}
+	b.Status, b.Citizen.Lang = booking.Status(status), booking.Lang(lang)
+	return r, nil
+}
+
+// twin returns the booking already made under key by a twin request.
+func (s *Store) twin(ctx context.Context, key string) (booking.Booking, error) {
+	b, err := s.byIdempotencyKey(ctx, key)
+	return b, wrap("insert", err)
+}
+
+// notificationColumns are notifications as the arrays attemptBooking unnests.
+type notificationColumns struct {
+	kinds, channels, recipients []string
+	payloads                    []*string
+	dues                        []time.Time
+}
+
+// columnsOf turns ns into columns; a zero DueAt means now.
+func columnsOf(ns []booking.Notification, now time.Time) notificationColumns {
+	c := notificationColumns{kinds: []string{}, channels: []string{}, recipients: []string{}, payloads: []*string{}, dues: []time.Time{}}
+	for _, n := range ns {
+		c.kinds = append(c.kinds, string(n.Kind))
+		c.channels = append(c.channels, string(n.Channel))
+		c.recipients = append(c.recipients, n.Recipient)
+		var p *string
+		if len(n.Payload) > 0 {
+			s := string(n.Payload)
+			p = &s
+		}
+		c.payloads = append(c.payloads, p)
+		due := n.DueAt
+		if due.IsZero() {
+			due = now
+		}
+		c.dues = append(c.dues, due)
+	}
+	return c
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

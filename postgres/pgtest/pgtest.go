@@ -1,0 +1,112 @@
+// Package pgtest gives each test package a fresh, migrated PostgreSQL
+// database of its own and drops it afterwards, so tests run against the real
+// server without seeing each other's rows.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	neturl "net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rantevou/rantevou/postgres"
+)
+
+// DefaultURL is the server used when TEST_DATABASE_URL is unset.
+const DefaultURL = "postgres://postgres@localhost:5432/postgres?sslmode=disable"
+
+// URL returns the administrative connection string of the test server.
+func URL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// New creates a uniquely named database, applies the migrations and returns
+// a pool on it. The pool is closed and the database dropped in t.Cleanup. A
+// missing server fails the test: a skipped database test proves nothing.
+func New(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	url := URL()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("pgtest: PostgreSQL not reachable at %s; start it: make services (%v)", redact(url), err)
+	}
+	defer admin.Close(ctx)
+
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "rantevou_test_" + hex.EncodeToString(b[:])
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		t.Fatalf("pgtest: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("pgtest: parse %s: %v", redact(url), err)
+	}
+	cfg.ConnConfig.Database = name
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest: connect to %s: %v", name, err)
+	}
+	// Registered after the drop, so it runs before it (cleanups run last
+	// first): the pool's connections are gone when the database is dropped.
+	t.Cleanup(pool.Close)
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return pool
+}
+
+// URLOf returns a connection string for the database pool is connected
+// to, for code under test that opens its own connections (the command
+// line).
+func URLOf(pool *pgxpool.Pool) string {
+	name := pool.Config().ConnConfig.Database
+	base := URL()
+	if u, err := neturl.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path = "/" + name
+		return u.String()
+	}
+	return base + " dbname=" + name // key=value form: the last setting wins
+}
+
+// redact hides a password in a connection string for messages.
+func redact(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return "(unparsable connection string)"
+	}
+	if cfg.Password == "" {
+		return url
+	}
+	return cfg.Host + "/" + cfg.Database
+}

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Busy returns the active bookings of department overlapping [from, to) as
+// desk intervals. The query is served by the exclusion constraint's GiST
+// index over (department, desk, during).
+func (s *Store) Busy(ctx context.Context, department string, from, to time.Time) ([]booking.Interval, error) {
+	rows, err := s.pool.Query(ctx, `SELECT desk, lower(during), upper(during) FROM bookings
+		WHERE department = $1 AND status = 'active' AND during && tstzrange($2, $3, '[)')`, department, from, to)
+	if err != nil {
+		return nil, wrap("busy", err)
+	}
+	defer rows.Close()
+	out := make([]booking.Interval, 0, 256)
+	for rows.Next() {
+		var iv booking.Interval
+		if err := rows.Scan(&iv.Desk, &iv.Start, &iv.End); err != nil {
+			return nil, wrap("busy", err)
+		}
+		out = append(out, iv)
+	}
+	return out, wrap("busy", rows.Err())
+}
+
+// Booking returns the booking with reference ref.
+func (s *Store) Booking(ctx context.Context, ref string) (booking.Booking, error) {
+	b, err := scanBooking(s.pool.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE ref = $1`, ref))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no booking %q", ref)
+	}
+	return b, wrap("booking", err)
+}
+
+// BookingByID returns the booking with id.
+func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, error) {
+	b, err := scanBooking(s.pool.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no booking %d", id)
+	}
+	return b, wrap("booking by id", err)
+}
+
+// CitizenBookings returns the citizen's active bookings that end after now, by start.
+func (s *Store) CitizenBookings(ctx context.Context, telegramID int64, now time.Time) ([]booking.Booking, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
+		WHERE citizen = $1 AND status = 'active' AND upper(during) > $2 ORDER BY lower(during), id`, telegramID, now)
+	if err != nil {
+		return nil, wrap("citizen bookings", err)
+	}
+	bs, err := collectBookings(rows)
+	return bs, wrap("citizen bookings", err)
+}
+
+// DepartmentBookings returns the department's bookings of any status starting in [from, to), by start.
+func (s *Store) DepartmentBookings(ctx context.Context, department string, from, to time.Time) ([]booking.Booking, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
+		WHERE department = $1 AND lower(during) >= $2 AND lower(during) < $3 ORDER BY lower(during), desk, id`,
+		department, from, to)
+	if err != nil {
+		return nil, wrap("department bookings", err)
+	}
+	bs, err := collectBookings(rows)
+	return bs, wrap("department bookings", err)
+}
+
+// BookingsByPhone returns bookings whose contact phone is phone, newest first.
+func (s *Store) BookingsByPhone(ctx context.Context, phone string) ([]booking.Booking, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
+		WHERE phone = $1 ORDER BY lower(during) DESC, id DESC LIMIT 100`, phone)
+	if err != nil {
+		return nil, wrap("bookings by phone", err)
+	}
+	bs, err := collectBookings(rows)
+	return bs, wrap("bookings by phone", err)
+}
+
+// Citizen returns the citizen known by telegramID.
+func (s *Store) Citizen(ctx context.Context, telegramID int64) (booking.Citizen, error) {
+	var c booking.Citizen
+	var lang string
+	err := s.pool.QueryRow(ctx, `SELECT telegram_id, name, phone, lang FROM citizens WHERE telegram_id = $1`,
+		telegramID).Scan(&c.TelegramID, &c.Name, &c.Phone, &lang)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return booking.Citizen{}, booking.Errorf(booking.ENotFound, "no citizen %d", telegramID)
+	}
+	c.Lang = booking.Lang(lang)
+	return c, wrap("citizen", err)
+}
+
+// SetCitizenLang remembers the citizen's language, creating the citizen if new.
+func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.Lang) error {
+	if l != booking.Greek && l != booking.English {
+		return booking.Errorf(booking.EInvalid, "language %q", l)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
+		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang`, telegramID, string(l))
+	return wrap("set citizen lang", err)
+}

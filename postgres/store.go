@@ -1,0 +1,132 @@
+// Package postgres implements booking.Store on PostgreSQL with pgx: the
+// bookings (whose exclusion constraint is the one guarantee against
+// overbooking), closures, citizens, the audit log and the transactional
+// outbox, plus the migration runner.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Store is the PostgreSQL booking.Store.
+type Store struct {
+	pool *pgxpool.Pool
+
+	mu  sync.RWMutex
+	loc *time.Location // the office's time zone, from the last SyncCatalog
+}
+
+var _ booking.Store = (*Store)(nil)
+
+// defaultZone is used until SyncCatalog tells the store the catalog's zone.
+const defaultZone = "Europe/Athens"
+
+// NewStore returns a Store over pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	loc, err := time.LoadLocation(defaultZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return &Store{pool: pool, loc: loc}
+}
+
+// Pool returns the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// location is the zone in which closure days are local calendar days.
+func (s *Store) location() *time.Location {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.loc
+}
+
+// inTx runs fn in a transaction, committing if it returns nil and rolling
+// back otherwise (a failed statement poisons the transaction: 25P02).
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// wrap prefixes err with the operation unless it is a domain error, which
+// callers switch on and which already says what went wrong.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var be *booking.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// writeChange writes the audit row of a change and its notifications in
+// one round trip. bookingID 0 means not about one booking; otherwise it is
+// the BookingID of every notification.
+func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string, bookingID int64, details map[string]any, ns []booking.Notification) error {
+	d, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
+		VALUES ($1, $2, $3, $4, $5)`, string(actorKind(a)), a.ID, action, nullID(bookingID), d)
+	for _, n := range ns {
+		id := n.BookingID
+		if bookingID != 0 {
+			id = bookingID
+		}
+		var payload any
+		if len(n.Payload) > 0 {
+			payload = []byte(n.Payload)
+		}
+		var due any
+		if !n.DueAt.IsZero() {
+			due = n.DueAt
+		}
+		b.Queue(`INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()))`,
+			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payload, due)
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// actorKind is a's kind, the system when unset.
+func actorKind(a booking.Actor) booking.ActorKind {
+	if a.Kind == "" {
+		return booking.ActorSystem
+	}
+	return a.Kind
+}
+
+// dropReminders deletes the booking's reminders that have not gone out yet:
+// a cancelled or moved booking must not be reminded of its old time.
+func dropReminders(ctx context.Context, tx pgx.Tx, bookingID int64) error {
+	_, err := tx.Exec(ctx, `DELETE FROM outbox WHERE booking_id = $1 AND kind = $2
+		AND delivered_at IS NULL AND parked_at IS NULL`, bookingID, string(booking.NotifyReminder))
+	return err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
