@@ -1,0 +1,154 @@
+package notify_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/notify"
+	"github.com/rantevou/rantevou/postgres"
+	"github.com/rantevou/rantevou/postgres/pgtest"
+	"github.com/rantevou/rantevou/telegramfake"
+	"github.com/rantevou/rantevou/throttle"
+)
+
+const token = "123456:notify-test"
+
+// env is a database with the default catalog, the real Office on the real
+// clock (so outbox rows are due by the database's clock), the fake Bot API
+// and the Telegram deliverer wired as in production.
+type env struct {
+	store  *postgres.Store
+	office *booking.Office
+	cat    *booking.Catalog
+	outbox *postgres.Outbox
+	fake   *telegramfake.Server
+	sender *throttle.Sender
+	tg     *notify.Telegram
+	counts *counter
+}
+
+func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *env {
+	tb.Helper()
+	pool := pgtest.New(tb)
+	cat := booking.DefaultCatalog()
+	store := postgres.NewStore(pool)
+	if err := store.SyncCatalog(context.Background(), cat); err != nil {
+		tb.Fatal(err)
+	}
+	fake := telegramfake.New(token)
+	url := fake.Start()
+	tb.Cleanup(fake.Close)
+	fake.SetLimits(limits)
+	api, err := bot.New(token, bot.WithServerURL(url), bot.WithSkipGetMe())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sender := throttle.New(pace)
+	tb.Cleanup(sender.Close)
+	outbox := postgres.NewOutbox(pool)
+	e := &env{
+		store:  store,
+		office: booking.NewOffice(cat, store, time.Now),
+		cat:    cat,
+		outbox: outbox,
+		fake:   fake,
+		sender: sender,
+		counts: &counter{n: map[int64]int{}},
+	}
+	e.tg = &notify.Telegram{
+		API:      api,
+		Sender:   sender,
+		Bookings: store,
+		Reach:    outbox,
+		Renderer: &notify.Renderer{Catalog: cat, Domain: "test.rantevou", Now: time.Now},
+	}
+	return e
+}
+
+// counter counts successful deliveries per outbox id: the proof that no
+// row reaches its citizen twice.
+type counter struct {
+	mu sync.Mutex
+	n  map[int64]int
+}
+
+func (c *counter) wrap(d notify.Deliverer) notify.Deliverer {
+	return notify.DelivererFunc(func(ctx context.Context, n booking.Notification) error {
+		err := d.Deliver(ctx, n)
+		if err == nil {
+			c.mu.Lock()
+			c.n[n.ID]++
+			c.mu.Unlock()
+		}
+		return err
+	})
+}
+
+func (c *counter) snapshot() map[int64]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[int64]int, len(c.n))
+	for k, v := range c.n {
+		out[k] = v
+	}
+	return out
+}
+
+// bookMany books n appointments for n different citizens (chat ids from
+// base), on the first working days with free slots, and returns them.
+func (e *env) bookMany(tb testing.TB, n int, base int64) []booking.Booking {
+	tb.Helper()
+	ctx := context.Background()
+	var out []booking.Booking
+	day := booking.DateOf(time.Now(), e.cat.Location)
+	for d := 0; d < 30 && len(out) < n; d++ {
+		slots, err := e.office.FreeSlots(ctx, "birth-certificate", day.AddDays(d))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, s := range slots.Slots {
+			for range e.desks("civil-registry") {
+				if len(out) == n {
+					break
+				}
+				id := base + int64(len(out))
+				b, err := e.office.Book(ctx, booking.Request{
+					Citizen: booking.Citizen{TelegramID: id, Name: "Μαρία Παπαδοπούλου", Phone: "6912345678", Lang: booking.Greek},
+					Service: "birth-certificate",
+					Start:   s.Start,
+				})
+				if booking.ErrorCode(err) == booking.ESlotTaken {
+					break
+				}
+				if err != nil {
+					tb.Fatal(err)
+				}
+				out = append(out, b)
+			}
+		}
+	}
+	if len(out) < n {
+		tb.Fatalf("booked %d of %d", len(out), n)
+	}
+	return out
+}
+
+func (e *env) desks(dept string) []string {
+	d, _ := e.cat.Department(dept)
+	return d.Desks
+}
+
+// pendingNow counts rows due now that are neither delivered nor parked.
+func (e *env) pendingNow(tb testing.TB) int {
+	tb.Helper()
+	s, err := e.outbox.Stats(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s.Due
+}

@@ -1,0 +1,35 @@
+// Package notify owns the delivery of outbox rows: a Worker that claims due
+// rows from the PostgreSQL outbox (safely from any number of replicas),
+// hands each to the Deliverer of its channel, and records the outcome with
+// retries, backoff and parking; and the Telegram side of delivery: each
+// citizen notification rendered in the citizen's language, with its buttons
+// and its .ics calendar file, sent through the throttled sender.
+//
+// Delivery is at least once. Telegram offers no idempotency key, so a
+// message whose send succeeded but whose "delivered" mark never reached the
+// database (a crash in between) is sent again when its lease runs out. The
+// worker keeps that window to the send itself: it renews the row's lease
+// right before sending and gives the row up if another worker took it over,
+// and it marks a row delivered with a context that survives shutdown. The
+// other choice, at most once, would lose a reminder to a crash; a rare
+// doubled reminder costs the citizen far less than a missed appointment.
+package notify
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrPermanent marks a failure that retrying cannot fix (the citizen blocked
+// the bot, the booking is gone, the kind is unknown): the row is parked.
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent wraps err so the worker parks the row instead of retrying it.
+func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// ErrSkipped marks a row that needs no message any more (a reminder of a
+// booking that was cancelled or moved): it counts as handled.
+var ErrSkipped = errors.New("skipped")
+
+// Skip returns an error matching ErrSkipped that says why.
+func Skip(reason string) error { return fmt.Errorf("%w: %s", ErrSkipped, reason) }

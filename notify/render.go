@@ -1,0 +1,227 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/dialog"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// Payload holds the kind-specific extras of a citizen notification, as the
+// booking core writes them into outbox.payload. Every field is optional.
+type Payload struct {
+	Reason   string    `json:"reason,omitempty"`    // why staff cancelled or closed the day
+	Start    time.Time `json:"start,omitempty"`     // reminders: the start they were set for
+	OldStart time.Time `json:"old_start,omitempty"` // rescheduled: where the booking was
+	Sequence int       `json:"sequence,omitempty"`  // calendar SEQUENCE, when the core counts changes
+	// BeforeMinutes is how long before the start a reminder was set for;
+	// with the row's due time it tells whether the booking moved since.
+	BeforeMinutes int `json:"before_minutes,omitempty"`
+}
+
+// ParsePayload decodes raw, tolerating null and unknown fields.
+func ParsePayload(raw json.RawMessage) (Payload, error) {
+	var p Payload
+	if len(raw) == 0 || string(raw) == "null" {
+		return p, nil
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, fmt.Errorf("notify: payload: %w", err)
+	}
+	return p, nil
+}
+
+// Message is a citizen notification ready to send: one Telegram message,
+// a document with a caption when it carries a calendar file.
+type Message struct {
+	Text    string
+	Buttons [][]dialog.Button
+	ICS     []byte // nil: a plain text message
+	ICSName string
+}
+
+// Renderer turns outbox rows into citizen messages.
+type Renderer struct {
+	Catalog *booking.Catalog
+	// Domain goes into calendar UIDs ("rantevou-K7P4QX@Domain"); it should
+	// never change once citizens have entries in their calendars.
+	Domain string
+	Now    func() time.Time
+}
+
+func (r *Renderer) loc() *time.Location {
+	if r.Catalog != nil && r.Catalog.Location != nil {
+		return r.Catalog.Location
+	}
+	return athens
+}
+
+func (r *Renderer) service(code string) booking.Service {
+	if r.Catalog != nil {
+		for _, s := range r.Catalog.Services {
+			if s.Code == code {
+				return s
+			}
+		}
+	}
+	return booking.Service{Code: code, Name: booking.Text{EL: code}}
+}
+
+func (r *Renderer) department(code string) booking.Department {
+	if r.Catalog != nil {
+		for _, d := range r.Catalog.Departments {
+			if d.Code == code {
+				return d
+			}
+		}
+	}
+	return booking.Department{Code: code, Name: booking.Text{EL: code}}
+}
+
+// Render renders n about booking b (the booking as it is now). It returns an
+// error matching ErrSkipped when the message is no longer wanted, and one
+// matching ErrPermanent when n cannot be rendered at all.
+func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, error) {
+	p, err := ParsePayload(n.Payload)
+	if err != nil {
+		return Message{}, Permanent(err)
+	}
+	lang := b.Citizen.Lang
+	pr := locales.For(lang)
+	loc := r.loc()
+	svc := r.service(b.Service)
+	dept := r.department(b.Department)
+	data := map[string]any{
+		"Ref":        b.Ref,
+		"Service":    svc.Name.In(lang),
+		"Department": dept.Name.In(lang),
+		"Desk":       b.Desk,
+		"Date":       pr.Date(booking.DateOf(b.Start, loc)),
+		"Time":       pr.Time(b.Start, loc),
+		"Bring":      svc.Bring.In(lang),
+		"Name":       b.Citizen.Name,
+	}
+	reason := p.Reason
+	if reason == "" {
+		reason = b.CancelReason
+	}
+	data["Reason"] = reason
+
+	switch n.Kind {
+	case booking.NotifyConfirmed, booking.NotifyRescheduled:
+		if b.Status != booking.Active {
+			return Message{}, Skip("booking no longer active")
+		}
+		id := "notify_confirmed"
+		if n.Kind == booking.NotifyRescheduled {
+			id = "notify_rescheduled"
+			if !p.OldStart.IsZero() {
+				data["OldDate"] = pr.Date(booking.DateOf(p.OldStart, loc))
+				data["OldTime"] = pr.Time(p.OldStart, loc)
+			}
+		}
+		text := pr.T(id, data)
+		if data["Bring"] != "" {
+			text += "\n\n" + pr.T("notify_bring", data)
+		}
+		seq := p.Sequence
+		if seq == 0 && n.Kind == booking.NotifyRescheduled {
+			// Outbox ids only grow, so a later change always carries a
+			// higher SEQUENCE even when the core does not count changes.
+			seq = int(n.ID)
+		}
+		return Message{
+			Text:    text,
+			ICS:     ICS(r.event(b, svc, dept, lang, seq, false)),
+			ICSName: "rantevou-" + b.Ref + ".ics",
+		}, nil
+
+	case booking.NotifyReminder:
+		if b.Status != booking.Active {
+			return Message{}, Skip("booking no longer active")
+		}
+		if !p.Start.IsZero() && !p.Start.Equal(b.Start) {
+			return Message{}, Skip("booking moved")
+		}
+		if p.BeforeMinutes > 0 && !n.DueAt.IsZero() {
+			set := b.Start.Add(-time.Duration(p.BeforeMinutes) * time.Minute)
+			if d := n.DueAt.Sub(set); d > time.Minute || d < -time.Minute {
+				return Message{}, Skip("booking moved")
+			}
+		}
+		if r.Now != nil && !b.Start.After(r.Now()) {
+			return Message{}, Skip("appointment already began")
+		}
+		return Message{
+			Text: pr.T("notify_reminder", data),
+			Buttons: [][]dialog.Button{
+				{{Text: pr.T("notify_button_keep", nil), Data: dialog.GlobalButton(dialog.GlobalKeep, b.Ref)}},
+				{
+					{Text: pr.T("notify_button_reschedule", nil), Data: dialog.GlobalButton(dialog.GlobalReschedule, b.Ref)},
+					{Text: pr.T("notify_button_cancel", nil), Data: dialog.GlobalButton(dialog.GlobalCancel, b.Ref)},
+				},
+			},
+		}, nil
+
+	case booking.NotifyCancelledByStaff, booking.NotifyDayClosed:
+		id := "notify_cancelled"
+		if n.Kind == booking.NotifyDayClosed {
+			id = "notify_day_closed"
+		}
+		if reason == "" {
+			id += "_no_reason"
+		}
+		seq := p.Sequence
+		if seq == 0 {
+			seq = int(n.ID)
+		}
+		return Message{
+			Text: pr.T(id, data),
+			Buttons: [][]dialog.Button{
+				{{Text: pr.T("notify_button_book_again", nil), Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}},
+			},
+			ICS:     ICS(r.event(b, svc, dept, lang, seq, true)),
+			ICSName: "rantevou-" + b.Ref + ".ics",
+		}, nil
+	}
+	return Message{}, Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
+}
+
+func (r *Renderer) event(b booking.Booking, svc booking.Service, dept booking.Department, lang booking.Lang, seq int, cancelled bool) Event {
+	pr := locales.For(lang)
+	data := map[string]any{"Ref": b.Ref, "Bring": svc.Bring.In(lang), "Desk": b.Desk}
+	desc := pr.T("notify_ics_description", data)
+	if svc.Bring.In(lang) != "" {
+		desc += "\n" + pr.T("notify_bring", data)
+	}
+	office := ""
+	if r.Catalog != nil {
+		office = r.Catalog.Office.In(lang)
+	}
+	location := dept.Name.In(lang)
+	if office != "" {
+		location = office + " — " + location
+	}
+	domain := r.Domain
+	if domain == "" {
+		domain = "rantevou"
+	}
+	now := time.Now()
+	if r.Now != nil {
+		now = r.Now()
+	}
+	return Event{
+		UID:         "rantevou-" + b.Ref + "@" + domain,
+		Sequence:    seq,
+		Start:       b.Start,
+		End:         b.End,
+		Summary:     svc.Name.In(lang),
+		Location:    location,
+		Description: desc,
+		Cancelled:   cancelled,
+		Stamp:       now,
+	}
+}

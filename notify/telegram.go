@@ -1,0 +1,116 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/throttle"
+)
+
+// TelegramAPI is the part of *bot.Bot the Telegram deliverer uses.
+type TelegramAPI interface {
+	SendMessage(ctx context.Context, params *bot.SendMessageParams) (*models.Message, error)
+	SendDocument(ctx context.Context, params *bot.SendDocumentParams) (*models.Message, error)
+}
+
+// Bookings looks bookings up; booking.Store implements it.
+type Bookings interface {
+	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
+}
+
+// Reachability remembers citizens who blocked the bot; *postgres.Outbox
+// implements it.
+type Reachability interface {
+	Unreachable(ctx context.Context, telegramID int64) (bool, error)
+	MarkUnreachable(ctx context.Context, telegramID int64) error
+}
+
+// Telegram delivers citizen notifications through the throttled sender, at
+// bulk priority so conversation replies go first.
+type Telegram struct {
+	API      TelegramAPI
+	Sender   *throttle.Sender
+	Bookings Bookings
+	Reach    Reachability
+	Renderer *Renderer
+}
+
+// Deliver renders n and sends it to the citizen's chat.
+func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
+	chatID, err := strconv.ParseInt(n.Recipient, 10, 64)
+	if err != nil {
+		return Permanent(fmt.Errorf("notify: telegram recipient %q: %w", n.Recipient, err))
+	}
+	if n.BookingID == 0 {
+		return Permanent(fmt.Errorf("notify: %s without a booking", n.Kind))
+	}
+	if blocked, err := t.Reach.Unreachable(ctx, chatID); err != nil {
+		return err
+	} else if blocked {
+		return Skip("citizen blocked the bot")
+	}
+	b, err := t.Bookings.BookingByID(ctx, n.BookingID)
+	if booking.ErrorCode(err) == booking.ENotFound {
+		return Permanent(err)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: booking %d: %w", n.BookingID, err)
+	}
+	msg, err := t.Renderer.Render(n, b)
+	if err != nil {
+		return err
+	}
+	err = t.Sender.Do(ctx, chatID, throttle.PriorityLow, func(ctx context.Context) error {
+		return t.send(ctx, chatID, msg)
+	})
+	if errors.Is(err, throttle.ErrBlocked) {
+		// Stop writing to them: a citizen who blocked the bot does not want
+		// reminders, and every further 403 only costs rate.
+		if merr := t.Reach.MarkUnreachable(context.WithoutCancel(ctx), chatID); merr != nil {
+			return merr
+		}
+		return Permanent(err)
+	}
+	if errors.Is(err, bot.ErrorBadRequest) {
+		return Permanent(err)
+	}
+	return err
+}
+
+func (t *Telegram) send(ctx context.Context, chatID int64, m Message) error {
+	var markup models.ReplyMarkup
+	if len(m.Buttons) > 0 {
+		kb := make([][]models.InlineKeyboardButton, 0, len(m.Buttons))
+		for _, row := range m.Buttons {
+			r := make([]models.InlineKeyboardButton, 0, len(row))
+			for _, b := range row {
+				if b.Data == "" {
+					continue // dialog refused to encode it; drawing it would break the keyboard
+				}
+				r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+			}
+			if len(r) > 0 {
+				kb = append(kb, r)
+			}
+		}
+		markup = &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+	}
+	if m.ICS != nil {
+		_, err := t.API.SendDocument(ctx, &bot.SendDocumentParams{
+			ChatID:      chatID,
+			Document:    &models.InputFileUpload{Filename: m.ICSName, Data: bytes.NewReader(m.ICS)},
+			Caption:     m.Text,
+			ReplyMarkup: markup,
+		})
+		return err
+	}
+	_, err := t.API.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, Text: m.Text, ReplyMarkup: markup})
+	return err
+}

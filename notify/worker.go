@@ -1,0 +1,257 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres"
+)
+
+// Deliverer sends one notification on its channel. It returns nil when the
+// recipient got it, an error matching ErrSkipped when it is no longer wanted,
+// one matching ErrPermanent when retrying cannot help, and any other error
+// for a failure worth retrying.
+type Deliverer interface {
+	Deliver(ctx context.Context, n booking.Notification) error
+}
+
+// DelivererFunc adapts a function to Deliverer.
+type DelivererFunc func(ctx context.Context, n booking.Notification) error
+
+// Deliver calls f.
+func (f DelivererFunc) Deliver(ctx context.Context, n booking.Notification) error { return f(ctx, n) }
+
+// Config tunes the worker. Zero fields take the defaults.
+type Config struct {
+	Batch       int           // rows claimed at once; default 100
+	Concurrency int           // rows of a batch in flight at once; default 64
+	Lease       time.Duration // how long a claim holds; default 2 minutes
+	Poll        time.Duration // pause when nothing is due; default 1 s
+	MaxAttempts int           // attempts before a row is parked; default 8
+	BackoffBase time.Duration // first retry delay, doubled each attempt; default 15 s
+	BackoffMax  time.Duration // default 30 minutes
+	Drain       time.Duration // how long a shutdown lets the current batch finish; default 20 s
+	Logger      *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 64
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 8
+	}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = 15 * time.Second
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 30 * time.Minute
+	}
+	if c.Drain <= 0 {
+		c.Drain = 20 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Stats counts what a worker did since it started; the cmd exports them.
+type Stats struct {
+	Claimed   int64
+	Delivered int64
+	Skipped   int64
+	Retried   int64
+	Parked    int64
+	LostLease int64 // rows another worker took over before this one sent them
+}
+
+// Worker delivers outbox rows. Run any number of them, in any number of
+// replicas: claims never overlap (FOR UPDATE SKIP LOCKED plus a lease).
+type Worker struct {
+	outbox     *postgres.Outbox
+	deliverers map[booking.Channel]Deliverer
+	cfg        Config
+
+	claimed, delivered, skipped, retried, parked, lost atomic.Int64
+}
+
+// NewWorker returns a worker over outbox that hands each row to the
+// Deliverer of its channel.
+func NewWorker(outbox *postgres.Outbox, deliverers map[booking.Channel]Deliverer, cfg Config) *Worker {
+	cfg.defaults()
+	return &Worker{outbox: outbox, deliverers: deliverers, cfg: cfg}
+}
+
+// Stats returns the worker's counters. Outbox depth, age and parked rows
+// across all replicas come from (*postgres.Outbox).Stats.
+func (w *Worker) Stats() Stats {
+	return Stats{
+		Claimed:   w.claimed.Load(),
+		Delivered: w.delivered.Load(),
+		Skipped:   w.skipped.Load(),
+		Retried:   w.retried.Load(),
+		Parked:    w.parked.Load(),
+		LostLease: w.lost.Load(),
+	}
+}
+
+// Run delivers until ctx is cancelled. On cancellation it stops claiming and
+// gives the batch in hand up to Config.Drain to finish, so a deploy does
+// not leave rows waiting for their lease to run out.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		rows, err := w.outbox.Claim(ctx, w.cfg.Batch, w.cfg.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.cfg.Logger.Error("outbox claim failed", slog.Any("err", err))
+		} else if len(rows) > 0 {
+			dctx, cancel := drainContext(ctx, w.cfg.Drain)
+			w.deliverAll(dctx, rows)
+			cancel()
+			if len(rows) == w.cfg.Batch {
+				continue // more may be due right now
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(w.cfg.Poll):
+		}
+	}
+}
+
+// drainContext is ctx without its cancellation, cancelled instead drain
+// after ctx is.
+func drainContext(ctx context.Context, drain time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(drain, cancel)
+		context.AfterFunc(dctx, func() { t.Stop() })
+	})
+	return dctx, func() { stop(); cancel() }
+}
+
+// RunOnce claims one batch and delivers it with ctx, returning how many rows
+// it claimed. Cancelling ctx abandons the rows not yet sent: they come back
+// to any worker when their lease runs out.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	rows, err := w.outbox.Claim(ctx, w.cfg.Batch, w.cfg.Lease)
+	if err != nil {
+		return 0, err
+	}
+	w.deliverAll(ctx, rows)
+	return len(rows), nil
+}
+
+func (w *Worker) deliverAll(ctx context.Context, rows []postgres.Claimed) {
+	w.claimed.Add(int64(len(rows)))
+	sem := make(chan struct{}, w.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for _, c := range rows {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			w.deliver(ctx, c)
+		}()
+	}
+	wg.Wait()
+}
+
+func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
+	log := w.cfg.Logger.With(slog.Int64("outbox_id", c.ID), slog.String("kind", string(c.Kind)))
+	if ctx.Err() != nil {
+		return
+	}
+	ok, err := w.outbox.Confirm(ctx, c, w.cfg.Lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("outbox confirm failed", slog.Any("err", err))
+		}
+		return
+	}
+	if !ok {
+		w.lost.Add(1)
+		return
+	}
+	// The outcome is recorded even when ctx is cancelled during the send:
+	// a message that went out must be marked, or it goes out twice.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+
+	d, found := w.deliverers[c.Channel]
+	if !found {
+		err = Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))
+	} else {
+		err = d.Deliver(ctx, c.Notification)
+	}
+	switch {
+	case err == nil:
+		if err := w.outbox.Delivered(rec, c.ID); err != nil {
+			log.Error("outbox mark delivered failed", slog.Any("err", err))
+			return
+		}
+		w.delivered.Add(1)
+	case errors.Is(err, ErrSkipped):
+		if err := w.outbox.Delivered(rec, c.ID); err != nil {
+			log.Error("outbox mark skipped failed", slog.Any("err", err))
+			return
+		}
+		w.skipped.Add(1)
+		log.Info("notification skipped", slog.String("why", err.Error()))
+	case ctx.Err() != nil:
+		// Shut down mid-send: whether it went out is unknown. Leave the
+		// row to its lease; at least once beats never.
+	case errors.Is(err, ErrPermanent) || c.Attempts >= w.cfg.MaxAttempts:
+		if err := w.outbox.Park(rec, c.ID, err.Error()); err != nil {
+			log.Error("outbox park failed", slog.Any("err", err))
+			return
+		}
+		w.parked.Add(1)
+		log.Warn("notification parked", slog.Int("attempts", c.Attempts), slog.Any("err", err))
+	default:
+		at := time.Now().Add(w.backoff(c.Attempts))
+		if err := w.outbox.Retry(rec, c.ID, at, err.Error()); err != nil {
+			log.Error("outbox retry failed", slog.Any("err", err))
+			return
+		}
+		w.retried.Add(1)
+		log.Info("notification will be retried", slog.Int("attempts", c.Attempts), slog.Time("at", at), slog.Any("err", err))
+	}
+}
+
+// backoff doubles from BackoffBase with each attempt, up to BackoffMax, with
+// jitter so rows that failed together do not retry together.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.cfg.BackoffBase
+	for i := 1; i < attempts && d < w.cfg.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, w.cfg.BackoffMax)
+	return d/2 + rand.N(d/2+1)
+}

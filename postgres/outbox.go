@@ -1,0 +1,267 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Outbox is the delivery side of the transactional outbox: the booking
+// store writes rows in the same transaction as each change, and any number
+// of workers, in any number of replicas, claim and deliver them.
+//
+// A claim is a lease, not a lock held across the delivery: the claiming
+// statement commits at once, so no transaction stays open while a message
+// waits for Telegram's rate limits, and a worker that dies leaves rows that
+// any worker may claim again when their lease runs out.
+type Outbox struct {
+	pool *pgxpool.Pool
+}
+
+// NewOutbox returns the outbox over pool.
+func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
+
+// Claimed is an outbox row leased to one worker until its lease runs out.
+type Claimed struct {
+	booking.Notification
+	Token string // names this claim; see Outbox.Confirm
+}
+
+// Claim leases up to limit due rows for lease and returns them oldest first.
+// Each claim counts as an attempt, so a row that kills its worker every time
+// is parked in the end instead of looping forever.
+func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]Claimed, error) {
+	token := newToken()
+	rows, err := o.pool.Query(ctx, `
+		WITH due AS (
+			SELECT id FROM outbox
+			WHERE delivered_at IS NULL AND parked_at IS NULL AND due_at <= now()
+			  AND (lease_until IS NULL OR lease_until <= now())
+			ORDER BY due_at, id
+			LIMIT $1
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE outbox o
+		SET lease_until = now() + $2 * interval '1 millisecond',
+		    lease_token = $3,
+		    attempts = o.attempts + 1
+		FROM due WHERE o.id = due.id
+		RETURNING o.id, o.kind, o.channel, o.recipient, coalesce(o.booking_id, 0),
+		          o.due_at, o.payload, o.attempts`,
+		limit, lease.Milliseconds(), token)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
+		var c Claimed
+		var payload []byte
+		err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts)
+		if len(payload) > 0 && string(payload) != "null" {
+			c.Payload = json.RawMessage(payload)
+		}
+		c.Token = token
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
+	}
+	// UPDATE … RETURNING does not keep the CTE's order.
+	sortClaimed(out)
+	return out, nil
+}
+
+func sortClaimed(cs []Claimed) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && claimedLess(cs[j], cs[j-1]); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+func claimedLess(a, b Claimed) bool {
+	if !a.DueAt.Equal(b.DueAt) {
+		return a.DueAt.Before(b.DueAt)
+	}
+	return a.ID < b.ID
+}
+
+// Confirm renews the lease of c just before it is sent and reports whether
+// the claim still holds. A worker that stalled past its lease (a long 429
+// pause) finds the row claimed by another worker, or already delivered, and
+// must not send it: this narrows the window for a duplicate to the send itself.
+func (o *Outbox) Confirm(ctx context.Context, c Claimed, lease time.Duration) (bool, error) {
+	tag, err := o.pool.Exec(ctx, `
+		UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond'
+		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
+		c.ID, c.Token, lease.Milliseconds())
+	if err != nil {
+		return false, fmt.Errorf("postgres: confirm outbox %d: %w", c.ID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Delivered records that row id reached its recipient. It is idempotent:
+// the first delivery time is kept.
+func (o *Outbox) Delivered(ctx context.Context, id int64) error {
+	_, err := o.pool.Exec(ctx, `
+		UPDATE outbox SET delivered_at = now(), lease_until = NULL, last_error = ''
+		WHERE id = $1 AND delivered_at IS NULL`, id)
+	if err != nil {
+		return fmt.Errorf("postgres: outbox %d delivered: %w", id, err)
+	}
+	return nil
+}
+
+// Retry releases row id to be tried again at, recording why it failed.
+func (o *Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
+	_, err := o.pool.Exec(ctx, `
+		UPDATE outbox SET due_at = $2, lease_until = NULL, last_error = $3
+		WHERE id = $1 AND delivered_at IS NULL`, id, at, truncate(reason, 500))
+	if err != nil {
+		return fmt.Errorf("postgres: outbox %d retry: %w", id, err)
+	}
+	return nil
+}
+
+// Park gives up on row id: it is kept, with its reason, for inspection and
+// counted in Stats, but never claimed again.
+func (o *Outbox) Park(ctx context.Context, id int64, reason string) error {
+	_, err := o.pool.Exec(ctx, `
+		UPDATE outbox SET parked_at = now(), lease_until = NULL, last_error = $2
+		WHERE id = $1 AND delivered_at IS NULL`, id, truncate(reason, 500))
+	if err != nil {
+		return fmt.Errorf("postgres: outbox %d park: %w", id, err)
+	}
+	return nil
+}
+
+// Enqueue writes notifications outside any booking change (tests, staff
+// messages). Changes to bookings write theirs through the Store instead.
+func (o *Outbox) Enqueue(ctx context.Context, ns ...booking.Notification) ([]int64, error) {
+	tx, err := o.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: enqueue: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
+	ids, err := enqueue(ctx, tx, ns)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: enqueue: %w", err)
+	}
+	return ids, nil
+}
+
+// enqueue inserts ns in tx in one round trip; a zero DueAt means now.
+func enqueue(ctx context.Context, tx pgx.Tx, ns []booking.Notification) ([]int64, error) {
+	b := &pgx.Batch{}
+	for _, n := range ns {
+		var bookingID, due, payload any
+		if n.BookingID != 0 {
+			bookingID = n.BookingID
+		}
+		if !n.DueAt.IsZero() {
+			due = n.DueAt
+		}
+		if len(n.Payload) > 0 {
+			payload = []byte(n.Payload)
+		}
+		b.Queue(`
+			INSERT INTO outbox (kind, channel, recipient, booking_id, due_at, payload)
+			VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()), $6::jsonb)
+			RETURNING id`,
+			string(n.Kind), string(n.Channel), n.Recipient, bookingID, due, payload)
+	}
+	br := tx.SendBatch(ctx, b)
+	ids := make([]int64, 0, len(ns))
+	for _, n := range ns {
+		var id int64
+		if err := br.QueryRow().Scan(&id); err != nil {
+			br.Close()
+			return nil, fmt.Errorf("postgres: enqueue %s: %w", n.Kind, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("postgres: enqueue: %w", err)
+	}
+	return ids, nil
+}
+
+// OutboxStats is what an operator watches: how much waits, for how long,
+// and how much was given up on.
+type OutboxStats struct {
+	Pending   int           // not delivered, not parked
+	Due       int           // pending and due now
+	OldestDue time.Duration // age of the oldest due row; 0 when none
+	Parked    int
+}
+
+// Stats counts the outbox.
+func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
+	var s OutboxStats
+	var oldest float64
+	err := o.pool.QueryRow(ctx, `
+		SELECT
+		  count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL),
+		  count(*) FILTER (WHERE delivered_at IS NULL AND parked_at IS NULL AND due_at <= now()),
+		  coalesce(extract(epoch FROM now() - min(due_at) FILTER (
+		      WHERE delivered_at IS NULL AND parked_at IS NULL AND due_at <= now())), 0)::float8,
+		  count(*) FILTER (WHERE parked_at IS NOT NULL)
+		FROM outbox`).Scan(&s.Pending, &s.Due, &oldest, &s.Parked)
+	if err != nil {
+		return OutboxStats{}, fmt.Errorf("postgres: outbox stats: %w", err)
+	}
+	s.OldestDue = time.Duration(oldest * float64(time.Second))
+	return s, nil
+}
+
+// MarkUnreachable records that the citizen blocked the bot, so nothing more
+// is sent to them until they write again.
+func (o *Outbox) MarkUnreachable(ctx context.Context, telegramID int64) error {
+	_, err := o.pool.Exec(ctx, `UPDATE citizens SET unreachable = true WHERE telegram_id = $1`, telegramID)
+	if err != nil {
+		return fmt.Errorf("postgres: mark unreachable: %w", err)
+	}
+	return nil
+}
+
+// Unreachable reports whether the citizen blocked the bot. An unknown
+// citizen is reachable: the bot may still write to a chat it was given.
+func (o *Outbox) Unreachable(ctx context.Context, telegramID int64) (bool, error) {
+	var u bool
+	err := o.pool.QueryRow(ctx, `SELECT unreachable FROM citizens WHERE telegram_id = $1`, telegramID).Scan(&u)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: unreachable: %w", err)
+	}
+	return u, nil
+}
+
+func newToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}

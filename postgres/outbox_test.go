@@ -1,0 +1,222 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres"
+	"github.com/rantevou/rantevou/postgres/pgtest"
+)
+
+func staffNote(dept string) booking.Notification {
+	return booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: dept}
+}
+
+func enqueueN(t *testing.T, o *postgres.Outbox, n int) []int64 {
+	t.Helper()
+	ns := make([]booking.Notification, n)
+	for i := range ns {
+		ns[i] = staffNote(fmt.Sprintf("D%d", i))
+	}
+	ids, err := o.Enqueue(context.Background(), ns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestOutbox(t *testing.T) {
+	pool := pgtest.New(t)
+	ctx := context.Background()
+
+	// Each subtest drains what it leaves behind, so they share one database.
+	drain := func(t *testing.T, o *postgres.Outbox) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, `UPDATE outbox SET delivered_at = now() WHERE delivered_at IS NULL`); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("RacingClaimsNeverOverlap", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		ids := enqueueN(t, o, 200)
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for w := 0; w < 6; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					got, err := o.Claim(ctx, 7, time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, c := range got {
+						seen[c.ID]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(seen) != len(ids) {
+			t.Fatalf("claimed %d distinct rows, want %d", len(seen), len(ids))
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Fatalf("row %d claimed %d times", id, n)
+			}
+		}
+	})
+
+	t.Run("LeaseRunsOutAndRowComesBack", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		ids := enqueueN(t, o, 3)
+		first, err := o.Claim(ctx, 10, 300*time.Millisecond)
+		if err != nil || len(first) != 3 {
+			t.Fatalf("claim: %d rows, %v", len(first), err)
+		}
+		again, err := o.Claim(ctx, 10, time.Minute)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("claim under lease: %d rows, %v; want none", len(again), err)
+		}
+		time.Sleep(400 * time.Millisecond)
+		back, err := o.Claim(ctx, 10, time.Minute)
+		if err != nil || len(back) != 3 {
+			t.Fatalf("claim after lease: %d rows, %v; want 3", len(back), err)
+		}
+		for i, c := range back {
+			if c.ID != ids[i] || c.Attempts != 2 {
+				t.Errorf("row %d: id %d attempts %d, want id %d attempts 2", i, c.ID, c.Attempts, ids[i])
+			}
+		}
+		// The first claimer lost its rows: it must see that before sending.
+		if ok, err := o.Confirm(ctx, first[0], time.Minute); err != nil || ok {
+			t.Fatalf("confirm of a taken-over claim = %v, %v; want false", ok, err)
+		}
+		if ok, err := o.Confirm(ctx, back[0], time.Minute); err != nil || !ok {
+			t.Fatalf("confirm of the live claim = %v, %v; want true", ok, err)
+		}
+	})
+
+	t.Run("DeliveredIsNeverClaimedAgain", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		enqueueN(t, o, 1)
+		got, _ := o.Claim(ctx, 10, 100*time.Millisecond)
+		if len(got) != 1 {
+			t.Fatalf("claimed %d", len(got))
+		}
+		if err := o.Delivered(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := o.Confirm(ctx, got[0], time.Minute); ok {
+			t.Fatal("confirm of a delivered row succeeded")
+		}
+		time.Sleep(200 * time.Millisecond)
+		if again, _ := o.Claim(ctx, 10, time.Minute); len(again) != 0 {
+			t.Fatalf("delivered row claimed again: %+v", again)
+		}
+	})
+
+	t.Run("RetryWaitsAndKeepsReason", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		enqueueN(t, o, 1)
+		got, _ := o.Claim(ctx, 10, time.Minute)
+		if err := o.Retry(ctx, got[0].ID, time.Now().Add(300*time.Millisecond), "telegram: 502"); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := o.Claim(ctx, 10, time.Minute); len(again) != 0 {
+			t.Fatal("row claimed before its retry time")
+		}
+		time.Sleep(400 * time.Millisecond)
+		again, _ := o.Claim(ctx, 10, time.Minute)
+		if len(again) != 1 || again[0].Attempts != 2 {
+			t.Fatalf("after retry time: %+v", again)
+		}
+		var reason string
+		_ = pool.QueryRow(ctx, `SELECT last_error FROM outbox WHERE id = $1`, got[0].ID).Scan(&reason)
+		if reason != "telegram: 502" {
+			t.Fatalf("last_error = %q", reason)
+		}
+	})
+
+	t.Run("ParkedIsCountedAndNeverClaimed", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		before, err := o.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enqueueN(t, o, 2)
+		got, _ := o.Claim(ctx, 1, time.Millisecond)
+		if err := o.Park(ctx, got[0].ID, "blocked"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		s, err := o.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Parked != before.Parked+1 || s.Pending != 1 || s.Due != 1 || s.OldestDue <= 0 {
+			t.Fatalf("stats = %+v", s)
+		}
+		rest, _ := o.Claim(ctx, 10, time.Minute)
+		if len(rest) != 1 || rest[0].ID == got[0].ID {
+			t.Fatalf("claimed %+v; the parked row must stay parked", rest)
+		}
+	})
+
+	t.Run("ClaimKeepsDueTimeAndPayload", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		due := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+		n := staffNote("CR")
+		n.DueAt = due
+		n.Payload = []byte(`{"reason":"flood"}`)
+		future := staffNote("CR")
+		future.DueAt = time.Now().Add(time.Hour)
+		if _, err := o.Enqueue(ctx, n, future); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := o.Claim(ctx, 10, time.Minute)
+		if len(got) != 1 {
+			t.Fatalf("claimed %d rows; the future one is not due", len(got))
+		}
+		if !got[0].DueAt.Equal(due) || string(got[0].Payload) != `{"reason": "flood"}` {
+			t.Fatalf("claimed %v %s; want due %v and the payload", got[0].DueAt, got[0].Payload, due)
+		}
+	})
+
+	t.Run("UnreachableCitizen", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		if _, err := pool.Exec(ctx, `INSERT INTO citizens (telegram_id) VALUES (4242)`); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := o.Unreachable(ctx, 4242); err != nil || u {
+			t.Fatalf("new citizen unreachable = %v, %v", u, err)
+		}
+		if err := o.MarkUnreachable(ctx, 4242); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := o.Unreachable(ctx, 4242); err != nil || !u {
+			t.Fatalf("after 403 unreachable = %v, %v", u, err)
+		}
+		if u, err := o.Unreachable(ctx, 999); err != nil || u {
+			t.Fatalf("unknown chat unreachable = %v, %v", u, err)
+		}
+	})
+}

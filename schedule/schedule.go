@@ -1,0 +1,121 @@
+// Package schedule owns rantevou's daily jobs: each morning, at a configured
+// local time, every department's roster is queued for its Slack channel,
+// exactly once per department and day however many replicas run and however
+// often they restart.
+//
+// It is a plain ticker over an injected clock rather than a cron library:
+// the exactly-once guarantee lives in the database (a job_runs row claimed
+// in the same transaction that writes the roster's outbox row), so the
+// scheduler only has to ask "is it past 07:30 and is today's roster still
+// unclaimed?" every tick. That question also catches up after a restart at
+// 07:31, which a trigger firing at 07:30 would miss, and a fake clock drives
+// it in tests without waiting.
+package schedule
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Claimer claims a job for a day and writes its notifications in the same
+// transaction; *postgres.Jobs implements it.
+type Claimer interface {
+	Claim(ctx context.Context, job string, day booking.Date, notify []booking.Notification) (bool, error)
+}
+
+// Config configures the scheduler. Zero fields take the defaults.
+type Config struct {
+	Catalog *booking.Catalog
+	// At is the local time of the roster; 07:30 by default.
+	At booking.Clock
+	// Until is the latest local time a missed roster is still sent after a
+	// restart; 13:00 by default. Later, nobody needs that morning's roster.
+	Until booking.Clock
+	// Roster builds a department's roster notification (slack.RosterNotification).
+	Roster func(dept string, day booking.Date) booking.Notification
+	Now    func() time.Time
+	Tick   time.Duration // default 30 s
+	Logger *slog.Logger
+}
+
+// Scheduler queues the daily rosters.
+type Scheduler struct {
+	cfg  Config
+	jobs Claimer
+	loc  *time.Location
+}
+
+// New returns a scheduler that claims through jobs.
+func New(cfg Config, jobs Claimer) *Scheduler {
+	if cfg.At == 0 {
+		cfg.At = 7*60 + 30
+	}
+	if cfg.Until == 0 {
+		cfg.Until = 13 * 60
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	loc := cfg.Catalog.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Scheduler{cfg: cfg, jobs: jobs, loc: loc}
+}
+
+// JobName is the job_runs name of dept's roster.
+func JobName(dept string) string { return "roster:" + dept }
+
+// Run checks every tick until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Tick)
+	defer t.Stop()
+	for {
+		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("schedule: rosters", slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// RunDue queues every roster that is due now and not yet claimed, and
+// returns the departments whose roster this call queued. A department with
+// no Slack channel, or that never opens on this weekday (weekends), gets
+// none; a department closed by a holiday or closure gets its short "closed
+// today" roster, so staff know the system saw it.
+func (s *Scheduler) RunDue(ctx context.Context) ([]string, error) {
+	now := s.cfg.Now().In(s.loc)
+	day := booking.DateOf(now, s.loc)
+	clock := booking.Clock(now.Hour()*60 + now.Minute())
+	if clock < s.cfg.At || clock >= s.cfg.Until {
+		return nil, nil
+	}
+	var queued []string
+	for _, d := range s.cfg.Catalog.Departments {
+		if d.Slack.Channel == "" || len(d.Hours[day.Weekday()]) == 0 {
+			continue
+		}
+		won, err := s.jobs.Claim(ctx, JobName(d.Code), day, []booking.Notification{s.cfg.Roster(d.Code, day)})
+		if err != nil {
+			return queued, err
+		}
+		if won {
+			queued = append(queued, d.Code)
+			s.cfg.Logger.Info("roster queued", slog.String("department", d.Code), slog.String("day", day.String()))
+		}
+	}
+	return queued, nil
+}

@@ -1,0 +1,295 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// quick bounds the work done before answering Slack, which gives up after
+// three seconds.
+const quick = 2500 * time.Millisecond
+
+// response is the JSON body of a command answer or of a response_url post.
+type response struct {
+	ResponseType    string           `json:"response_type,omitempty"` // "in_channel" or "ephemeral"
+	Text            string           `json:"text"`
+	Blocks          []slackapi.Block `json:"blocks,omitempty"`
+	ReplaceOriginal bool             `json:"replace_original"`
+}
+
+func ephemeral(text string) response { return response{ResponseType: "ephemeral", Text: text} }
+
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
+	cmd, err := slackapi.SlashCommandParse(r)
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), quick)
+	defer cancel()
+	writeJSON(w, a.handleCommand(ctx, cmd))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// handleCommand answers one slash command. Fast commands answer at once;
+// close and roster answer "one moment" and post the result to response_url.
+func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) response {
+	pr := a.userPrinter(c.UserID)
+	fields := strings.Fields(c.Text)
+	verb := ""
+	if len(fields) > 0 {
+		verb = strings.ToLower(fields[0])
+		fields = fields[1:]
+	}
+	if verb == "" || verb == "help" {
+		return ephemeral(pr.T("staff_help", map[string]any{"Command": a.cfg.Command}))
+	}
+	depts := a.office.StaffDepartments(c.UserID)
+	if len(depts) == 0 {
+		return ephemeral(pr.T("staff_no_department", nil))
+	}
+	actor := staffActor(c.UserID, c.UserName)
+	switch verb {
+	case "roster":
+		return a.cmdRoster(pr, c, depts, fields)
+	case "cancel":
+		return a.cmdCancel(ctx, pr, actor, depts, fields)
+	case "close":
+		return a.cmdClose(pr, c, actor, depts, fields)
+	case "find":
+		return a.cmdFind(ctx, pr, actor, depts, fields)
+	}
+	return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
+}
+
+// parseDay reads today, tomorrow (also in Greek) or YYYY-MM-DD.
+func (a *Adapter) parseDay(s string) (booking.Date, bool) {
+	switch strings.ToLower(s) {
+	case "today", "σήμερα", "σημερα":
+		return a.today(), true
+	case "tomorrow", "αύριο", "αυριο":
+		return a.today().AddDays(1), true
+	}
+	d, err := booking.ParseDate(s)
+	return d, err == nil
+}
+
+// deptCode matches s against the catalog's department codes, ignoring case.
+func (a *Adapter) deptCode(s string) (string, bool) {
+	for _, d := range a.office.Catalog().Departments {
+		if strings.EqualFold(d.Code, s) {
+			return d.Code, true
+		}
+	}
+	return "", false
+}
+
+func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts, args []string) response {
+	day := a.today()
+	dept := ""
+	for _, arg := range args {
+		if d, ok := a.parseDay(arg); ok {
+			day = d
+			continue
+		}
+		code, ok := a.deptCode(arg)
+		if !ok {
+			if strings.Count(arg, "-") == 2 {
+				return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": arg}))
+			}
+			return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": arg}))
+		}
+		dept = code
+	}
+	if dept == "" {
+		if len(depts) > 1 {
+			return ephemeral(pr.T("staff_which_department", map[string]any{"Departments": strings.Join(depts, ", ")}))
+		}
+		dept = depts[0]
+	}
+	if !allowed(depts, dept) {
+		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": dept}))
+	}
+	url := c.ResponseURL
+	lang := a.deptLang(dept)
+	a.goSlow(func(ctx context.Context) {
+		r, err := a.office.Roster(ctx, dept, day)
+		if err != nil {
+			a.log.Error("slack roster failed", "department", dept, "err", err)
+			a.respond(ctx, url, ephemeral(locales.For(lang).T("staff_error", nil)))
+			return
+		}
+		for _, m := range a.RosterMessages(r, lang) {
+			a.respond(ctx, url, response{ResponseType: "ephemeral", Text: m.Text, Blocks: m.Blocks})
+		}
+	})
+	return ephemeral(pr.T("staff_working", nil))
+}
+
+// mayAct reports whether a staff member of depts may act on booking ref;
+// ENotFound when there is no such booking.
+func (a *Adapter) mayAct(ctx context.Context, depts []string, ref string) (booking.Booking, error) {
+	b, err := a.bookings.Booking(ctx, ref)
+	if err != nil {
+		return booking.Booking{}, err
+	}
+	if !allowed(depts, b.Department) {
+		return b, booking.Errorf(booking.EForbidden, "department %s", b.Department)
+	}
+	return b, nil
+}
+
+func (a *Adapter) cmdCancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts, args []string) response {
+	if len(args) == 0 {
+		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
+	}
+	ref := strings.ToUpper(args[0])
+	reason := strings.Join(args[1:], " ")
+	if reason == "" {
+		return ephemeral(pr.T("staff_reason_required", nil))
+	}
+	text, _ := a.cancel(ctx, pr, actor, depts, ref, reason)
+	return ephemeral(text)
+}
+
+// cancel cancels ref for a staff member and returns what to tell them, and
+// whether it worked.
+func (a *Adapter) cancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts []string, ref, reason string) (string, bool) {
+	b, err := a.mayAct(ctx, depts, ref)
+	if err == nil {
+		b, err = a.office.Cancel(ctx, actor, ref, reason)
+	}
+	if err != nil {
+		return a.refusal(pr, err, ref, b.Department), false
+	}
+	d := a.bookingData(pr, b)
+	d["User"] = actor.ID
+	return pr.T("staff_cancelled_done", d), true
+}
+
+// refusal turns a domain error into what staff read; details go to the log.
+func (a *Adapter) refusal(pr *locales.Printer, err error, ref, dept string) string {
+	switch booking.ErrorCode(err) {
+	case booking.ENotFound:
+		return pr.T("staff_not_found", map[string]any{"Query": ref})
+	case booking.EForbidden:
+		return pr.T("staff_forbidden", map[string]any{"Department": dept})
+	case booking.EConflict:
+		return pr.T("staff_conflict", map[string]any{"Ref": ref})
+	}
+	a.log.Error("slack staff action failed", "ref", ref, "err", err)
+	return pr.T("staff_error", nil)
+}
+
+func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor booking.Actor, depts, args []string) response {
+	if len(args) < 2 {
+		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
+	}
+	dept, ok := a.deptCode(args[0])
+	if !ok || !allowed(depts, dept) {
+		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": args[0]}))
+	}
+	day, ok := a.parseDay(args[1])
+	if !ok {
+		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": args[1]}))
+	}
+	reason := strings.Join(args[2:], " ")
+	if reason == "" {
+		return ephemeral(pr.T("staff_reason_required", nil))
+	}
+	url := c.ResponseURL
+	a.goSlow(func(ctx context.Context) {
+		cancelled, err := a.office.CloseDay(ctx, actor, dept, day, reason)
+		if err != nil {
+			a.respond(ctx, url, ephemeral(a.refusal(pr, err, "", dept)))
+			return
+		}
+		d, _ := a.department(dept)
+		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.T("staff_closed_done", map[string]any{
+			"Department": d.Name.In(pr.Lang()),
+			"Date":       pr.Date(day),
+			"Reason":     reason,
+			"Count":      len(cancelled),
+		})})
+	})
+	return ephemeral(pr.T("staff_working", nil))
+}
+
+func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts, args []string) response {
+	if len(args) == 0 {
+		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
+	}
+	q := strings.Join(args, "")
+	found, err := a.office.Find(ctx, actor, q)
+	if err != nil && booking.ErrorCode(err) != booking.ENotFound {
+		// The query may be a phone number: log only what kind of failure.
+		a.log.Error("slack find failed", "code", string(booking.ErrorCode(err)))
+		return ephemeral(pr.T("staff_error", nil))
+	}
+	var lines []string
+	for _, b := range found {
+		if !allowed(depts, b.Department) {
+			continue // another department's citizen: not theirs to see
+		}
+		d := a.bookingData(pr, b)
+		d["Status"] = statusText(pr, b.Status)
+		lines = append(lines, pr.T("staff_find_result", d))
+	}
+	if len(lines) == 0 {
+		return ephemeral(pr.T("staff_not_found", map[string]any{"Query": q}))
+	}
+	return ephemeral(strings.Join(lines, "\n"))
+}
+
+func statusText(pr *locales.Printer, s booking.Status) string {
+	switch s {
+	case booking.Cancelled:
+		return strings.TrimPrefix(pr.T("staff_status_cancelled", nil), " · ")
+	case booking.Attended:
+		return strings.TrimPrefix(pr.T("staff_status_attended", nil), " · ")
+	case booking.NoShow:
+		return strings.TrimPrefix(pr.T("staff_status_no_show", nil), " · ")
+	}
+	return pr.T("staff_status_active", nil)
+}
+
+// respond posts a later answer to a command's or button's response_url.
+func (a *Adapter) respond(ctx context.Context, url string, r response) {
+	if url == "" {
+		return
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		a.log.Error("slack respond: encode", "err", err)
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		a.log.Error("slack respond", "err", err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.cfg.HTTPClient.Do(req)
+	if err != nil {
+		a.log.Error("slack respond", "err", err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		a.log.Error("slack respond", "err", fmt.Errorf("status %d", resp.StatusCode))
+	}
+}

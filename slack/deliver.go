@@ -1,0 +1,114 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
+	"github.com/rantevou/rantevou/notify"
+)
+
+// Deliver posts one staff notification (a roster or an alert) to the
+// department's channel. It is the outbox worker's Deliverer for the Slack
+// channel.
+func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
+	dept, ok := a.department(n.Recipient)
+	if !ok {
+		return notify.Permanent(fmt.Errorf("slack: unknown department %q", n.Recipient))
+	}
+	if dept.Slack.Channel == "" {
+		return notify.Skip("department " + dept.Code + " has no Slack channel")
+	}
+	lang := a.deptLang(dept.Code)
+	var msgs []Message
+	switch n.Kind {
+	case KindRoster:
+		day, err := rosterDate(n.Payload)
+		if err != nil {
+			return notify.Permanent(err)
+		}
+		r, err := a.office.Roster(ctx, dept.Code, day)
+		if err != nil {
+			return fmt.Errorf("slack: roster %s %s: %w", dept.Code, day, err)
+		}
+		msgs = a.RosterMessages(r, lang)
+	case booking.NotifyStaffCancelled, booking.NotifyStaffRescheduled, booking.NotifyStaffToday:
+		m, err := a.alert(ctx, n, lang)
+		if err != nil {
+			return err
+		}
+		msgs = []Message{m}
+	default:
+		return notify.Permanent(fmt.Errorf("slack: unknown kind %q", n.Kind))
+	}
+	for _, m := range msgs {
+		_, _, err := a.api.PostMessageContext(ctx, dept.Slack.Channel,
+			slackapi.MsgOptionText(m.Text, false), slackapi.MsgOptionBlocks(m.Blocks...))
+		if err != nil {
+			var se slackapi.SlackErrorResponse
+			if errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel" || se.Err == "invalid_auth") {
+				return notify.Permanent(fmt.Errorf("slack: post to %s: %w", dept.Code, err))
+			}
+			return fmt.Errorf("slack: post to %s: %w", dept.Code, err)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang booking.Lang) (Message, error) {
+	if n.BookingID == 0 {
+		return Message{}, notify.Permanent(fmt.Errorf("slack: %s without a booking", n.Kind))
+	}
+	b, err := a.bookings.BookingByID(ctx, n.BookingID)
+	if booking.ErrorCode(err) == booking.ENotFound {
+		return Message{}, notify.Permanent(err)
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("slack: alert booking %d: %w", n.BookingID, err)
+	}
+	p, err := notify.ParsePayload(n.Payload)
+	if err != nil {
+		return Message{}, notify.Permanent(err)
+	}
+	pr := locales.For(lang)
+	data := a.bookingData(pr, b)
+	id := "staff_alert_cancelled"
+	switch n.Kind {
+	case booking.NotifyStaffRescheduled:
+		id = "staff_alert_rescheduled"
+		data["OldWhen"] = "?"
+		if !p.OldStart.IsZero() {
+			data["OldWhen"] = pr.Date(booking.DateOf(p.OldStart, a.loc)) + " " + pr.Time(p.OldStart, a.loc)
+		}
+	case booking.NotifyStaffToday:
+		if b.Status != booking.Active {
+			return Message{}, notify.Skip("booking no longer active")
+		}
+		id = "staff_alert_today"
+	}
+	text := pr.T(id, data)
+	return Message{Text: text, Blocks: []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(text), nil, nil)}}, nil
+}
+
+// bookingData is the template data every staff line about b uses.
+func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string]any {
+	dept, _ := a.department(b.Department)
+	name := dept.Name.In(pr.Lang())
+	if name == "" {
+		name = b.Department
+	}
+	return map[string]any{
+		"Ref":        b.Ref,
+		"Date":       pr.Date(booking.DateOf(b.Start, a.loc)),
+		"Time":       pr.Time(b.Start, a.loc),
+		"Desk":       b.Desk,
+		"Service":    a.service(b.Service).Name.In(pr.Lang()),
+		"Department": name,
+		"Name":       b.Citizen.Name,
+		"Phone":      b.Citizen.Phone,
+	}
+}

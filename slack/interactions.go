@@ -1,0 +1,143 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// cancelMeta travels in the reason modal's private_metadata, so the
+// submission knows what to cancel and where to answer.
+type cancelMeta struct {
+	Ref         string `json:"ref"`
+	ResponseURL string `json:"response_url,omitempty"`
+}
+
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	var cb slackapi.InteractionCallback
+	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), quick)
+	defer cancel()
+	if out := a.handleInteraction(ctx, cb); out != nil {
+		writeJSON(w, out)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// viewErrors keeps a modal open with a message under the reason field.
+type viewErrors struct {
+	ResponseAction string            `json:"response_action"`
+	Errors         map[string]string `json:"errors"`
+}
+
+// handleInteraction handles a button press or a modal submission and
+// returns the body to answer with (nil: an empty 200).
+func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.InteractionCallback) any {
+	switch cb.Type {
+	case slackapi.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil
+		}
+		a.handleButton(ctx, cb, cb.ActionCallback.BlockActions[0])
+		return nil
+	case slackapi.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == viewCancel {
+			return a.submitCancel(ctx, cb)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallback, act *slackapi.BlockAction) {
+	user := cb.User.ID
+	pr := a.userPrinter(user)
+	depts := a.office.StaffDepartments(user)
+	ref := act.Value
+	b, err := a.mayAct(ctx, depts, ref)
+	if err != nil {
+		a.respond(ctx, cb.ResponseURL, response{ResponseType: "ephemeral", Text: a.refusal(pr, err, ref, b.Department)})
+		return
+	}
+	actor := staffActor(user, cb.User.Name)
+	switch act.ActionID {
+	case actionCancel:
+		a.openCancel(ctx, cb, b)
+	case actionAttended, actionNoShow:
+		status, id := booking.Attended, "staff_marked_attended"
+		if act.ActionID == actionNoShow {
+			status, id = booking.NoShow, "staff_marked_no_show"
+		}
+		if _, err := a.office.Mark(ctx, actor, ref, status); err != nil {
+			a.respond(ctx, cb.ResponseURL, response{ResponseType: "ephemeral", Text: a.refusal(pr, err, ref, b.Department)})
+			return
+		}
+		a.respond(ctx, cb.ResponseURL, response{ResponseType: "in_channel",
+			Text: pr.T(id, map[string]any{"Ref": ref, "User": user})})
+	}
+}
+
+// openCancel asks for the reason in a modal: the citizen reads it, so
+// staff must write one.
+func (a *Adapter) openCancel(ctx context.Context, cb slackapi.InteractionCallback, b booking.Booking) {
+	pr := a.userPrinter(cb.User.ID)
+	meta, _ := json.Marshal(cancelMeta{Ref: b.Ref, ResponseURL: cb.ResponseURL})
+	input := slackapi.NewPlainTextInputBlockElement(nil, actionReason)
+	input.Multiline = true
+	d := a.bookingData(pr, b)
+	view := slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      viewCancel,
+		PrivateMetadata: string(meta),
+		Title:           plain(truncateRunes(pr.T("staff_cancel_modal_title", nil), 24)),
+		Submit:          plain(truncateRunes(pr.T("staff_cancel_modal_submit", nil), 24)),
+		Close:           plain(truncateRunes(pr.T("staff_cancel_modal_close", nil), 24)),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewSectionBlock(mrkdwn(pr.T("staff_find_result", withStatus(d, statusText(pr, b.Status)))), nil, nil),
+			slackapi.NewInputBlock(blockReason, plain(pr.T("staff_cancel_reason_label", nil)), nil, input),
+		}},
+	}
+	if _, err := a.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
+		a.log.Error("slack open cancel modal", "err", err)
+		a.respond(ctx, cb.ResponseURL, ephemeral(pr.T("staff_error", nil)))
+	}
+}
+
+func withStatus(d map[string]any, s string) map[string]any {
+	d["Status"] = s
+	return d
+}
+
+func (a *Adapter) submitCancel(ctx context.Context, cb slackapi.InteractionCallback) any {
+	pr := a.userPrinter(cb.User.ID)
+	var meta cancelMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Ref == "" {
+		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_error", nil)}}
+	}
+	reason := ""
+	if cb.View.State != nil {
+		reason = strings.TrimSpace(cb.View.State.Values[blockReason][actionReason].Value)
+	}
+	if reason == "" {
+		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_reason_required", nil)}}
+	}
+	depts := a.office.StaffDepartments(cb.User.ID)
+	text, ok := a.cancel(ctx, pr, staffActor(cb.User.ID, cb.User.Name), depts, meta.Ref, reason)
+	if !ok {
+		return viewErrors{"errors", map[string]string{blockReason: text}}
+	}
+	a.respond(ctx, meta.ResponseURL, response{ResponseType: "in_channel", Text: text})
+	return nil
+}

@@ -1,0 +1,178 @@
+package slack
+
+import (
+	"encoding/json"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// KindRoster is the outbox kind of a department's daily roster: Recipient
+// is the department code, the payload names the day. The roster is read
+// when it is delivered, so it shows the day as it is at 07:30.
+const KindRoster booking.NotificationKind = "staff.roster"
+
+// maxBlocks is Slack's limit of blocks in one message.
+const maxBlocks = 50
+
+// Action ids of the roster's buttons; the value is the booking reference.
+const (
+	actionCancel   = "rantevou_cancel"
+	actionAttended = "rantevou_attended"
+	actionNoShow   = "rantevou_no_show"
+	// viewCancel is the callback id of the modal asking for a reason.
+	viewCancel   = "rantevou_cancel_reason"
+	blockReason  = "reason"
+	actionReason = "reason_input"
+)
+
+type rosterPayload struct {
+	Date string `json:"date"`
+}
+
+// RosterNotification is the outbox row of dept's roster for day; the
+// scheduler writes it in the same transaction as the day's job claim.
+func RosterNotification(dept string, day booking.Date) booking.Notification {
+	p, _ := json.Marshal(rosterPayload{Date: day.String()})
+	return booking.Notification{
+		Kind:      KindRoster,
+		Channel:   booking.ChannelSlack,
+		Recipient: dept,
+		Payload:   p,
+	}
+}
+
+// Message is one Slack message: Text is the notification fallback.
+type Message struct {
+	Text   string
+	Blocks []slackapi.Block
+}
+
+// RosterMessages renders r for staff in lang: a header, one section with
+// three buttons per active booking (a line without buttons for the others),
+// and a summary, split into as many messages as Slack's 50-block limit needs
+// without ever separating a booking from its buttons. A closed day is one
+// short message.
+func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message {
+	pr := locales.For(lang)
+	dept, _ := a.department(r.Department)
+	head := map[string]any{"Department": dept.Name.In(lang), "Date": pr.Date(r.Date)}
+	if dept.Name.In(lang) == "" {
+		head["Department"] = r.Department
+	}
+	title := pr.T("staff_roster_header", head)
+	if r.Closed {
+		text := pr.T("staff_roster_closed_day", map[string]any{"Date": pr.Date(r.Date), "Reason": r.Reason.In(lang)})
+		if r.Date == a.today() {
+			text = pr.T("staff_roster_closed", map[string]any{"Reason": r.Reason.In(lang)})
+		}
+		return []Message{{Text: title + " — " + text, Blocks: []slackapi.Block{
+			slackapi.NewHeaderBlock(plain(title)),
+			slackapi.NewSectionBlock(mrkdwn(text), nil, nil),
+		}}}
+	}
+
+	var items [][]slackapi.Block // each booking's blocks, kept together
+	active := 0
+	for _, b := range r.Bookings {
+		items = append(items, a.bookingBlocks(pr, b))
+		if b.Status == booking.Active || b.Status == booking.Attended || b.Status == booking.NoShow {
+			active++
+		}
+	}
+	summary := slackapi.NewContextBlock("summary",
+		mrkdwn(pr.N("staff_roster_summary", active, map[string]any{"Free": r.FreeCapacity})))
+	if len(items) == 0 {
+		return []Message{{Text: title + " — " + pr.T("staff_roster_empty", nil), Blocks: []slackapi.Block{
+			slackapi.NewHeaderBlock(plain(title)),
+			slackapi.NewSectionBlock(mrkdwn(pr.T("staff_roster_empty", nil)), nil, nil),
+			summary,
+		}}}
+	}
+
+	// Fill pages greedily: the header takes one block on every page, the
+	// summary one on the last.
+	var pages [][]slackapi.Block
+	var cur []slackapi.Block
+	for _, it := range items {
+		if len(cur)+len(it) > maxBlocks-2 {
+			pages = append(pages, cur)
+			cur = nil
+		}
+		cur = append(cur, it...)
+	}
+	pages = append(pages, cur)
+	out := make([]Message, 0, len(pages))
+	for i, p := range pages {
+		h := title
+		if len(pages) > 1 {
+			h += " " + pr.T("staff_roster_page", map[string]any{"Page": i + 1, "Pages": len(pages)})
+		}
+		blocks := append([]slackapi.Block{slackapi.NewHeaderBlock(plain(h))}, p...)
+		if i == len(pages)-1 {
+			blocks = append(blocks, summary)
+		}
+		out = append(out, Message{Text: h, Blocks: blocks})
+	}
+	return out
+}
+
+func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slackapi.Block {
+	status := ""
+	switch b.Status {
+	case booking.Cancelled:
+		status = pr.T("staff_status_cancelled", nil)
+	case booking.Attended:
+		status = pr.T("staff_status_attended", nil)
+	case booking.NoShow:
+		status = pr.T("staff_status_no_show", nil)
+	}
+	line := pr.T("staff_roster_line", map[string]any{
+		"Time":    pr.Time(b.Start, a.loc),
+		"Desk":    b.Desk,
+		"Ref":     b.Ref,
+		"Service": a.service(b.Service).Name.In(pr.Lang()),
+		"Name":    b.Citizen.Name,
+		"Phone":   b.Citizen.Phone,
+		"Status":  status,
+	})
+	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))
+	if b.Status != booking.Active {
+		return []slackapi.Block{section}
+	}
+	cancel := slackapi.NewButtonBlockElement(actionCancel, b.Ref, plain(pr.T("staff_button_cancel", nil)))
+	cancel.Style = slackapi.StyleDanger
+	attended := slackapi.NewButtonBlockElement(actionAttended, b.Ref, plain(pr.T("staff_button_attended", nil)))
+	attended.Style = slackapi.StylePrimary
+	noShow := slackapi.NewButtonBlockElement(actionNoShow, b.Ref, plain(pr.T("staff_button_no_show", nil)))
+	return []slackapi.Block{section, slackapi.NewActionBlock("a_"+b.Ref, attended, noShow, cancel)}
+}
+
+func plain(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, truncateRunes(s, 150), true, false)
+}
+
+func mrkdwn(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncateRunes(s, 3000), false, false)
+}
+
+// truncateRunes keeps Slack's text limits without splitting a character.
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// rosterDate parses a roster payload.
+func rosterDate(raw json.RawMessage) (booking.Date, error) {
+	var p rosterPayload
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return booking.Date{}, fmt.Errorf("slack: roster payload: %w", err)
+	}
+	return booking.ParseDate(p.Date)
+}

@@ -1,0 +1,298 @@
+// Package throttle owns the pace of everything the bot sends to Telegram
+// outside a conversation turn, and the turns themselves when they share the
+// token: at most about 30 messages a second in all and one a second per chat,
+// a pause when Telegram answers 429, and a priority lane so a citizen who is
+// talking to the bot is never stuck behind a thousand reminders.
+//
+// Every send is a job (a func(ctx) error) run through Do. A dispatcher grants
+// jobs one at a time: evenly spaced Config.Global apart, never two for one
+// chat within Config.PerChat, high priority first, and none while a 429
+// pause lasts. The global spacing is a GCRA with a burst of one: a grant
+// that came late (the process was starved of CPU for a moment) lets the
+// next one follow at once instead of pushing every later grant back, so the
+// rate holds under load, while no one-second window ever holds more than
+// 1s/Global + 1 sends, however the window is measured.
+package throttle
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-telegram/bot"
+)
+
+// Priority orders jobs waiting for their turn.
+type Priority int
+
+const (
+	// PriorityLow is for bulk notifications (reminders, closures).
+	PriorityLow Priority = iota
+	// PriorityHigh is for replies to a citizen who is waiting for them.
+	PriorityHigh
+)
+
+// ErrBlocked reports that the citizen blocked the bot (Telegram answered
+// 403): retrying is pointless until they write again.
+var ErrBlocked = errors.New("throttle: chat blocked the bot")
+
+// Config sets the pace. Zero fields take the defaults.
+type Config struct {
+	// Global is the interval between sends, on average; after an idle
+	// moment two may go together. The default, 1/29 s, keeps a margin
+	// under Telegram's 30 a second for the burst and for network jitter.
+	Global time.Duration
+	// PerChat is the least time between two sends to one chat; default 1.1 s.
+	PerChat time.Duration
+	// Retries429 is how many times a job is run again after a 429; default 3.
+	Retries429 int
+	// OnBlocked, if set, is called when a job for chatID gets a 403, so the
+	// citizen can be marked unreachable whoever sent the message.
+	OnBlocked func(chatID int64)
+}
+
+const (
+	defaultGlobal     = time.Second / 29
+	defaultPerChat    = 1100 * time.Millisecond
+	defaultRetries429 = 3
+)
+
+// Stats counts what a Sender did since it started.
+type Stats struct {
+	Sent      int64 // jobs run (each attempt counts)
+	TooMany   int64 // 429 answers
+	Blocked   int64 // 403 answers
+	Waiting   int   // jobs waiting for their turn now
+	PausedFor time.Duration
+}
+
+type waiter struct {
+	chat  int64
+	ready chan struct{}
+}
+
+// Sender paces jobs. It is safe for concurrent use; Close stops it.
+type Sender struct {
+	cfg Config
+
+	mu          sync.Mutex
+	queues      [2][]*waiter // by Priority
+	chatNext    map[int64]time.Time
+	globalNext  time.Time
+	pausedUntil time.Time
+
+	kick chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	sent, tooMany, blocked atomic.Int64
+}
+
+// New starts a Sender.
+func New(cfg Config) *Sender {
+	if cfg.Global <= 0 {
+		cfg.Global = defaultGlobal
+	}
+	if cfg.PerChat <= 0 {
+		cfg.PerChat = defaultPerChat
+	}
+	if cfg.Retries429 <= 0 {
+		cfg.Retries429 = defaultRetries429
+	}
+	s := &Sender{
+		cfg:      cfg,
+		chatNext: make(map[int64]time.Time),
+		kick:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	s.wg.Add(1)
+	go s.dispatch()
+	return s
+}
+
+// Close stops the dispatcher. Jobs still waiting get context.Canceled
+// from their own ctx only; call Close after the callers have stopped.
+func (s *Sender) Close() {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.wg.Wait()
+}
+
+// Do runs fn for chatID when its turn comes. A 429 pauses every job for the
+// retry_after it carries and runs fn again (up to Config.Retries429 times);
+// a 403 returns an error matching ErrBlocked (and the original error). Any
+// other error of fn is returned as is.
+func (s *Sender) Do(ctx context.Context, chatID int64, p Priority, fn func(ctx context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.wait(ctx, chatID, p); err != nil {
+			return err
+		}
+		s.sent.Add(1)
+		err := fn(ctx)
+		var tm *bot.TooManyRequestsError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &tm):
+			s.tooMany.Add(1)
+			s.pause(time.Duration(max(tm.RetryAfter, 1)) * time.Second)
+			if attempt >= s.cfg.Retries429 {
+				return err
+			}
+			// The job already had its turn: after the pause it goes first,
+			// so a 429 does not reorder what citizens receive.
+			if p < PriorityHigh {
+				p = PriorityHigh
+			}
+		case errors.Is(err, bot.ErrorForbidden):
+			s.blocked.Add(1)
+			if s.cfg.OnBlocked != nil {
+				s.cfg.OnBlocked(chatID)
+			}
+			return errors.Join(ErrBlocked, err)
+		default:
+			return err
+		}
+	}
+}
+
+// Stats returns the counters.
+func (s *Sender) Stats() Stats {
+	s.mu.Lock()
+	waiting := len(s.queues[0]) + len(s.queues[1])
+	paused := time.Until(s.pausedUntil)
+	s.mu.Unlock()
+	return Stats{
+		Sent:      s.sent.Load(),
+		TooMany:   s.tooMany.Load(),
+		Blocked:   s.blocked.Load(),
+		Waiting:   waiting,
+		PausedFor: max(paused, 0),
+	}
+}
+
+// pause stops all sending for d from now (never shortening a longer pause).
+func (s *Sender) pause(d time.Duration) {
+	s.mu.Lock()
+	if until := time.Now().Add(d); until.After(s.pausedUntil) {
+		s.pausedUntil = until
+	}
+	s.mu.Unlock()
+	s.poke()
+}
+
+func (s *Sender) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// wait queues the caller and returns when it may send.
+func (s *Sender) wait(ctx context.Context, chat int64, p Priority) error {
+	w := &waiter{chat: chat, ready: make(chan struct{})}
+	s.mu.Lock()
+	s.queues[p] = append(s.queues[p], w)
+	s.mu.Unlock()
+	s.poke()
+	select {
+	case <-w.ready:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		select {
+		case <-w.ready:
+			// Granted meanwhile: the slot is spent either way.
+		default:
+			q := s.queues[p]
+			for i, x := range q {
+				if x == w {
+					s.queues[p] = append(q[:i:i], q[i+1:]...)
+					break
+				}
+			}
+		}
+		return ctx.Err()
+	case <-s.done:
+		return errors.New("throttle: sender closed")
+	}
+}
+
+func (s *Sender) dispatch() {
+	defer s.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		d := s.grant(time.Now())
+		if d == 0 {
+			continue
+		}
+		timer.Reset(d)
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+			// Since Go 1.23 Reset needs no drained channel.
+		case <-timer.C:
+		}
+	}
+}
+
+// grant lets at most one waiter go and returns how long to sleep before the
+// next grant could happen (0: try again at once).
+func (s *Sender) grant(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Before(s.pausedUntil) {
+		return s.pausedUntil.Sub(now)
+	}
+	// globalNext is the theoretical time of the next send; one interval
+	// early is tolerated (the burst of one).
+	if earliest := s.globalNext.Add(-s.cfg.Global); now.Before(earliest) {
+		return earliest.Sub(now)
+	}
+	var soonest time.Time
+	for p := PriorityHigh; p >= PriorityLow; p-- {
+		q := s.queues[p]
+		for i, w := range q {
+			next := s.chatNext[w.chat]
+			if !now.Before(next) {
+				s.queues[p] = append(q[:i:i], q[i+1:]...)
+				s.chatNext[w.chat] = now.Add(s.cfg.PerChat)
+				if now.After(s.globalNext) {
+					s.globalNext = now
+				}
+				s.globalNext = s.globalNext.Add(s.cfg.Global)
+				close(w.ready)
+				s.prune(now)
+				return 0
+			}
+			if soonest.IsZero() || next.Before(soonest) {
+				soonest = next
+			}
+		}
+	}
+	if soonest.IsZero() {
+		return time.Hour // nothing waits; a new waiter kicks
+	}
+	return soonest.Sub(now)
+}
+
+// prune forgets chats whose pause is over, so the map stays as small as the
+// set of chats written to in the last PerChat.
+func (s *Sender) prune(now time.Time) {
+	if len(s.chatNext) < 4096 {
+		return
+	}
+	for c, t := range s.chatNext {
+		if t.Before(now) {
+			delete(s.chatNext, c)
+		}
+	}
+}
