@@ -20,3 +20,13 @@ ensure_services() {
   echo "PostgreSQL or Redis did not come up" >&2
   return 1
 }
+
+# Installs Debian's chromium for the sandbox's real-browser test
+# (cmd/rantevou TestSandboxBrowser) when it is not there yet, with the
+# colour emoji font the bot's messages need to look right in its screenshot.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "installing chromium"
+    apt-get update && apt-get install -y chromium fonts-noto-color-emoji
+  fi
+}

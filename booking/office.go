@@ -19,6 +19,20 @@ type Office struct {
 	store   Store
 	now     func() time.Time
 	cal     *Calendar
+	observe func(action string, n int)
+}
+
+// Observe makes the Office tell f of every change it makes, as an action
+// ("created", "rescheduled", "cancelled", "attended", "no_show") and a count.
+// It is for metrics: f must be quick and safe for concurrent use. Call it
+// before the Office is shared.
+func (o *Office) Observe(f func(action string, n int)) { o.observe = f }
+
+// changed reports a successful change to the observer.
+func (o *Office) changed(action string, n int, err error) {
+	if err == nil && n > 0 && o.observe != nil {
+		o.observe(action, n)
+	}
 }
 
 // NewOffice returns an Office over c and s; now is the clock (time.Now in
@@ -201,7 +215,9 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 	}
 	desks, end, err := o.candidates(ctx, svc, r.Start)
 	if err != nil {
-		return Booking{}, err
+		return o.repeated(ctx, err, r.IdempotencyKey, o.store.BookingByIdempotencyKey, func(b Booking) bool {
+			return b.Citizen.TelegramID == r.Citizen.TelegramID
+		})
 	}
 	now := o.now()
 	notify := []Notification{o.toCitizen(r.Citizen.TelegramID, NotifyConfirmed, now, nil)}
@@ -209,7 +225,7 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 	if o.isToday(r.Start, now) {
 		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, nil))
 	}
-	return o.store.Insert(ctx, NewBooking{
+	b, err := o.store.Insert(ctx, NewBooking{
 		Citizen:        r.Citizen,
 		Department:     svc.Department,
 		Service:        svc.Code,
@@ -223,6 +239,8 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 		Notify:         notify,
 		Actor:          Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10), Name: r.Citizen.Name},
 	})
+	o.changed("created", 1, err)
+	return b, err
 }
 
 // Reschedule moves the booking ref to start, atomically.
@@ -231,21 +249,13 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	if err != nil {
 		return Booking{}, err
 	}
-	if b.Status != Active {
-		return Booking{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
+	desks, end, err := o.canMove(ctx, a, b, start)
+	if err != nil {
+		return o.repeated(ctx, err, idempotencyKey, o.store.BookingByRequestKey, func(m Booking) bool {
+			return m.ID == b.ID
+		})
 	}
 	now := o.now()
-	if a.Kind == ActorCitizen && !b.Start.After(now) {
-		return Booking{}, Errorf(EClosed, "booking %s has already started", b.Ref)
-	}
-	svc, _, err := o.service(b.Service)
-	if err != nil {
-		return Booking{}, err
-	}
-	desks, end, err := o.candidates(ctx, svc, start)
-	if err != nil {
-		return Booking{}, err
-	}
 	payload := payloadOf(map[string]any{"old_start": b.Start, "old_desk": b.Desk})
 	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, payload)}
 	notify = append(notify, o.reminders(b.Citizen.TelegramID, start, now)...)
@@ -255,10 +265,51 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	if o.isToday(start, now) {
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffToday, now, nil))
 	}
-	return o.store.Move(ctx, Move{
+	moved, err := o.store.Move(ctx, Move{
 		Ref: b.Ref, Desks: desks, Start: start, End: end,
 		IdempotencyKey: idempotencyKey, Notify: notify, Actor: a,
 	})
+	o.changed("rescheduled", 1, err)
+	return moved, err
+}
+
+// canMove checks that a may move b to start now and returns the candidate
+// desks and the new end.
+func (o *Office) canMove(ctx context.Context, a Actor, b Booking, start time.Time) ([]string, time.Time, error) {
+	if b.Status != Active {
+		return nil, time.Time{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
+	}
+	if a.Kind == ActorCitizen && !b.Start.After(o.now()) {
+		return nil, time.Time{}, Errorf(EClosed, "booking %s has already started", b.Ref)
+	}
+	svc, _, err := o.service(b.Service)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return o.candidates(ctx, svc, start)
+}
+
+// repeated is what a request refused by the rules (err) returns: the
+// result of its first run when key shows it is a repeat of a request that
+// succeeded, else err. A retry after a lost answer must get the first
+// result even when time has since moved past the notice or the start
+// itself. The key is looked up only here, after a refusal, so the normal
+// path costs no extra round trip (the store looks the key up itself); same
+// says whether the earlier result belongs to this request's citizen or
+// booking, so a key cannot fetch somebody else's booking.
+func (o *Office) repeated(ctx context.Context, err error, key string, byKey func(context.Context, string) (Booking, error), same func(Booking) bool) (Booking, error) {
+	if key == "" || ErrorCode(err) == EInternal {
+		return Booking{}, err
+	}
+	first, kerr := byKey(ctx, key)
+	switch {
+	case kerr == nil && same(first):
+		return first, nil
+	case kerr == nil || ErrorCode(kerr) == ENotFound:
+		return Booking{}, err
+	default:
+		return Booking{}, kerr
+	}
 }
 
 // Cancel cancels the booking ref. Citizens cancel only their own bookings,
@@ -287,7 +338,9 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now,
 			payloadOf(map[string]any{"reason": reason})))
 	}
-	return o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})
+	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})
+	o.changed("cancelled", 1, err)
+	return cancelled, err
 }
 
 // Mark records that the citizen attended or did not show up.
@@ -305,57 +358,67 @@ func (o *Office) Mark(ctx context.Context, a Actor, ref string, s Status) (Booki
 	if b.Status != Active {
 		return Booking{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
 	}
-	return o.store.SetStatus(ctx, b.Ref, s, a)
+	marked, err := o.store.SetStatus(ctx, b.Ref, s, a)
+	o.changed(string(s), 1, err)
+	return marked, err
 }
 
 // CloseDay closes dept on d and cancels every active booking of that day,
-// telling each citizen. It returns the cancelled bookings.
+// telling each citizen, all in one store transaction: if anything fails the
+// day stays open and every booking active. It returns the cancelled
+// bookings.
 func (o *Office) CloseDay(ctx context.Context, a Actor, dept string, d Date, reason string) ([]Booking, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, Errorf(EInvalid, "close day: staff must give a reason")
 	}
-	covered, err := o.AddClosure(ctx, a, Closure{Department: dept, From: d, To: d, Reason: Text{EL: reason, EN: reason}})
-	if err != nil {
+	c := Closure{Department: dept, From: d, To: d, Reason: Text{EL: reason, EN: reason}}
+	if err := o.checkClosure(a, &c); err != nil {
 		return nil, err
 	}
 	now := o.now()
-	var cancelled []Booking
-	for _, b := range covered {
-		n := o.toCitizen(b.Citizen.TelegramID, NotifyDayClosed, now,
-			payloadOf(map[string]any{"reason": reason, "date": d.String()}))
-		c, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: []Notification{n}, Actor: a})
-		if ErrorCode(err) == EConflict {
-			continue // cancelled meanwhile by its citizen: nothing left to do
-		}
-		if err != nil {
-			return cancelled, err
-		}
-		cancelled = append(cancelled, c)
-	}
-	return cancelled, nil
+	payload := payloadOf(map[string]any{"reason": reason, "date": d.String()})
+	cancelled, err := o.store.CloseAndCancel(ctx, Closing{
+		Closure: c,
+		Reason:  reason,
+		Notify: func(b Booking) []Notification {
+			return []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyDayClosed, now, payload)}
+		},
+		Actor: a,
+	})
+	o.changed("cancelled", len(cancelled), err)
+	return cancelled, err
 }
 
 // AddClosure stores c and returns the active bookings it covers, without
 // cancelling them.
 func (o *Office) AddClosure(ctx context.Context, a Actor, c Closure) ([]Booking, error) {
+	if err := o.checkClosure(a, &c); err != nil {
+		return nil, err
+	}
+	return o.store.AddClosure(ctx, c, a)
+}
+
+// checkClosure checks that a may close c's department (or desk) over
+// valid dates, and makes a closure without an end one day long.
+func (o *Office) checkClosure(a Actor, c *Closure) error {
 	dept, err := o.department(c.Department)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := o.mayActOn(a, dept.Code); err != nil {
-		return nil, err
+		return err
 	}
 	if c.Desk != "" && !slices.Contains(dept.Desks, c.Desk) {
-		return nil, Errorf(ENotFound, "no desk %q in department %q", c.Desk, dept.Code)
+		return Errorf(ENotFound, "no desk %q in department %q", c.Desk, dept.Code)
 	}
 	if c.To == (Date{}) {
 		c.To = c.From
 	}
 	if !validDate(c.From) || !validDate(c.To) || c.To.Before(c.From) {
-		return nil, Errorf(EInvalid, "closure from %s to %s", c.From, c.To)
+		return Errorf(EInvalid, "closure from %s to %s", c.From, c.To)
 	}
-	return o.store.AddClosure(ctx, c, a)
+	return nil
 }
 
 // Booking returns the booking ref if a may see it.

@@ -44,6 +44,7 @@ type fixture struct {
 	office *booking.Office
 	store  *postgres.Store
 	pool   *pgxpool.Pool
+	clock  *time.Time // the office's clock; starts at now, tests may move it
 }
 
 func setup(t *testing.T) *fixture {
@@ -54,7 +55,8 @@ func setup(t *testing.T) *fixture {
 	if err := store.SyncCatalog(context.Background(), cat); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{office: booking.NewOffice(cat, store, func() time.Time { return now }), store: store, pool: pool}
+	clock := now
+	return &fixture{office: booking.NewOffice(cat, store, func() time.Time { return clock }), store: store, pool: pool, clock: &clock}
 }
 
 func citizen(id int64) booking.Citizen {

@@ -79,6 +79,19 @@ type Cancel struct {
 	Actor  Actor
 }
 
+// Closing asks the store to store a closure and cancel every active booking
+// it covers, all in one transaction: either the closure exists and none of
+// its bookings is left active, or nothing changed.
+type Closing struct {
+	Closure Closure
+	Reason  string // the cancel reason of each booking
+	// Notify returns the notifications of one cancelled booking; their
+	// BookingID is filled in. It is called inside the transaction, so it
+	// must be quick and must not call the store.
+	Notify func(b Booking) []Notification
+	Actor  Actor
+}
+
 // Store keeps bookings, closures, the audit log and the outbox. Every method
 // that changes something writes its audit row and its notifications in the
 // same transaction. The store, not the caller, guarantees no overbooking: a
@@ -97,9 +110,19 @@ type Store interface {
 	SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error)
 	// AddClosure stores a closure and returns the active bookings it covers.
 	AddClosure(ctx context.Context, c Closure, a Actor) ([]Booking, error)
+	// CloseAndCancel stores c.Closure and cancels the active bookings it
+	// covers (dropping their pending reminders, with an audit row and the
+	// notifications of each) in one transaction, and returns them cancelled.
+	CloseAndCancel(ctx context.Context, c Closing) ([]Booking, error)
 
 	Booking(ctx context.Context, ref string) (Booking, error)
 	BookingByID(ctx context.Context, id int64) (Booking, error)
+	// BookingByIdempotencyKey returns the booking inserted under key
+	// (NewBooking.IdempotencyKey); ENotFound when there is none.
+	BookingByIdempotencyKey(ctx context.Context, key string) (Booking, error)
+	// BookingByRequestKey returns the booking that a move with key
+	// (Move.IdempotencyKey) changed; ENotFound when there is none.
+	BookingByRequestKey(ctx context.Context, key string) (Booking, error)
 	// CitizenBookings returns the citizen's active bookings that end after now, by start.
 	CitizenBookings(ctx context.Context, telegramID int64, now time.Time) ([]Booking, error)
 	// DepartmentBookings returns the department's bookings of any status starting in [from, to), by start.

@@ -45,6 +45,7 @@ type Bot struct {
 	dedupe Deduper
 	log    *slog.Logger
 	queues *chatQueues
+	hooks  Hooks
 }
 
 // New builds the adapter. It does not contact Telegram; Run does.
@@ -82,7 +83,7 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 		tgbot.WithErrorsHandler(func(err error) {
 			b.log.Error("bot: telegram client", slog.String("err", scrub(err.Error(), cfg.Token)))
 		}),
-		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}),
+		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: cfg.Transport}),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
 	)
 	if err != nil {
@@ -174,6 +175,7 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err err
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
 		return fmt.Errorf("bot: handle update: %w", err)
 	}
+	b.observeUpdate(in.input.Event, !first)
 	if !first {
 		log.Info("bot: duplicate update ignored")
 		return nil
@@ -187,6 +189,7 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err err
 		return fmt.Errorf("bot: handle update: %w", err)
 	}
 	b.deliver(ctx, in, replies, log)
+	b.observeStep(time.Since(start))
 	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
 	return nil
 }

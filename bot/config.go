@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -16,8 +17,8 @@ const DefaultAPIURL = "https://api.telegram.org"
 // authenticates Telegram.
 const WebhookPath = "/telegram/webhook"
 
-// Config configures the Telegram adapter. Fill it with ConfigFromEnv or by
-// hand; String never prints the secrets.
+// Config configures the Telegram adapter. The program fills it from its own
+// configuration (cmd/rantevou); String never prints the secrets.
 type Config struct {
 	Token         string        // TELEGRAM_BOT_TOKEN, required
 	APIURL        string        // TELEGRAM_API_URL, DefaultAPIURL when empty
@@ -27,17 +28,9 @@ type Config struct {
 	// HandleTimeout bounds the handling of one update, 20 s when zero:
 	// Telegram gives up on a webhook after about a minute and redelivers.
 	HandleTimeout time.Duration
-}
-
-// ConfigFromEnv reads the TELEGRAM_* variables through getenv (os.Getenv).
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{
-		Token:         strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN")),
-		APIURL:        strings.TrimSpace(getenv("TELEGRAM_API_URL")),
-		WebhookURL:    strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_URL")),
-		WebhookSecret: getenv("TELEGRAM_WEBHOOK_SECRET"),
-	}
-	return c, c.Validate()
+	// Transport carries every request to the Bot API (the metrics count
+	// failures on it); http.DefaultTransport when nil.
+	Transport http.RoundTripper
 }
 
 // Validate checks the configuration once at start.

@@ -79,6 +79,7 @@ type rig struct {
 type rigOptions struct {
 	webhook bool
 	dedupe  Deduper // default: real Redis
+	hooks   Hooks
 }
 
 // startRig starts the fake and the adapter (Run in a goroutine) and waits
@@ -113,6 +114,7 @@ func startRig(t testing.TB, h handler, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.SetHooks(o.hooks)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(ctx) }()

@@ -41,7 +41,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 		}
 	}
 	if d := r.Document; d != nil {
-		err := b.call(ctx, retry, "send document", func() error {
+		err := b.call(ctx, chatID, retry, "send document", func() error {
 			_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{
 				ChatID:   chatID,
 				Document: &models.InputFileUpload{Filename: d.Name, Data: bytes.NewReader(d.Data)},
@@ -73,7 +73,7 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 		p.ReplyMarkup = kb
 	}
 	var sent *models.Message
-	err := b.call(ctx, retry, "send message", func() error {
+	err := b.call(ctx, chatID, retry, "send message", func() error {
 		var err error
 		sent, err = b.api.SendMessage(ctx, p)
 		return err
@@ -81,7 +81,7 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 	if err != nil || !addInline {
 		return err
 	}
-	return b.call(ctx, retry, "add keyboard", func() error {
+	return b.call(ctx, chatID, retry, "add keyboard", func() error {
 		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: sent.ID, ReplyMarkup: kb})
 		return err
 	})
@@ -94,7 +94,7 @@ func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb
 		// what a screen without buttons wants.
 		p.ReplyMarkup = kb
 	}
-	err := b.call(ctx, retry, "edit message", func() error {
+	err := b.call(ctx, chatID, retry, "edit message", func() error {
 		_, err := b.api.EditMessageText(ctx, p)
 		return err
 	})
@@ -105,23 +105,32 @@ func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb
 	return err
 }
 
-// call runs one API request; with retry it waits out up to three 429s of
-// at most 10 s each.
-func (b *Bot) call(ctx context.Context, retry bool, op string, do func() error) error {
+// call runs one API request. A conversation turn (retry) goes through the
+// shared pace when there is one, which waits out 429s itself; otherwise, with
+// retry, it waits out up to three 429s of at most 10 s each.
+func (b *Bot) call(ctx context.Context, chatID int64, retry bool, op string, do func() error) error {
+	err := b.try(ctx, chatID, retry, do)
+	if err != nil {
+		return b.wrap(op, err)
+	}
+	return nil
+}
+
+func (b *Bot) try(ctx context.Context, chatID int64, retry bool, do func() error) error {
+	if retry && b.hooks.Pace != nil {
+		return b.hooks.Pace(ctx, chatID, func(context.Context) error { return do() })
+	}
 	for attempt := 0; ; attempt++ {
 		err := do()
-		if err == nil {
-			return nil
-		}
 		var tooMany *tgbot.TooManyRequestsError
-		if retry && attempt < 3 && errors.As(err, &tooMany) && tooMany.RetryAfter <= 10 {
-			select {
-			case <-time.After(time.Duration(max(1, tooMany.RetryAfter)) * time.Second):
-				continue
-			case <-ctx.Done():
-			}
+		if err == nil || !retry || attempt >= 3 || !errors.As(err, &tooMany) || tooMany.RetryAfter > 10 {
+			return err
 		}
-		return b.wrap(op, err)
+		select {
+		case <-time.After(time.Duration(max(1, tooMany.RetryAfter)) * time.Second):
+		case <-ctx.Done():
+			return err
+		}
 	}
 }
 

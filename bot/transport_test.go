@@ -426,29 +426,30 @@ func TestTokenScrubbed(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	webhook := Config{Token: "1:a", WebhookURL: "https://x.gr/telegram/webhook"}
+	with := func(c Config, change func(*Config)) Config { change(&c); return c }
 	tests := []struct {
 		name    string
-		env     map[string]string
+		cfg     Config
 		wantErr string
 	}{
-		{"PollingNeedsOnlyToken", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a"}, ""},
-		{"MissingToken", map[string]string{}, "TELEGRAM_BOT_TOKEN"},
-		{"WebhookWithoutSecret", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_URL": "https://x.gr/telegram/webhook"}, "SECRET"},
-		{"WebhookSecretBadChars", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_URL": "https://x.gr/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": "a b"}, "SECRET"},
-		{"WebhookURLWithToken", map[string]string{"TELEGRAM_BOT_TOKEN": "1:abc", "TELEGRAM_WEBHOOK_URL": "https://x.gr/1:abc", "TELEGRAM_WEBHOOK_SECRET": "s"}, "must not contain"},
-		{"WebhookOK", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_URL": "https://x.gr/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": "s-1"}, ""},
-		{"BadAPIURL", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": "nope"}, "TELEGRAM_API_URL"},
+		{"PollingNeedsOnlyToken", Config{Token: "1:a"}, ""},
+		{"MissingToken", Config{}, "TELEGRAM_BOT_TOKEN"},
+		{"WebhookWithoutSecret", webhook, "SECRET"},
+		{"WebhookSecretBadChars", with(webhook, func(c *Config) { c.WebhookSecret = "a b" }), "SECRET"},
+		{"WebhookURLWithToken", Config{Token: "1:abc", WebhookURL: "https://x.gr/1:abc", WebhookSecret: "s"}, "must not contain"},
+		{"WebhookOK", with(webhook, func(c *Config) { c.WebhookSecret = "s-1" }), ""},
+		{"BadAPIURL", Config{Token: "1:a", APIURL: "nope"}, "TELEGRAM_API_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ConfigFromEnv(env(tt.env))
+			err := tt.cfg.Validate()
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.apiURL() != DefaultAPIURL {
-					t.Fatalf("api url %q", c.apiURL())
+				if tt.cfg.apiURL() != DefaultAPIURL {
+					t.Fatalf("api url %q", tt.cfg.apiURL())
 				}
 				return
 			}

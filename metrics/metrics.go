@@ -22,7 +22,6 @@ type Metrics struct {
 	step      prometheus.Histogram
 	bookings  *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
-	delivered *prometheus.CounterVec
 }
 
 // New returns a fresh set of collectors, with the Go runtime and process
@@ -41,18 +40,14 @@ func New() *Metrics {
 		}),
 		bookings: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rantevou_bookings_total",
-			Help: "Booking changes made by this replica, by action (created, cancelled, rescheduled).",
+			Help: "Booking changes made by this replica, by action (created, rescheduled, cancelled, attended, no_show).",
 		}, []string{"action"}),
 		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rantevou_api_errors_total",
 			Help: "Errors from the Telegram and Slack APIs, by api and kind (rate_limited, blocked, other).",
 		}, []string{"api", "kind"}),
-		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rantevou_notifications_total",
-			Help: "Outbox notifications handled by this replica, by outcome (delivered, retried, parked, skipped).",
-		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.updates, m.step, m.bookings, m.apiErrors, m.delivered,
+	m.reg.MustRegister(m.updates, m.step, m.bookings, m.apiErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -68,14 +63,17 @@ func (m *Metrics) Update(kind string) { m.updates.WithLabelValues(kind).Inc() }
 // Step records how long one conversation step took.
 func (m *Metrics) Step(d time.Duration) { m.step.Observe(d.Seconds()) }
 
-// Booking counts one booking change.
-func (m *Metrics) Booking(action string) { m.bookings.WithLabelValues(action).Inc() }
+// Booking counts n booking changes of one action (booking.Office.Observe).
+func (m *Metrics) Booking(action string, n int) { m.bookings.WithLabelValues(action).Add(float64(n)) }
 
 // APIError counts one failed call to api ("telegram" or "slack").
 func (m *Metrics) APIError(api, kind string) { m.apiErrors.WithLabelValues(api, kind).Inc() }
 
-// Notification counts one outbox row by outcome.
-func (m *Metrics) Notification(outcome string) { m.delivered.WithLabelValues(outcome).Inc() }
+// CountFunc registers a counter kept by an adapter itself (the outbox
+// worker's, say), read at scrape time.
+func (m *Metrics) CountFunc(name, help string, labels prometheus.Labels, read func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, read))
+}
 
 // OutboxStats reads the outbox: rows waiting, rows parked, and the age of
 // the oldest waiting row.

@@ -76,12 +76,15 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 	}
 	var b booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := lockActive(ctx, tx, m.Ref)
-		if err != nil {
+		// As in Insert: order the move against closures. The closure lock
+		// comes before the booking's row lock, the order CloseAndCancel
+		// takes them in; the other way round the two would deadlock.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, hashtext(department))
+			FROM bookings WHERE ref = $2`, closureLockClass, m.Ref); err != nil {
 			return err
 		}
-		// As in Insert: order the move against AddClosure.
-		if _, err := tx.Exec(ctx, lockClosuresShared, closureLockClass, old.Department); err != nil {
+		old, err := lockActive(ctx, tx, m.Ref)
+		if err != nil {
 			return err
 		}
 		var closed []string
@@ -141,6 +144,21 @@ func moveToFirstFreeDesk(ctx context.Context, tx pgx.Tx, id int64, m booking.Mov
 		}
 	}
 	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", m.Start.UTC().Format(time.RFC3339))
+}
+
+// BookingByIdempotencyKey returns the booking inserted under key.
+func (s *Store) BookingByIdempotencyKey(ctx context.Context, key string) (booking.Booking, error) {
+	b, err := s.byIdempotencyKey(ctx, key)
+	return b, wrap("booking by idempotency key", err)
+}
+
+// BookingByRequestKey returns the booking that the move with key changed.
+func (s *Store) BookingByRequestKey(ctx context.Context, key string) (booking.Booking, error) {
+	b, ok, err := s.byRequestKey(ctx, key)
+	if err == nil && !ok {
+		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no move with that idempotency key")
+	}
+	return b, wrap("booking by request key", err)
 }
 
 func (s *Store) byRequestKey(ctx context.Context, key string) (booking.Booking, bool, error) {

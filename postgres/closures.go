@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,20 +41,11 @@ func (s *Store) AddClosure(ctx context.Context, c booking.Closure, a booking.Act
 	if c.To.Before(c.From) {
 		return nil, booking.Errorf(booking.EInvalid, "closure ends %s before it starts %s", c.To, c.From)
 	}
-	loc := s.location()
-	from, to := c.From.Midnight(loc), c.To.AddDays(1).Midnight(loc)
+	from, to := s.closureRange(c)
 	var covered []booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// Wait for bookings in flight in the department and hold new ones
-		// until this commits (see Insert), so the covered list below
-		// misses none and no booking slips onto the closed days.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, closureLockClass, c.Department); err != nil {
-			return err
-		}
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO closures (department, desk, from_day, to_day, reason_el, reason_en, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			c.Department, c.Desk, dateValue(c.From), dateValue(c.To), c.Reason.EL, c.Reason.EN, a.ID).Scan(&id); err != nil {
+		id, err := insertClosure(ctx, tx, c, a)
+		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
@@ -64,15 +58,141 @@ func (s *Store) AddClosure(ctx context.Context, c booking.Closure, a booking.Act
 		if covered, err = collectBookings(rows); err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, a, "close", 0, map[string]any{
-			"closure": id, "department": c.Department, "desk": c.Desk,
-			"from": c.From.String(), "to": c.To.String(), "covers": len(covered),
-		}, nil)
+		return writeChange(ctx, tx, a, "close", 0, closeDetails(id, c, len(covered)), nil)
 	})
 	if err != nil {
 		return nil, wrap("add closure", err)
 	}
 	return covered, nil
+}
+
+// CloseAndCancel stores the closure and cancels every active booking it
+// covers in one transaction:
+//
+//	BEGIN
+//	closure lock, exclusive   -- waits for bookings and moves in flight, holds new ones
+//	insert the closure
+//	cancel the covered bookings, returning them
+//	drop their pending reminders, write the audit rows and the notifications
+//	COMMIT
+//
+// A failure anywhere (a refused row, a cancelled context, a lost
+// connection) rolls back all of it: the closure is not stored and every
+// booking stays active with its reminders. A booking cancelled by its
+// citizen meanwhile is not active any more when the update gets its row
+// lock, so it is skipped rather than cancelled twice.
+func (s *Store) CloseAndCancel(ctx context.Context, cl booking.Closing) ([]booking.Booking, error) {
+	c := cl.Closure
+	if c.To.Before(c.From) {
+		return nil, booking.Errorf(booking.EInvalid, "closure ends %s before it starts %s", c.To, c.From)
+	}
+	from, to := s.closureRange(c)
+	var cancelled []booking.Booking
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		id, err := insertClosure(ctx, tx, c, cl.Actor)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $5, updated_at = now()
+			WHERE department = $1 AND ($2 = '' OR desk = $2) AND status = 'active'
+			AND during && tstzrange($3, $4, '[)') RETURNING `+bookingColumns,
+			c.Department, c.Desk, from, to, cl.Reason)
+		if err != nil {
+			return err
+		}
+		if cancelled, err = collectBookings(rows); err != nil {
+			return err
+		}
+		// UPDATE … RETURNING has no order; callers list them by time.
+		slices.SortFunc(cancelled, func(a, b booking.Booking) int {
+			return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Desk, b.Desk), cmp.Compare(a.ID, b.ID))
+		})
+		return writeCancellations(ctx, tx, cl, id, cancelled)
+	})
+	if err != nil {
+		return nil, wrap("close and cancel", err)
+	}
+	return cancelled, nil
+}
+
+// writeCancellations writes, in one round trip, what the cancellation of
+// bs by closure id leaves behind: their pending reminders dropped, an audit
+// row each, their notifications, and the closure's own audit row.
+func writeCancellations(ctx context.Context, tx pgx.Tx, cl booking.Closing, closureID int64, bs []booking.Booking) error {
+	ids := make([]int64, 0, len(bs))
+	refs := make([]string, 0, len(bs))
+	var ns []booking.Notification
+	nids := []int64{}
+	for _, b := range bs {
+		ids = append(ids, b.ID)
+		refs = append(refs, b.Ref)
+		if cl.Notify == nil {
+			continue
+		}
+		for _, n := range cl.Notify(b) {
+			ns = append(ns, n)
+			nids = append(nids, b.ID)
+		}
+	}
+	details, err := json.Marshal(closeDetails(closureID, cl.Closure, len(bs)))
+	if err != nil {
+		return err
+	}
+	kind, actor := string(actorKind(cl.Actor)), cl.Actor.ID
+	// A zero DueAt stays zero in the columns and becomes NULL here, so
+	// that the database's now() fills it in, as writeChange does.
+	n := columnsOf(ns, time.Time{})
+	dues := make([]*time.Time, len(n.dues))
+	for i := range n.dues {
+		if !n.dues[i].IsZero() {
+			dues[i] = &n.dues[i]
+		}
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(`DELETE FROM outbox WHERE booking_id = ANY($1) AND kind = $2
+		AND delivered_at IS NULL AND parked_at IS NULL`, ids, string(booking.NotifyReminder))
+	batch.Queue(`INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
+		VALUES ($1, $2, 'close', NULL, $3)`, kind, actor, details)
+	batch.Queue(`INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
+		SELECT $1, $2, 'cancel', b.id, jsonb_build_object('ref', b.ref, 'reason', $3::text, 'closure', $4::bigint)
+		FROM unnest($5::bigint[], $6::text[]) AS b(id, ref)`, kind, actor, cl.Reason, closureID, ids, refs)
+	batch.Queue(`INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
+		SELECT n.kind, n.channel, n.recipient, n.booking_id, n.payload::jsonb, coalesce(n.due_at, now())
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[])
+			AS n(kind, channel, recipient, booking_id, payload, due_at)`,
+		n.kinds, n.channels, n.recipients, nids, n.payloads, dues)
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+// insertClosure takes the department's closure lock exclusively and
+// stores c, returning its ID. The lock waits for bookings and moves in
+// flight in the department and holds new ones until the transaction ends
+// (see Insert and Move), so whatever the transaction reads or changes next
+// about the closed days misses no booking and no booking slips onto them.
+func insertClosure(ctx context.Context, tx pgx.Tx, c booking.Closure, a booking.Actor) (int64, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, closureLockClass, c.Department); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO closures (department, desk, from_day, to_day, reason_el, reason_en, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		c.Department, c.Desk, dateValue(c.From), dateValue(c.To), c.Reason.EL, c.Reason.EN, a.ID).Scan(&id)
+	return id, err
+}
+
+// closureRange is the span of time c covers: from the first day's
+// midnight to the midnight after the last, in the office's zone.
+func (s *Store) closureRange(c booking.Closure) (from, to time.Time) {
+	loc := s.location()
+	return c.From.Midnight(loc), c.To.AddDays(1).Midnight(loc)
+}
+
+// closeDetails is the audit detail of a closure that covers n bookings.
+func closeDetails(id int64, c booking.Closure, n int) map[string]any {
+	return map[string]any{
+		"closure": id, "department": c.Department, "desk": c.Desk,
+		"from": c.From.String(), "to": c.To.String(), "covers": n,
+	}
 }
 
 // closureLockClass is the first key of the per-department advisory lock

@@ -84,7 +84,43 @@ func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []
 	if n < 0 {
 		return 0, fmt.Errorf("redis: save session: %w", conversation.ErrVersionConflict)
 	}
+	// Off the citizen's path: the count of live sessions is a gauge, and a
+	// missed update only skews it until the entry's score passes.
+	go s.markActive(context.WithoutCancel(ctx), chatID)
 	return n, nil
+}
+
+// activeKey is a sorted set of chat IDs scored by the Unix time their
+// session expires, so live conversations are counted without scanning the
+// key space. It has a hash slot of its own, and a TTL like every key.
+func (s *Sessions) activeKey() string { return s.prefix + ":{sessions}:active" }
+
+func (s *Sessions) markActive(ctx context.Context, chatID int64) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	expires := time.Now().Add(s.ttl)
+	_, _ = s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZAdd(ctx, s.activeKey(), goredis.Z{Score: float64(expires.Unix()), Member: chatID})
+		// The set lives as long as its longest session: NX gives a new set
+		// its TTL, GT only ever extends it.
+		p.ExpireNX(ctx, s.activeKey(), s.ttl)
+		p.ExpireGT(ctx, s.activeKey(), s.ttl)
+		return nil
+	})
+}
+
+// Active returns how many chats have a live session.
+func (s *Sessions) Active(ctx context.Context) (int, error) {
+	var card *goredis.IntCmd
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZRemRangeByScore(ctx, s.activeKey(), "-inf", strconv.FormatInt(time.Now().Unix(), 10))
+		card = p.ZCard(ctx, s.activeKey())
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("redis: count sessions: %w", err)
+	}
+	return int(card.Val()), nil
 }
 
 // Delete forgets the session of chatID.
@@ -92,6 +128,7 @@ func (s *Sessions) Delete(ctx context.Context, chatID int64) error {
 	if err := s.client.Del(ctx, s.Key(chatID)).Err(); err != nil {
 		return fmt.Errorf("redis: delete session: %w", err)
 	}
+	s.client.ZRem(ctx, s.activeKey(), chatID)
 	return nil
 }
 

@@ -155,3 +155,48 @@ func TestSessionsRedisDown(t *testing.T) {
 		t.Fatalf("Save against an unreachable redis: err = %v, want a non-conflict error", err)
 	}
 }
+
+func TestSessionsActive(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := testClient(t)
+	s := redis.NewSessions(client, prefix, time.Minute)
+	for chat := int64(1); chat <= 3; chat++ {
+		if _, err := s.Save(ctx, chat, 0, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Save(ctx, 1, 1, []byte("{}")); err != nil { // a second turn is not a second session
+		t.Fatal(err)
+	}
+	waitActive := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			n, err := s.Active(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Active = %d, want %d", n, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitActive(3)
+	if err := s.Delete(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(2)
+
+	// An entry whose session has expired no longer counts.
+	expired := redis.NewSessions(client, prefix, time.Second)
+	if _, err := expired.Save(ctx, 9, 0, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(3)
+	time.Sleep(2100 * time.Millisecond)
+	waitActive(2)
+}

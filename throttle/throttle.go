@@ -30,8 +30,14 @@ type Priority int
 const (
 	// PriorityLow is for bulk notifications (reminders, closures).
 	PriorityLow Priority = iota
-	// PriorityHigh is for replies to a citizen who is waiting for them.
+	// PriorityHigh is for notifications that must not wait behind bulk ones
+	// (a notification retried after a 429 keeps its place with it).
 	PriorityHigh
+	// PriorityReply is for the turns of a conversation: a citizen is
+	// waiting. Replies go first and keep to the global pace, but not to the
+	// per-chat spacing, since one turn often edits a message and sends
+	// another; they do push the chat's next notification back.
+	PriorityReply
 )
 
 // ErrBlocked reports that the citizen blocked the bot (Telegram answered
@@ -78,7 +84,7 @@ type Sender struct {
 	cfg Config
 
 	mu          sync.Mutex
-	queues      [2][]*waiter // by Priority
+	queues      [PriorityReply + 1][]*waiter // by Priority
 	chatNext    map[int64]time.Time
 	globalNext  time.Time
 	pausedUntil time.Time
@@ -164,7 +170,10 @@ func (s *Sender) Do(ctx context.Context, chatID int64, p Priority, fn func(ctx c
 // Stats returns the counters.
 func (s *Sender) Stats() Stats {
 	s.mu.Lock()
-	waiting := len(s.queues[0]) + len(s.queues[1])
+	waiting := 0
+	for _, q := range s.queues {
+		waiting += len(q)
+	}
 	paused := time.Until(s.pausedUntil)
 	s.mu.Unlock()
 	return Stats{
@@ -258,11 +267,11 @@ func (s *Sender) grant(now time.Time) time.Duration {
 		return earliest.Sub(now)
 	}
 	var soonest time.Time
-	for p := PriorityHigh; p >= PriorityLow; p-- {
+	for p := PriorityReply; p >= PriorityLow; p-- {
 		q := s.queues[p]
 		for i, w := range q {
 			next := s.chatNext[w.chat]
-			if !now.Before(next) {
+			if p == PriorityReply || !now.Before(next) {
 				s.queues[p] = append(q[:i:i], q[i+1:]...)
 				s.chatNext[w.chat] = now.Add(s.cfg.PerChat)
 				if now.After(s.globalNext) {

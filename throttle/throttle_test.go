@@ -173,6 +173,31 @@ func TestSender(t *testing.T) {
 		t.Fatal("reply never ran")
 	})
 
+	t.Run("RepliesSkipPerChatSpacingButDelayNotifications", func(t *testing.T) {
+		const perChat = 300 * time.Millisecond
+		s := throttle.New(throttle.Config{Global: time.Millisecond, PerChat: perChat})
+		defer s.Close()
+		noop := func(context.Context) error { return nil }
+		// A turn of a conversation: three calls to one chat in a row.
+		start := time.Now()
+		for range 3 {
+			if err := s.Do(context.Background(), 5, throttle.PriorityReply, noop); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if took := time.Since(start); took >= perChat {
+			t.Fatalf("three replies took %v; the per-chat spacing (%v) must not apply to them", took, perChat)
+		}
+		// A reminder for the same chat right after waits its turn.
+		start = time.Now()
+		if err := s.Do(context.Background(), 5, throttle.PriorityLow, noop); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took < perChat-50*time.Millisecond {
+			t.Fatalf("a notification right after a reply went out after %v; want about %v", took, perChat)
+		}
+	})
+
 	t.Run("NoWindowHoldsMoreThanRatePlusOne", func(t *testing.T) {
 		const every = 10 * time.Millisecond
 		s := throttle.New(throttle.Config{Global: every, PerChat: time.Millisecond})

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rantevou/rantevou/postgres/pgtest"
+	"github.com/rantevou/rantevou/redis"
+)
+
+// defaultScreenshot is where TestSandboxBrowser keeps its picture of the
+// chat for the README; SANDBOX_SCREENSHOT overrides it.
+const defaultScreenshot = "testdata/sandbox.png"
+
+// chromiumPath is Debian's chromium package, the browser the test drives.
+const chromiumPath = "/usr/bin/chromium"
+
+// syncBuffer collects the program's log from its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// sandboxRun is the real program running in process in sandbox mode.
+type sandboxRun struct {
+	*Main
+	logs *syncBuffer
+	stop func() error // ends Run and waits for it; safe to call twice
+}
+
+// startSandbox runs the real program in process, in sandbox mode (no
+// Telegram or Slack token), on a fresh PostgreSQL database and a unique
+// Redis prefix, and returns it once it serves.
+func startSandbox(t *testing.T) *sandboxRun {
+	t.Helper()
+	pool := pgtest.New(t)
+	env := map[string]string{
+		"DATABASE_URL": pgtest.URLOf(pool),
+		"HTTP_ADDR":    "127.0.0.1:0",
+		"LOG_LEVEL":    "warn",
+		"LOG_FORMAT":   "text",
+	}
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		env["REDIS_URL"] = u
+	}
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Sandbox() || !cfg.SlackSandbox() {
+		t.Fatal("config without tokens is not the sandbox")
+	}
+	rdb, err := redis.Open(cfg.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pingCtx, cancelPing := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancelPing()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		t.Fatalf("redis is required for this test (%s): %v", cfg.RedisURL, err)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	prefix := "rantevou-test-" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		rdb.Close()
+	})
+
+	logs := &syncBuffer{}
+	m := NewMain(cfg, logs)
+	m.RedisPrefix = prefix
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(60 * time.Second):
+				runErr = errors.New("serve did not stop within 60 s")
+			}
+			m.Close()
+		})
+		return runErr
+	}
+	// Registered after pgtest.New, so it runs first: the program lets go of
+	// its connections before the database is dropped.
+	t.Cleanup(func() {
+		if err := stop(); err != nil && !t.Failed() {
+			t.Errorf("serve: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("program log:\n%s", logs.String())
+		}
+	})
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		t.Fatalf("serve stopped before it was ready: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve not ready within 30 s\n%s", logs.String())
+	}
+	return &sandboxRun{Main: m, logs: logs, stop: stop}
+}
+
+// newBrowser starts headless Chromium with a fresh profile and a phone's
+// viewport. A missing browser fails the test, saying how to install it: a
+// skipped test would hide that the page was never tried.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath
+	if _, err := os.Stat(path); err != nil {
+		p, lookErr := exec.LookPath("chromium")
+		if lookErr != nil {
+			t.Fatalf("headless Chromium is required for this test and was not found at %s or on PATH: "+
+				"install it with `apt-get update && apt-get install -y chromium` (or source .ci/services.sh and run ensure_chromium)", chromiumPath)
+		}
+		path = p
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(412, 860),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser; its context must carry no timeout.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(412, 860, chromedp.EmulateScale(2))); err != nil {
+		t.Fatalf("start chromium at %s: %v", path, err)
+	}
+	return ctx
+}
+
+// browse runs browser actions with a deadline; on failure it shows what
+// the chat page showed.
+func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v\nthe page shows:\n%s", what, err, pageText(ctx))
+	}
+}
+
+// pageText is what the page shows, for failure messages.
+func pageText(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	return text
+}
+
+// lastButton finds the newest inline button whose callback data contains
+// data: the bot edits its messages in place, so the newest is the live one.
+func lastButton(data string) string {
+	return `(//button[contains(@class,"key") and contains(@data-data,"` + data + `")])[last()]`
+}
+
+// lastLabel finds the newest inline button whose label contains label.
+func lastLabel(label string) string {
+	return `(//button[contains(@class,"key") and contains(normalize-space(.),"` + label + `")])[last()]`
+}
+
+// TestSandboxBrowser books a whole appointment the way a person trying the
+// sandbox would: in headless Chromium, by tapping the chat page's buttons,
+// against the real program with no tokens. It checks the confirmation and
+// its reference on the page and the booking in PostgreSQL, and keeps a
+// screenshot for the README.
+func TestSandboxBrowser(t *testing.T) {
+	m := startSandbox(t)
+	ctx := newBrowser(t)
+
+	browse(t, ctx, "open the chat page",
+		chromedp.Navigate(m.URL()+"/"),
+		chromedp.WaitVisible(chromedp.ID("start")),
+	)
+	browse(t, ctx, "switch to Greek, which sends /start",
+		chromedp.Click(chromedp.ID("lang-el")),
+		chromedp.WaitVisible(lastButton("|bk")),
+	)
+	office, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("office")))
+	if err != nil || office != "Δήμος Θεσσαλονίκης" {
+		t.Fatalf("header = %q (%v), want the municipality's Greek name", office, err)
+	}
+	browse(t, ctx, "tap Book", chromedp.Click(lastButton("|bk")), chromedp.WaitVisible(lastLabel("Δημοτολόγιο")))
+	browse(t, ctx, "choose the Civil Registry", chromedp.Click(lastLabel("Δημοτολόγιο")), chromedp.WaitVisible(lastLabel("Πιστοποιητικό γέννησης")))
+	browse(t, ctx, "choose a birth certificate", chromedp.Click(lastLabel("Πιστοποιητικό γέννησης")), chromedp.WaitVisible(lastButton("|fa")))
+	browse(t, ctx, "tap First available", chromedp.Click(lastButton("|fa")), chromedp.WaitVisible(lastButton("|t|")))
+	slot, err := chromedp.Run(ctx, chromedp.Text(`(//button[contains(@class,"key") and contains(@data-data,"|t|")])[1]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	browse(t, ctx, "tap the first time, "+slot,
+		chromedp.Click(`(//button[contains(@class,"key") and contains(@data-data,"|t|")])[1]`),
+		chromedp.WaitVisible(chromedp.ID("share-contact")),
+	)
+	browse(t, ctx, "share the phone number",
+		chromedp.Click(chromedp.ID("share-contact")),
+		chromedp.WaitVisible(`//div[contains(@class,"contact-card")]`),
+		// The bot takes the share-contact key away once it has the number.
+		chromedp.Poll[chromedp.Void](`document.getElementById("replykeys").hidden`),
+	)
+	const name = "Μαρία Παπαδοπούλου"
+	browse(t, ctx, "type the name",
+		chromedp.SendKeys(chromedp.ID("text"), name+"\n"),
+		chromedp.WaitVisible(lastButton("|ok")),
+	)
+	browse(t, ctx, "confirm",
+		chromedp.Click(lastButton("|ok")),
+		chromedp.WaitVisible(`//a[contains(@class,"doc") and contains(., ".ics")]`),
+	)
+
+	userID, err := chromedp.Run(ctx, chromedp.Evaluate[string](`sessionStorage.getItem("rantevou.user")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	citizen, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil {
+		t.Fatalf("the page's user id %q: %v", userID, err)
+	}
+	var ref, status, gotName, phone, service, dept, lang string
+	err = m.pool.QueryRow(context.Background(),
+		`SELECT ref, status, name, phone, service, department, lang FROM bookings WHERE citizen = $1`, citizen).
+		Scan(&ref, &status, &gotName, &phone, &service, &dept, &lang)
+	if err != nil {
+		t.Fatalf("the booking of citizen %d in PostgreSQL: %v", citizen, err)
+	}
+	wantPhone := fmt.Sprintf("+3069%08d", citizen%100_000_000)
+	if status != "active" || gotName != name || phone != wantPhone || service != "birth-certificate" || dept != "civil-registry" || lang != "el" {
+		t.Fatalf("booking %s: status %s, name %q, phone %q, service %s, department %s, lang %s; want active, %q, %q, birth-certificate, civil-registry, el",
+			ref, status, gotName, phone, service, dept, lang, name, wantPhone)
+	}
+	browse(t, ctx, "see the reference "+ref+" on the page",
+		chromedp.WaitVisible(`//div[contains(@class,"msg bot")][.//a[contains(@class,"doc")]]`),
+		chromedp.WaitVisible(`//div[contains(@class,"bubble") and contains(., "`+ref+`") and contains(., "`+slot+`")]`),
+	)
+	if !strings.Contains(slot, ":") {
+		t.Fatalf("the time button read %q", slot)
+	}
+
+	// Staff: the roster of that day on the staff page, through the real
+	// Slack handler, and a button press that reaches PostgreSQL.
+	var day string
+	if err := m.pool.QueryRow(context.Background(),
+		`SELECT to_char(lower(during) AT TIME ZONE 'Europe/Athens', 'YYYY-MM-DD') FROM bookings WHERE ref = $1`, ref).Scan(&day); err != nil {
+		t.Fatal(err)
+	}
+	staffCtx, closeStaff := chromedp.NewContext(ctx) // a second tab
+	defer closeStaff()
+	// The first Run opens the tab, which lives as long as that Run's
+	// context: no timeout on this one.
+	if err := chromedp.Do(staffCtx, chromedp.EmulateViewport(1100, 800)); err != nil {
+		t.Fatal(err)
+	}
+	browse(t, staffCtx, "open the staff page",
+		chromedp.Navigate(m.URL()+"/staff"),
+		chromedp.WaitVisible(`//nav//button[contains(., "Δημοτολόγιο") and contains(@class, "active")]`),
+	)
+	browse(t, staffCtx, "ask for the roster of "+day,
+		chromedp.SendKeys(chromedp.ID("cmd-text"), "roster "+day+"\n"),
+		chromedp.WaitVisible(`//div[contains(@class,"post")][.//button[@data-action="rantevou_attended" and @data-value="`+ref+`"]]`),
+	)
+	browse(t, staffCtx, "mark "+ref+" attended",
+		chromedp.Click(`//button[@data-action="rantevou_attended" and @data-value="`+ref+`"]`),
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	for status != "attended" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		if err := m.pool.QueryRow(context.Background(), `SELECT status FROM bookings WHERE ref = $1`, ref).Scan(&status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status != "attended" {
+		t.Fatalf("after the staff page's Attended button, booking %s is %s; the page shows:\n%s", ref, status, pageText(staffCtx))
+	}
+	if png, err := chromedp.Run(staffCtx, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(t.ArtifactDir(), "staff.png"), png, 0o644)
+	}
+
+	// Let the edit highlight fade, then keep the picture of the chat.
+	browse(t, ctx, "settle", chromedp.Sleep(time.Second))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("screenshot: %v", err)
+	}
+	out := os.Getenv("SANDBOX_SCREENSHOT")
+	if out == "" {
+		out = defaultScreenshot
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("booked %s at %s through the chat page; screenshot in %s", ref, slot, out)
+
+	// Ctrl-C with the page still open: its long poll must not hold up the
+	// graceful shutdown.
+	start := time.Now()
+	if err := m.stop(); err != nil {
+		t.Fatalf("stopping with the chat page open: %v after %v", err, time.Since(start).Round(time.Millisecond))
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("stopping with the chat page open took %v", took)
+	}
+}

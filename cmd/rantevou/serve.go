@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/bot"
+	"github.com/rantevou/rantevou/conversation"
+	"github.com/rantevou/rantevou/logging"
+	"github.com/rantevou/rantevou/metrics"
+	"github.com/rantevou/rantevou/notify"
+	"github.com/rantevou/rantevou/postgres"
+	"github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/sandbox"
+	"github.com/rantevou/rantevou/schedule"
+	"github.com/rantevou/rantevou/slack"
+	"github.com/rantevou/rantevou/slackfake"
+	"github.com/rantevou/rantevou/telegramfake"
+	"github.com/rantevou/rantevou/throttle"
+)
+
+func init() {
+	commands["serve"] = command{
+		summary: "run the bot, the Slack adapter, the notification worker and the HTTP server (default)",
+		run:     runServe,
+	}
+	defaultCommand = "serve"
+}
+
+func runServe(ctx context.Context, e cmdEnv, args []string) error {
+	if len(args) > 0 {
+		usage(e.stderr, "serve "+args[0])
+		return errUsage
+	}
+	cfg, err := LoadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, e.stdout)
+	defer m.Close()
+	return m.Run(ctx)
+}
+
+// sandboxToken is the bot token of the in-process fake Telegram server: it
+// only has to look like a real one.
+const sandboxToken = "100000001:sandbox-token-not-a-real-one"
+
+// Main is the whole program: it opens the databases, wires every adapter and
+// serves until its context ends. Tests start it in process.
+type Main struct {
+	cfg    Config
+	stdout io.Writer
+
+	// RedisPrefix namespaces every Redis key; tests set a unique one.
+	RedisPrefix string
+	// Now is the clock of the office and the scheduler; time.Now by default.
+	Now func() time.Time
+
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	pool    *pgxpool.Pool
+	rdb     goredis.UniversalClient
+	office  *booking.Office
+
+	tgFake    *telegramfake.Server // sandbox only
+	slackFake *slackfake.Server    // sandbox only
+
+	ready     chan struct{}
+	url       string
+	closeOnce sync.Once
+}
+
+// NewMain returns a Main for cfg that logs to stdout.
+func NewMain(cfg Config, stdout io.Writer) *Main {
+	return &Main{cfg: cfg, stdout: stdout, RedisPrefix: "rantevou", Now: time.Now, ready: make(chan struct{})}
+}
+
+// Ready is closed once the HTTP server listens.
+func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// URL is the base URL of the HTTP server, valid after Ready.
+func (m *Main) URL() string { return m.url }
+
+// Office is the booking service, valid after Ready.
+func (m *Main) Office() *booking.Office { return m.office }
+
+// Telegram is the fake Telegram server in sandbox mode, valid after Ready.
+func (m *Main) Telegram() *telegramfake.Server { return m.tgFake }
+
+// Slack is the local Slack stand-in in sandbox mode, valid after Ready.
+func (m *Main) Slack() *slackfake.Server { return m.slackFake }
+
+// Run starts everything and serves until ctx ends; then it stops taking
+// work, lets in-flight updates and the current outbox batch finish, and
+// returns.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.cfg
+	m.log = logging.New(m.stdout, cfg.LogFormat, cfg.LogLevel,
+		cfg.TelegramToken, cfg.TelegramWebhookSecret, cfg.SlackBotToken, cfg.SlackSigningSecret, cfg.SlackAppToken)
+	slog.SetDefault(m.log)
+	m.metrics = metrics.New()
+
+	catalog, err := booking.LoadCatalog(cfg.CatalogFile)
+	if err != nil {
+		return err
+	}
+	if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	if m.pool, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	if err := postgres.Migrate(ctx, m.pool); err != nil {
+		return err
+	}
+	store := postgres.NewStore(m.pool)
+	if err := store.SyncCatalog(ctx, catalog); err != nil {
+		return err
+	}
+	if m.rdb, err = redis.Open(cfg.RedisURL); err != nil {
+		return err
+	}
+	if err := m.rdb.Ping(ctx).Err(); err != nil {
+		// Redis is soft: start anyway, /readyz says not ready, and the bot
+		// tells citizens to try again until Redis is back.
+		m.log.Warn("redis not reachable at start", "err", err)
+	}
+	m.office = booking.NewOffice(catalog, store, m.Now)
+	m.office.Observe(m.metrics.Booking)
+	outbox := postgres.NewOutbox(m.pool)
+
+	// Telegram: the real API, or the in-process fake in the sandbox.
+	botCfg := bot.Config{
+		Token:         cfg.TelegramToken,
+		APIURL:        cfg.TelegramAPIURL,
+		WebhookURL:    cfg.TelegramWebhookURL,
+		WebhookSecret: cfg.TelegramWebhookSecret,
+		Transport:     m.metrics.Transport("telegram", nil),
+	}
+	if cfg.Sandbox() {
+		m.tgFake = telegramfake.New(sandboxToken)
+		botCfg.Token, botCfg.APIURL = sandboxToken, m.tgFake.Start()
+	}
+	// One pace for everything sent to Telegram: conversation turns first,
+	// then notifications.
+	sender := throttle.New(throttle.Config{OnBlocked: func(chatID int64) {
+		if err := outbox.MarkUnreachable(context.WithoutCancel(ctx), chatID); err != nil {
+			m.log.Error("mark citizen unreachable", "chat", chatID, "err", err)
+		}
+	}})
+	defer sender.Close()
+	sessions := redis.NewSessions(m.rdb, m.RedisPrefix, cfg.SessionTTL)
+	engine := conversation.NewEngine(m.office, sessions, m.Now)
+	tg, err := bot.New(botCfg, engine, redis.NewDeduper(m.rdb, m.RedisPrefix, 24*time.Hour), m.log)
+	if err != nil {
+		return err
+	}
+	tg.SetHooks(bot.Hooks{
+		Update: m.metrics.Update,
+		Step:   m.metrics.Step,
+		Pace: func(ctx context.Context, chatID int64, call func(context.Context) error) error {
+			return sender.Do(ctx, chatID, throttle.PriorityReply, call)
+		},
+	})
+
+	// Slack: the real API, or the local stand-in in the sandbox.
+	slackCfg := slack.Config{
+		BotToken:      cfg.SlackBotToken,
+		SigningSecret: cfg.SlackSigningSecret,
+		AppToken:      cfg.SlackAppToken,
+		APIURL:        cfg.SlackAPIURL,
+		Command:       cfg.SlackCommand,
+		Now:           m.Now,
+		HTTPClient:    &http.Client{Timeout: 30 * time.Second, Transport: m.metrics.Transport("slack", nil)},
+	}
+	if cfg.SlackSandbox() {
+		m.slackFake = slackfake.New()
+		slackCfg.BotToken, slackCfg.APIURL = "xoxb-sandbox", m.slackFake.APIURL()
+		slackCfg.SigningSecret = randomSecret()
+	}
+	staff := slack.New(slackCfg, m.office, store, m.log)
+
+	worker := notify.NewWorker(outbox, map[booking.Channel]notify.Deliverer{
+		booking.ChannelTelegram: &notify.Telegram{
+			API:      tg.API(),
+			Sender:   sender,
+			Bookings: store,
+			Reach:    outbox,
+			Renderer: &notify.Renderer{Catalog: catalog, Domain: "rantevou", Now: m.Now},
+		},
+		booking.ChannelSlack: staff,
+	}, notify.Config{Logger: m.log})
+	at, _ := parseClock(cfg.RosterTime) // validated by LoadConfig
+	scheduler := schedule.New(schedule.Config{
+		Catalog: catalog,
+		At:      at,
+		Roster:  slack.RosterNotification,
+		Now:     m.Now,
+		Logger:  m.log,
+	}, postgres.NewJobs(m.pool))
+
+	m.watch(outbox, sessions, worker)
+
+	// HTTP: health, metrics, webhooks, Slack, and the sandbox pages.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle("GET /readyz", m.readiness())
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	if cfg.TelegramWebhookURL != "" {
+		mux.Handle("POST "+bot.WebhookPath, tg.WebhookHandler())
+	}
+	slackRoutes := staff.Routes()
+	mux.Handle("/slack/", slackRoutes)
+	if cfg.Sandbox() {
+		mux.Handle("/", sandbox.New(sandbox.Config{
+			Telegram:      m.tgFake,
+			Catalog:       catalog,
+			Slack:         m.slackFake,
+			SlackHandler:  slackRoutes,
+			SigningSecret: slackCfg.SigningSecret,
+			SlackCommand:  cfg.SlackCommand,
+			Log:           m.log,
+		}))
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	m.url = "http://" + displayAddr(ln.Addr())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	m.announce(catalog)
+	close(m.ready)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		// Stop taking requests and let in-flight webhooks and Slack
+		// commands finish.
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(gctx), 20*time.Second)
+		defer cancel()
+		err := srv.Shutdown(shutdown)
+		staff.Wait()
+		return err
+	})
+	g.Go(func() error { return tg.Run(gctx) })
+	g.Go(func() error {
+		if err := tg.SetCommands(gctx); err != nil {
+			m.log.Warn("telegram: set command menu", "err", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return worker.Run(gctx) })
+	g.Go(func() error { return scheduler.Run(gctx) })
+	if cfg.SlackAppToken != "" {
+		g.Go(func() error { return staff.RunSocketMode(gctx) })
+	}
+	err = g.Wait()
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		m.log.Info("stopped")
+		return nil
+	}
+	return err
+}
+
+// watch exports the figures that live in the databases and the worker.
+func (m *Main) watch(outbox *postgres.Outbox, sessions *redis.Sessions, worker *notify.Worker) {
+	m.metrics.WatchOutbox(func(ctx context.Context) (int, int, time.Duration, error) {
+		st, err := outbox.Stats(ctx)
+		return st.Pending, st.Parked, st.OldestDue, err
+	}, m.log)
+	m.metrics.WatchSessions(sessions.Active, m.log)
+	for outcome, read := range map[string]func(notify.Stats) int64{
+		"delivered": func(s notify.Stats) int64 { return s.Delivered },
+		"retried":   func(s notify.Stats) int64 { return s.Retried },
+		"parked":    func(s notify.Stats) int64 { return s.Parked },
+		"skipped":   func(s notify.Stats) int64 { return s.Skipped },
+	} {
+		m.metrics.CountFunc("rantevou_notifications_total",
+			"Outbox notifications handled by this replica, by outcome.",
+			map[string]string{"outcome": outcome},
+			func() float64 { return float64(read(worker.Stats())) })
+	}
+}
+
+// announce prints where to look first: what a person trying it needs.
+func (m *Main) announce(c *booking.Catalog) {
+	if m.cfg.Sandbox() {
+		fmt.Fprintf(m.stdout, "rantevou sandbox for %s is running (no Telegram token set).\n", c.Office.In(booking.English))
+		fmt.Fprintf(m.stdout, "  Chat with the bot as a citizen:  %s/\n", m.url)
+		fmt.Fprintf(m.stdout, "  See what staff get on Slack:     %s/staff\n", m.url)
+	}
+	m.log.Info("rantevou started", "config", m.cfg.String(), "url", m.url)
+}
+
+// readiness answers 200 when PostgreSQL and Redis answer and the schema is
+// current, 503 naming what is not.
+func (m *Main) readiness() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var problems []string
+		if err := postgres.CheckSchema(ctx, m.pool); err != nil {
+			problems = append(problems, "postgres: "+err.Error())
+		}
+		if err := m.rdb.Ping(ctx).Err(); err != nil {
+			problems = append(problems, "redis: "+err.Error())
+		}
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			for _, p := range problems {
+				fmt.Fprintln(w, p)
+			}
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+}
+
+// Close releases the connections. It is safe to call more than once.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		if m.tgFake != nil {
+			m.tgFake.Close()
+		}
+		if m.slackFake != nil {
+			m.slackFake.Close()
+		}
+		if m.rdb != nil {
+			m.rdb.Close()
+		}
+		if m.pool != nil {
+			m.pool.Close()
+		}
+	})
+	return nil
+}
+
+func parseClock(s string) (booking.Clock, error) {
+	var h, min int
+	if _, err := fmt.Sscanf(s, "%d:%d", &h, &min); err != nil {
+		return 0, err
+	}
+	return booking.Clock(h*60 + min), nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := "8080"
+		if ok {
+			port = strconv.Itoa(tcp.Port)
+		}
+		return "localhost:" + port
+	}
+	return a.String()
+}
