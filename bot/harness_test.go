@@ -23,32 +23,8 @@ const testToken = "424242:AAH-secret_TOKEN-for-tests"
 
 const testSecret = "webhook-secret_1"
 
-// redisClient connects to the real Redis and returns a unique key prefix
-// whose keys are deleted after the test.
-func redisClient(t testing.TB) (goredis.UniversalClient, string) {
-	t.Helper()
-	client, err := rstore.Open(os.Getenv("REDIS_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		t.Fatalf("redis is required for this test: %v", err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "rantevou-test-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+":*", 100).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-		client.Close()
-	})
-	return client, prefix
-}
+// redisClient connects to the real Redis under a fresh key prefix.
+func redisClient(t testing.TB) (goredis.UniversalClient, string) { return redistest.New(t) }
 
 // lockedBuffer collects log output from concurrent goroutines.
 type lockedBuffer struct {

@@ -16,7 +16,6 @@ type recorder struct {
 	mu    sync.Mutex
 	kinds []string
 	steps []time.Duration
-	errs  []string
 	paced []int64
 }
 

@@ -14,32 +14,8 @@ import (
 	"github.com/rantevou/rantevou/redis"
 )
 
-// testClient connects to the real Redis (REDIS_URL, default localhost) and
-// returns a unique key prefix whose keys are deleted after the test.
-func testClient(t testing.TB) (goredis.UniversalClient, string) {
-	t.Helper()
-	client, err := redis.Open(os.Getenv("REDIS_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		t.Fatalf("redis is required for this test: %v", err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "rantevou-test-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+":*", 100).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-		client.Close()
-	})
-	return client, prefix
-}
+// testClient connects to the real Redis under a fresh key prefix.
+func testClient(t testing.TB) (goredis.UniversalClient, string) { return redistest.New(t) }
 
 func TestOpen(t *testing.T) {
 	t.Run("InvalidURLDoesNotEchoPassword", func(t *testing.T) {

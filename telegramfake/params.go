@@ -91,11 +91,6 @@ func parseParams(r *http.Request) (*params, error) {
 	return p, nil
 }
 
-func (p *params) has(name string) bool {
-	_, ok := p.values[name]
-	return ok
-}
-
 func (p *params) str(name string) string { return p.values[name] }
 
 func (p *params) int64(name string) (int64, error) {

@@ -61,6 +61,7 @@ var (
 	defaultRedis     = "redis://localhost:6379/0"
 	defaultTelegram  = "https://api.telegram.org"
 	defaultHTTPAddr  = ":8080"
+	sandboxHTTPAddr  = "127.0.0.1:8080"
 	defaultRosterAt  = "07:30"
 	defaultSlackCmd  = "/rantevou"
 	defaultLogLevel  = "info"
@@ -80,7 +81,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DatabaseURL:           get("DATABASE_URL", defaultDatabase),
 		RedisURL:              get("REDIS_URL", defaultRedis),
 		CatalogFile:           get("CATALOG_FILE", ""),
-		HTTPAddr:              get("HTTP_ADDR", defaultHTTPAddr),
+		HTTPAddr:              get("HTTP_ADDR", ""),
 		LogFormat:             get("LOG_FORMAT", ""),
 		TelegramToken:         get("TELEGRAM_BOT_TOKEN", ""),
 		TelegramAPIURL:        get("TELEGRAM_API_URL", defaultTelegram),
@@ -99,6 +100,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if err := checkURL("REDIS_URL", c.RedisURL, "redis", "rediss", "unix"); err != nil {
 		return Config{}, err
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = defaultHTTPAddr
+		if c.Sandbox() {
+			// The sandbox pages have no login: anyone who reaches them can
+			// act as staff. Unless told otherwise, only this machine can.
+			c.HTTPAddr = sandboxHTTPAddr
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return Config{}, &ConfigError{"HTTP_ADDR", "a listen address like :8080 or 127.0.0.1:8080"}

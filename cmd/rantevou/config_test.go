@@ -17,7 +17,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != ":8080" {
+	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterTime != "07:30" {
@@ -25,6 +25,14 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if !c.Sandbox() || !c.SlackSandbox() {
 		t.Error("no tokens should mean sandbox for Telegram and Slack")
+	}
+	c, err = LoadConfig(env(map[string]string{"TELEGRAM_BOT_TOKEN": "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"}))
+	if err != nil || c.HTTPAddr != ":8080" {
+		t.Errorf("with a token the server listens on every interface: %q, %v", c.HTTPAddr, err)
+	}
+	c, err = LoadConfig(env(map[string]string{"HTTP_ADDR": ":9090"}))
+	if err != nil || c.HTTPAddr != ":9090" {
+		t.Errorf("HTTP_ADDR must win in the sandbox too: %q, %v", c.HTTPAddr, err)
 	}
 }
 

@@ -1,20 +1,42 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rantevou/rantevou/postgres/pgtest"
+	"github.com/rantevou/rantevou/redis/redistest"
 	"github.com/rantevou/rantevou/telegramfake"
 )
+
+// syncBuffer collects the program's log from its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // testConfig is a configuration on a fresh database, a random port and the
 // local Redis; tests change what they exercise.
@@ -32,34 +54,59 @@ func testConfig(t *testing.T) Config {
 	return cfg
 }
 
-// startMain runs the real program in process until the test ends.
-func startMain(t *testing.T, cfg Config, out io.Writer) *Main {
+// running is the real program running in process.
+type running struct {
+	*Main
+	logs *syncBuffer
+	// stop cancels Run and returns what it returned; it is safe to call
+	// more than once, and the test's cleanup calls it too.
+	stop func() error
+}
+
+// startMain runs the real program in process, with its own Redis key
+// prefix, until the test ends or stop is called, and returns it once it
+// serves.
+func startMain(t *testing.T, cfg Config) *running {
 	t.Helper()
-	m := NewMain(cfg, out)
-	m.RedisPrefix = fmt.Sprintf("test-main-%d", time.Now().UnixNano())
+	_, prefix := redistest.New(t)
+	logs := &syncBuffer{}
+	m := NewMain(cfg, logs)
+	m.RedisPrefix = prefix
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run returned %v after cancel", err)
+	var once sync.Once
+	var runErr error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(60 * time.Second):
+				runErr = errors.New("serve did not stop within 60 s of cancel")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return within 30 s of cancel")
+			m.Close()
+		})
+		return runErr
+	}
+	// Registered after the database's and Redis's cleanups, so it runs
+	// first: the program lets go of its connections before they go.
+	t.Cleanup(func() {
+		if err := stop(); err != nil && !t.Failed() {
+			t.Errorf("serve: %v", err)
 		}
-		m.Close()
+		if t.Failed() {
+			t.Logf("program log:\n%s", logs.String())
+		}
 	})
 	select {
 	case <-m.Ready():
 	case err := <-done:
-		t.Fatalf("Run: %v", err)
+		t.Fatalf("serve stopped before it was ready: %v\n%s", err, logs.String())
 	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not become ready within 30 s")
+		t.Fatalf("serve not ready within 30 s\n%s", logs.String())
 	}
-	return m
+	return &running{Main: m, logs: logs, stop: stop}
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -75,7 +122,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	cfg := testConfig(t)
-	m := startMain(t, cfg, io.Discard)
+	m := startMain(t, cfg)
 
 	if code, body := get(t, m.URL()+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)
@@ -119,7 +166,7 @@ func TestHealthAndReadiness(t *testing.T) {
 func TestReadinessRedisDown(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RedisURL = "redis://127.0.0.1:1/0?max_retries=-1&dial_timeout=200ms"
-	m := startMain(t, cfg, io.Discard)
+	m := startMain(t, cfg)
 	code, body := get(t, m.URL()+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "redis") {
 		t.Errorf("/readyz = %d %q, want 503 naming redis", code, body)
@@ -139,8 +186,7 @@ func TestLogsHideTokenAndPhone(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.TelegramToken = token
 	cfg.TelegramAPIURL = fakeURL
-	logs := &syncBuffer{}
-	m := startMain(t, cfg, logs)
+	m := startMain(t, cfg)
 
 	fake.SetLanguage(user, "el")
 	fake.SendCommand(user, "/start")
@@ -173,7 +219,7 @@ func TestLogsHideTokenAndPhone(t *testing.T) {
 		}
 	}
 
-	out := logs.String()
+	out := m.logs.String()
 	if !strings.Contains(out, `"level":"DEBUG"`) && !strings.Contains(out, `"level":"INFO"`) {
 		t.Fatalf("nothing was logged; the test would prove nothing:\n%s", out)
 	}

@@ -3,138 +3,50 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rantevou/rantevou/postgres/pgtest"
-	"github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/redis/redistest"
 )
 
+var updateScreenshot = flag.Bool("update", false, "rewrite "+defaultScreenshot+", the README's picture of the sandbox")
+
 // defaultScreenshot is where TestSandboxBrowser keeps its picture of the
-// chat for the README; SANDBOX_SCREENSHOT overrides it.
+// chat for the README, rewritten with -update; SANDBOX_SCREENSHOT names one
+// more copy.
 const defaultScreenshot = "testdata/sandbox.png"
 
 // chromiumPath is Debian's chromium package, the browser the test drives.
 const chromiumPath = "/usr/bin/chromium"
 
-// syncBuffer collects the program's log from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// sandboxRun is the real program running in process in sandbox mode.
-type sandboxRun struct {
-	*Main
-	logs *syncBuffer
-	stop func() error // ends Run and waits for it; safe to call twice
-}
-
-// startSandbox runs the real program in process, in sandbox mode (no
-// Telegram or Slack token), on a fresh PostgreSQL database and a unique
-// Redis prefix, and returns it once it serves.
-func startSandbox(t *testing.T) *sandboxRun {
+// startSandbox runs the real program in process in sandbox mode (no
+// Telegram or Slack token) on a fresh PostgreSQL database.
+func startSandbox(t *testing.T) *running {
 	t.Helper()
-	pool := pgtest.New(t)
-	env := map[string]string{
-		"DATABASE_URL": pgtest.URLOf(pool),
+	cfg, err := LoadConfig(env(map[string]string{
+		"DATABASE_URL": pgtest.URLOf(pgtest.New(t)),
+		"REDIS_URL":    redistest.URL(),
 		"HTTP_ADDR":    "127.0.0.1:0",
 		"LOG_LEVEL":    "warn",
 		"LOG_FORMAT":   "text",
-	}
-	if u := os.Getenv("REDIS_URL"); u != "" {
-		env["REDIS_URL"] = u
-	}
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !cfg.Sandbox() || !cfg.SlackSandbox() {
 		t.Fatal("config without tokens is not the sandbox")
 	}
-	rdb, err := redis.Open(cfg.RedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pingCtx, cancelPing := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancelPing()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		t.Fatalf("redis is required for this test (%s): %v", cfg.RedisURL, err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "rantevou-test-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		rdb.Close()
-	})
-
-	logs := &syncBuffer{}
-	m := NewMain(cfg, logs)
-	m.RedisPrefix = prefix
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	var once sync.Once
-	var runErr error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(60 * time.Second):
-				runErr = errors.New("serve did not stop within 60 s")
-			}
-			m.Close()
-		})
-		return runErr
-	}
-	// Registered after pgtest.New, so it runs first: the program lets go of
-	// its connections before the database is dropped.
-	t.Cleanup(func() {
-		if err := stop(); err != nil && !t.Failed() {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("program log:\n%s", logs.String())
-		}
-	})
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		t.Fatalf("serve stopped before it was ready: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve not ready within 30 s\n%s", logs.String())
-	}
-	return &sandboxRun{Main: m, logs: logs, stop: stop}
+	return startMain(t, cfg)
 }
 
 // newBrowser starts headless Chromium with a fresh profile and a phone's
@@ -333,17 +245,25 @@ func TestSandboxBrowser(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("screenshot: %v", err)
 	}
-	out := os.Getenv("SANDBOX_SCREENSHOT")
-	if out == "" {
-		out = defaultScreenshot
+	// The picture is a test artefact (kept with go test -artifacts); the
+	// README's copy changes only when asked, so a test run leaves the tree
+	// as it was.
+	outs := []string{filepath.Join(t.ArtifactDir(), "sandbox.png")}
+	if env := os.Getenv("SANDBOX_SCREENSHOT"); env != "" {
+		outs = append(outs, env)
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		t.Fatal(err)
+	if *updateScreenshot {
+		outs = append(outs, defaultScreenshot)
 	}
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		t.Fatal(err)
+	for _, out := range outs {
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Logf("booked %s at %s through the chat page; screenshot in %s", ref, slot, out)
+	t.Logf("booked %s at %s through the chat page; screenshot in %v", ref, slot, outs)
 
 	// Ctrl-C with the page still open: its long poll must not hold up the
 	// graceful shutdown.

@@ -234,6 +234,7 @@ func (m *Main) Run(ctx context.Context) error {
 			SlackHandler:  slackRoutes,
 			SigningSecret: slackCfg.SigningSecret,
 			SlackCommand:  cfg.SlackCommand,
+			Done:          ctx.Done(),
 			Log:           m.log,
 		}))
 	}
