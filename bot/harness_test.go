@@ -3,12 +3,9 @@ package bot
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	rstore "github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/redis/redistest"
 	"github.com/rantevou/rantevou/telegramfake"
 )
 

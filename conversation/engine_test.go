@@ -3,16 +3,11 @@ package conversation_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/conversation"
@@ -20,6 +15,7 @@ import (
 	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
 	"github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/redis/redistest"
 )
 
 // now is Tuesday 24 November 2026, 09:00 in Thessaloniki.
@@ -45,19 +41,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	office := booking.NewOffice(cat, store, func() time.Time { return now })
 
-	client, err := redis.Open(os.Getenv("REDIS_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := client.Ping(pctx).Err(); err != nil {
-		t.Fatalf("redis is required for this test: %v", err)
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := "rantevou-test-conv-" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { cleanRedis(client, prefix) })
+	client, prefix := redistest.New(t)
 	sessions := redis.NewSessions(client, prefix, 30*time.Minute)
 	logs := &syncBuffer{}
 	return &fixture{logs: logs, office: office, sessions: sessions,
@@ -81,15 +65,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func cleanRedis(client goredis.UniversalClient, prefix string) {
-	ctx := context.Background()
-	iter := client.Scan(ctx, 0, prefix+":*", 100).Iterator()
-	for iter.Next(ctx) {
-		client.Del(ctx, iter.Val())
-	}
-	client.Close()
 }
 
 // chat is one citizen talking to the engine; the chat ID is the user ID, as

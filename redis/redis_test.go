@@ -2,16 +2,13 @@ package redis_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/redis/redistest"
 )
 
 // testClient connects to the real Redis under a fresh key prefix.

@@ -81,7 +81,7 @@ func usage(w io.Writer, name string) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "environment: DATABASE_URL, CATALOG_FILE")
+	fmt.Fprintln(w, "configuration: environment variables (DATABASE_URL, REDIS_URL, TELEGRAM_*, SLACK_*, CATALOG_FILE, HTTP_ADDR, …); see README")
 }
 
 // firstLine keeps error output to one line.

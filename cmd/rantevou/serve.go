@@ -56,6 +56,9 @@ func runServe(ctx context.Context, e cmdEnv, args []string) error {
 	return m.Run(ctx)
 }
 
+// redisLogOnce sets go-redis's process-wide logger for the first Main.
+var redisLogOnce sync.Once
+
 // sandboxToken is the bot token of the in-process fake Telegram server: it
 // only has to look like a real one.
 const sandboxToken = "100000001:sandbox-token-not-a-real-one"
@@ -113,6 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log = logging.New(m.stdout, cfg.LogFormat, cfg.LogLevel,
 		cfg.TelegramToken, cfg.TelegramWebhookSecret, cfg.SlackBotToken, cfg.SlackSigningSecret, cfg.SlackAppToken)
 	slog.SetDefault(m.log)
+	redisLogOnce.Do(func() { redis.LogTo(m.log) })
 	m.metrics = metrics.New()
 
 	catalog, err := booking.LoadCatalog(cfg.CatalogFile)
