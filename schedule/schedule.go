@@ -33,6 +33,7 @@ type Config struct {
 	At booking.Clock
 	// Until is the latest local time a missed roster is still sent after a
 	// restart; 13:00 by default. Later, nobody needs that morning's roster.
+	// An Until not after At is taken as the end of the day.
 	Until booking.Clock
 	// Roster builds a department's roster notification (slack.RosterNotification).
 	Roster func(dept string, day booking.Date) booking.Notification
@@ -55,6 +56,11 @@ func New(cfg Config, jobs Claimer) *Scheduler {
 	}
 	if cfg.Until == 0 {
 		cfg.Until = 13 * 60
+	}
+	if cfg.Until <= cfg.At {
+		// A roster set for 13:30 (ROSTER_TIME is any time of day) would
+		// otherwise never be sent: the window it is due in is empty.
+		cfg.Until = 24 * 60
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -121,3 +121,20 @@ func TestScheduler(t *testing.T) {
 		}
 	})
 }
+
+// TestRosterTimeAfterDefaultCutOff: a roster configured for the afternoon
+// (ROSTER_TIME=15:00, past the default 13:00 cut-off) is still queued.
+func TestRosterTimeAfterDefaultCutOff(t *testing.T) {
+	pool := pgtest.New(t)
+	cat := booking.DefaultCatalog()
+	now := time.Date(2026, 12, 7, 15, 0, 0, 0, cat.Location) // a Monday
+	s := schedule.New(schedule.Config{Catalog: cat, At: 15 * 60, Roster: slack.RosterNotification,
+		Now: func() time.Time { return now }}, postgres.NewJobs(pool))
+	got, err := s.RunDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(cat.Departments) {
+		t.Fatalf("queued %v at 15:00 with the roster set for 15:00; want every department", got)
+	}
+}

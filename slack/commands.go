@@ -88,6 +88,16 @@ func (a *Adapter) parseDay(s string) (booking.Date, bool) {
 	return d, err == nil
 }
 
+// badArg answers an argument that is neither a day nor a department code:
+// something with a digit was meant as a date, anything else as a
+// department, so the answer lists the staff member's own.
+func (a *Adapter) badArg(pr *locales.Printer, depts []string, arg string) response {
+	if strings.ContainsAny(arg, "0123456789") {
+		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": arg}))
+	}
+	return ephemeral(pr.T("staff_which_department", map[string]any{"Departments": strings.Join(depts, ", ")}))
+}
+
 // deptCode matches s against the catalog's department codes, ignoring case.
 func (a *Adapter) deptCode(s string) (string, bool) {
 	for _, d := range a.office.Catalog().Departments {
@@ -108,10 +118,7 @@ func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts,
 		}
 		code, ok := a.deptCode(arg)
 		if !ok {
-			if strings.Count(arg, "-") == 2 {
-				return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": arg}))
-			}
-			return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": arg}))
+			return a.badArg(pr, depts, arg)
 		}
 		dept = code
 	}
@@ -200,12 +207,25 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
 	}
 	dept, ok := a.deptCode(args[0])
-	if !ok || !allowed(depts, dept) {
-		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": args[0]}))
+	if !ok {
+		// "close 2026-12-01 strike": the department is missing. Closing
+		// cancels a whole day, so it is never guessed.
+		if _, isDay := a.parseDay(args[0]); isDay {
+			return ephemeral(pr.T("staff_which_department", map[string]any{"Departments": strings.Join(depts, ", ")}))
+		}
+		return a.badArg(pr, depts, args[0])
+	}
+	if !allowed(depts, dept) {
+		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": dept}))
 	}
 	day, ok := a.parseDay(args[1])
 	if !ok {
 		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": args[1]}))
+	}
+	if day.Before(a.today()) {
+		// Closing a past day would "cancel" the unmarked bookings of a day
+		// gone by and tell those citizens so.
+		return ephemeral(pr.T("staff_past_date", map[string]any{"Date": pr.Date(day)}))
 	}
 	reason := strings.Join(args[2:], " ")
 	if reason == "" {
@@ -213,12 +233,22 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 	}
 	url := c.ResponseURL
 	a.goSlow(func(ctx context.Context) {
+		d, _ := a.department(dept)
+		// A day already closed (a holiday, or a second close) is said so,
+		// instead of a second closure and a "0 cancelled" announcement.
+		if r, err := a.office.Roster(ctx, dept, day); err == nil && r.Closed {
+			a.respond(ctx, url, ephemeral(pr.T("staff_already_closed", map[string]any{
+				"Department": d.Name.In(pr.Lang()),
+				"Date":       pr.Date(day),
+				"Reason":     r.Reason.In(pr.Lang()),
+			})))
+			return
+		}
 		cancelled, err := a.office.CloseDay(ctx, actor, dept, day, reason)
 		if err != nil {
 			a.respond(ctx, url, ephemeral(a.refusal(pr, err, "", dept)))
 			return
 		}
-		d, _ := a.department(dept)
 		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.T("staff_closed_done", map[string]any{
 			"Department": d.Name.In(pr.Lang()),
 			"Date":       pr.Date(day),
@@ -228,6 +258,10 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 	})
 	return ephemeral(pr.T("staff_working", nil))
 }
+
+// maxFound bounds the lines of a find answer (newest first): a Socket Mode
+// acknowledgement over 20 KB is dropped by Slack without a word.
+const maxFound = 30
 
 func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts, args []string) response {
 	if len(args) == 0 {
@@ -241,16 +275,24 @@ func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor bookin
 		return ephemeral(pr.T("staff_error", nil))
 	}
 	var lines []string
+	more := 0
 	for _, b := range found {
 		if !allowed(depts, b.Department) {
 			continue // another department's citizen: not theirs to see
+		}
+		if len(lines) == maxFound {
+			more++
+			continue
 		}
 		d := a.bookingData(pr, b)
 		d["Status"] = statusText(pr, b.Status)
 		lines = append(lines, pr.T("staff_find_result", d))
 	}
 	if len(lines) == 0 {
-		return ephemeral(pr.T("staff_not_found", map[string]any{"Query": q}))
+		return ephemeral(pr.T("staff_not_found", map[string]any{"Query": escape(q)}))
+	}
+	if more > 0 {
+		lines = append(lines, fmt.Sprintf("… +%d", more))
 	}
 	return ephemeral(strings.Join(lines, "\n"))
 }
@@ -265,6 +307,14 @@ func statusText(pr *locales.Printer, s booking.Status) string {
 		return strings.TrimPrefix(pr.T("staff_status_no_show", nil), " · ")
 	}
 	return pr.T("staff_status_active", nil)
+}
+
+// respondLater posts r to url after the request has been answered.
+func (a *Adapter) respondLater(url string, r response) {
+	if url == "" {
+		return
+	}
+	a.goSlow(func(ctx context.Context) { a.respond(ctx, url, r) })
 }
 
 // respond posts a later answer to a command's or button's response_url.

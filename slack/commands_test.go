@@ -190,6 +190,7 @@ func TestButtons(t *testing.T) {
 
 	t.Run("AttendedMarksTheBooking", func(t *testing.T) {
 		url := press(t, clerk, "rantevou_attended", bs[0].Ref)
+		e.adapter.Wait()
 		got, _ := e.store.Booking(ctx, bs[0].Ref)
 		if got.Status != booking.Attended {
 			t.Fatalf("status %s", got.Status)
@@ -201,6 +202,7 @@ func TestButtons(t *testing.T) {
 
 	t.Run("OtherDepartmentsButtonRefused", func(t *testing.T) {
 		url := press(t, "U0EXAMPLE2", "rantevou_no_show", bs[1].Ref)
+		e.adapter.Wait()
 		got, _ := e.store.Booking(ctx, bs[1].Ref)
 		if got.Status != booking.Active {
 			t.Fatalf("status %s; a stranger's press must do nothing", got.Status)
@@ -234,6 +236,7 @@ func TestButtons(t *testing.T) {
 		if out := submit("ασθένεια υπαλλήλου"); out != nil {
 			t.Fatalf("submission answered %v; want an empty 200 that closes the modal", out)
 		}
+		e.adapter.Wait()
 		got, _ := e.store.Booking(ctx, bs[1].Ref)
 		if got.Status != booking.Cancelled || got.CancelReason != "ασθένεια υπαλλήλου" {
 			t.Fatalf("booking %+v", got)

@@ -49,14 +49,30 @@ func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
 		_, _, err := a.api.PostMessageContext(ctx, dept.Slack.Channel,
 			slackapi.MsgOptionText(m.Text, false), slackapi.MsgOptionBlocks(m.Blocks...))
 		if err != nil {
+			// Every failure is retried, with backoff, before the row is
+			// parked: the usual ones (the bot not yet invited to the
+			// channel, a wrong channel in the catalog, a revoked token) are
+			// fixed by an operator within the hour, and parking at once
+			// would lose that morning's roster for good.
 			var se slackapi.SlackErrorResponse
-			if errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel" || se.Err == "invalid_auth") {
-				return notify.Permanent(fmt.Errorf("slack: post to %s: %w", dept.Code, err))
+			if errors.As(err, &se) && configErrors[se.Err] != "" {
+				return fmt.Errorf("slack: post to %s (%s): %w", dept.Code, configErrors[se.Err], err)
 			}
 			return fmt.Errorf("slack: post to %s: %w", dept.Code, err)
 		}
 	}
 	return nil
+}
+
+// configErrors are Slack's answers that an operator must fix, with what to do.
+var configErrors = map[string]string{
+	"channel_not_found": "check the department's Slack channel ID in the catalog",
+	"not_in_channel":    "invite the bot to the channel",
+	"is_archived":       "the channel is archived",
+	"invalid_auth":      "check SLACK_BOT_TOKEN",
+	"not_authed":        "check SLACK_BOT_TOKEN",
+	"token_revoked":     "reinstall the app and update SLACK_BOT_TOKEN",
+	"account_inactive":  "reinstall the app and update SLACK_BOT_TOKEN",
 }
 
 func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang booking.Lang) (Message, error) {
@@ -108,7 +124,7 @@ func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string
 		"Desk":       b.Desk,
 		"Service":    a.service(b.Service).Name.In(pr.Lang()),
 		"Department": name,
-		"Name":       b.Citizen.Name,
-		"Phone":      b.Citizen.Phone,
+		"Name":       escape(b.Citizen.Name),
+		"Phone":      escape(b.Citizen.Phone),
 	}
 }

@@ -38,10 +38,17 @@ type env struct {
 	outbox  *postgres.Outbox
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil, nil) }
+
+// newEnvWith is newEnv with the catalog edited by edit and the adapter's
+// clock set to now (either may be nil).
+func newEnvWith(t *testing.T, edit func(*booking.Catalog), now func() time.Time) *env {
 	t.Helper()
 	pool := pgtest.New(t)
 	cat := booking.DefaultCatalog()
+	if edit != nil {
+		edit(cat)
+	}
 	store := postgres.NewStore(pool)
 	if err := store.SyncCatalog(context.Background(), cat); err != nil {
 		t.Fatal(err)
@@ -49,7 +56,7 @@ func newEnv(t *testing.T) *env {
 	office := booking.NewOffice(cat, store, time.Now)
 	fake := slackfake.New()
 	t.Cleanup(fake.Close)
-	a := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: fake.APIURL()}, office, store, nil)
+	a := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: fake.APIURL(), Now: now}, office, store, nil)
 	srv := httptest.NewServer(a.Routes())
 	t.Cleanup(srv.Close)
 	return &env{store: store, office: office, cat: cat, fake: fake, adapter: a, srv: srv, outbox: postgres.NewOutbox(pool)}
@@ -102,12 +109,18 @@ func (e *env) book(t *testing.T, service string, d booking.Date, base int64, slo
 // status and the decoded answer.
 func (e *env) command(t *testing.T, user, text string) (int, map[string]any, string) {
 	t.Helper()
+	return e.commandAt(t, user, text, time.Now())
+}
+
+// commandAt is command signed at now, for an adapter on a fake clock.
+func (e *env) commandAt(t *testing.T, user, text string, now time.Time) (int, map[string]any, string) {
+	t.Helper()
 	respURL := e.fake.ResponseURL()
 	form := url.Values{
 		"command": {"/rantevou"}, "text": {text}, "user_id": {user}, "user_name": {"clerk"},
 		"team_id": {"T1"}, "channel_id": {channel}, "response_url": {respURL}, "trigger_id": {"1.2.3"},
 	}
-	req, err := slackfake.SignedRequest(context.Background(), e.srv.URL+"/slack/commands", secret, form, time.Now())
+	req, err := slackfake.SignedRequest(context.Background(), e.srv.URL+"/slack/commands", secret, form, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,10 @@ type viewErrors struct {
 }
 
 // handleInteraction handles a button press or a modal submission and
-// returns the body to answer with (nil: an empty 200).
+// returns the body to answer with (nil: an empty 200). The change itself is
+// made before answering, so a press that was answered took effect; what is
+// said about it goes to response_url afterwards, so a slow Slack does not
+// push the answer past its 3 seconds.
 func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.InteractionCallback) any {
 	switch cb.Type {
 	case slackapi.InteractionTypeBlockActions:
@@ -68,7 +71,7 @@ func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallb
 	ref := act.Value
 	b, err := a.mayAct(ctx, depts, ref)
 	if err != nil {
-		a.respond(ctx, cb.ResponseURL, response{ResponseType: "ephemeral", Text: a.refusal(pr, err, ref, b.Department)})
+		a.respondLater(cb.ResponseURL, ephemeral(a.refusal(pr, err, ref, b.Department)))
 		return
 	}
 	actor := staffActor(user, cb.User.Name)
@@ -81,10 +84,10 @@ func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallb
 			status, id = booking.NoShow, "staff_marked_no_show"
 		}
 		if _, err := a.office.Mark(ctx, actor, ref, status); err != nil {
-			a.respond(ctx, cb.ResponseURL, response{ResponseType: "ephemeral", Text: a.refusal(pr, err, ref, b.Department)})
+			a.respondLater(cb.ResponseURL, ephemeral(a.refusal(pr, err, ref, b.Department)))
 			return
 		}
-		a.respond(ctx, cb.ResponseURL, response{ResponseType: "in_channel",
+		a.respondLater(cb.ResponseURL, response{ResponseType: "in_channel",
 			Text: pr.T(id, map[string]any{"Ref": ref, "User": user})})
 	}
 }
@@ -111,7 +114,7 @@ func (a *Adapter) openCancel(ctx context.Context, cb slackapi.InteractionCallbac
 	}
 	if _, err := a.api.OpenViewContext(ctx, cb.TriggerID, view); err != nil {
 		a.log.Error("slack open cancel modal", "err", err)
-		a.respond(ctx, cb.ResponseURL, ephemeral(pr.T("staff_error", nil)))
+		a.respondLater(cb.ResponseURL, ephemeral(pr.T("staff_error", nil)))
 	}
 }
 
@@ -138,6 +141,6 @@ func (a *Adapter) submitCancel(ctx context.Context, cb slackapi.InteractionCallb
 	if !ok {
 		return viewErrors{"errors", map[string]string{blockReason: text}}
 	}
-	a.respond(ctx, meta.ResponseURL, response{ResponseType: "in_channel", Text: text})
+	a.respondLater(meta.ResponseURL, response{ResponseType: "in_channel", Text: text})
 	return nil
 }

@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -135,8 +136,8 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slacka
 		"Desk":    b.Desk,
 		"Ref":     b.Ref,
 		"Service": a.service(b.Service).Name.In(pr.Lang()),
-		"Name":    b.Citizen.Name,
-		"Phone":   b.Citizen.Phone,
+		"Name":    escape(b.Citizen.Name),
+		"Phone":   escape(b.Citizen.Phone),
 		"Status":  status,
 	})
 	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))
@@ -157,6 +158,13 @@ func plain(s string) *slackapi.TextBlockObject {
 
 func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncateRunes(s, 3000), false, false)
+}
+
+// escape makes text a citizen typed safe inside mrkdwn: Slack reads <…>
+// as links and mentions (<!channel> would ping the whole department), and
+// asks for &, < and > to be escaped.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // truncateRunes keeps Slack's text limits without splitting a character.

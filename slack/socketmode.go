@@ -36,7 +36,10 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client) {
 			if !ok {
 				return
 			}
-			a.socketEvent(ctx, client, ev)
+			// Each request is handled on its own, so that one slow
+			// command does not hold back the acknowledgements of the
+			// others past Slack's 3 seconds.
+			go a.socketEvent(ctx, client, ev)
 		}
 	}
 }

@@ -51,6 +51,7 @@ func TestSocketModeRoutesToSameHandlers(t *testing.T) {
 		if got.Status != booking.NoShow {
 			t.Fatalf("status %s, want no_show", got.Status)
 		}
+		a.Wait()
 		if r := e.fake.Responses(url); len(r) != 1 {
 			t.Fatalf("responses %+v", r)
 		}

@@ -12,11 +12,19 @@
 // next one follow at once instead of pushing every later grant back, so the
 // rate holds under load, while no one-second window ever holds more than
 // 1s/Global + 1 sends, however the window is measured.
+//
+// Several processes sharing one bot token share the pace through
+// Config.Limiter (a GCRA in Redis, see package redis): the dispatcher still
+// orders the jobs by priority and keeps the per-chat spacing it knows of,
+// and asks the Limiter before each grant. A 429 seen by one process pauses
+// them all. If the Limiter fails, the Sender paces alone for a moment and
+// says so in the log: sending never stops because Redis did.
 package throttle
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +65,15 @@ type Config struct {
 	// OnBlocked, if set, is called when a job for chatID gets a 403, so the
 	// citizen can be marked unreachable whoever sent the message.
 	OnBlocked func(chatID int64)
+	// Limiter, if set, is the pace shared with the other processes sending
+	// with the same token; it is asked before every grant, in place of the
+	// local global spacing while it answers.
+	Limiter Limiter
+	// LimiterTimeout bounds each call to the Limiter; default 250 ms.
+	LimiterTimeout time.Duration
+	// Logger receives the warning that the Limiter failed (at most once a
+	// minute); slog.Default() when nil.
+	Logger *slog.Logger
 }
 
 const (
@@ -72,6 +89,8 @@ type Stats struct {
 	Blocked   int64 // 403 answers
 	Waiting   int   // jobs waiting for their turn now
 	PausedFor time.Duration
+	// Local counts grants made without the Limiter because it failed.
+	Local int64
 }
 
 type waiter struct {
@@ -93,7 +112,11 @@ type Sender struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	sent, tooMany, blocked atomic.Int64
+	// Owned by the dispatcher goroutine alone.
+	limiterDownUntil time.Time // pace locally until then
+	limiterLogged    time.Time // last warning about the Limiter
+
+	sent, tooMany, blocked, local atomic.Int64
 }
 
 // New starts a Sender.
@@ -106,6 +129,12 @@ func New(cfg Config) *Sender {
 	}
 	if cfg.Retries429 <= 0 {
 		cfg.Retries429 = defaultRetries429
+	}
+	if cfg.LimiterTimeout <= 0 {
+		cfg.LimiterTimeout = defaultLimiterTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	s := &Sender{
 		cfg:      cfg,
@@ -146,7 +175,9 @@ func (s *Sender) Do(ctx context.Context, chatID int64, p Priority, fn func(ctx c
 			return nil
 		case errors.As(err, &tm):
 			s.tooMany.Add(1)
-			s.pause(time.Duration(max(tm.RetryAfter, 1)) * time.Second)
+			d := time.Duration(max(tm.RetryAfter, 1)) * time.Second
+			s.pause(d)
+			s.pauseShared(ctx, d)
 			if attempt >= s.cfg.Retries429 {
 				return err
 			}
@@ -182,6 +213,7 @@ func (s *Sender) Stats() Stats {
 		Blocked:   s.blocked.Load(),
 		Waiting:   waiting,
 		PausedFor: max(paused, 0),
+		Local:     s.local.Load(),
 	}
 }
 
@@ -238,7 +270,7 @@ func (s *Sender) dispatch() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		d := s.grant(time.Now())
+		d := s.step()
 		if d == 0 {
 			continue
 		}
@@ -253,34 +285,80 @@ func (s *Sender) dispatch() {
 	}
 }
 
-// grant lets at most one waiter go and returns how long to sleep before the
+// step lets at most one waiter go and returns how long to sleep before the
 // next grant could happen (0: try again at once).
-func (s *Sender) grant(now time.Time) time.Duration {
+func (s *Sender) step() time.Duration {
+	shared := s.cfg.Limiter != nil && !time.Now().Before(s.limiterDownUntil)
+	s.mu.Lock()
+	w, p, d := s.pick(time.Now(), !shared)
+	if w == nil || !shared {
+		if w != nil {
+			s.grantLocked(w, p, time.Now())
+			if s.cfg.Limiter != nil {
+				s.local.Add(1)
+			}
+		}
+		s.mu.Unlock()
+		return d
+	}
+	s.mu.Unlock()
+
+	// Ask the shared pace without holding the lock: callers keep queueing
+	// and leaving meanwhile.
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LimiterTimeout)
+	r, err := s.cfg.Limiter.Reserve(ctx, w.chat, p != PriorityReply)
+	cancel()
+	if err != nil {
+		s.limiterFailed(err)
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := time.Now()
+	switch {
+	case err != nil:
+		// Pace alone, as if there were no Limiter.
+		if earliest := s.globalNext.Add(-s.cfg.Global); now.Before(earliest) {
+			return earliest.Sub(now)
+		}
+		s.local.Add(1)
+	case r.Wait > 0 && r.ChatOnly:
+		// Another process wrote to this chat: skip it until then and let
+		// the next waiter try.
+		if t := now.Add(r.Wait); t.After(s.chatNext[w.chat]) {
+			s.chatNext[w.chat] = t
+		}
+		return 0
+	case r.Wait > 0:
+		return r.Wait
+	}
+	if !s.remove(w, p) {
+		// Its context ended while we asked: the reserved send is lost,
+		// which only slows the pace by one interval.
+		return 0
+	}
+	s.grantLocked(w, p, now)
+	return 0
+}
+
+// pick returns the waiter whose turn it is, leaving it queued, or nil and
+// how long to sleep. With local, the local global spacing applies too.
+// s.mu must be held.
+func (s *Sender) pick(now time.Time, local bool) (*waiter, Priority, time.Duration) {
 	if now.Before(s.pausedUntil) {
-		return s.pausedUntil.Sub(now)
+		return nil, 0, s.pausedUntil.Sub(now)
 	}
 	// globalNext is the theoretical time of the next send; one interval
 	// early is tolerated (the burst of one).
-	if earliest := s.globalNext.Add(-s.cfg.Global); now.Before(earliest) {
-		return earliest.Sub(now)
+	if earliest := s.globalNext.Add(-s.cfg.Global); local && now.Before(earliest) {
+		return nil, 0, earliest.Sub(now)
 	}
 	var soonest time.Time
 	for p := PriorityReply; p >= PriorityLow; p-- {
-		q := s.queues[p]
-		for i, w := range q {
+		for _, w := range s.queues[p] {
 			next := s.chatNext[w.chat]
 			if p == PriorityReply || !now.Before(next) {
-				s.queues[p] = append(q[:i:i], q[i+1:]...)
-				s.chatNext[w.chat] = now.Add(s.cfg.PerChat)
-				if now.After(s.globalNext) {
-					s.globalNext = now
-				}
-				s.globalNext = s.globalNext.Add(s.cfg.Global)
-				close(w.ready)
-				s.prune(now)
-				return 0
+				return w, p, 0
 			}
 			if soonest.IsZero() || next.Before(soonest) {
 				soonest = next
@@ -288,9 +366,58 @@ func (s *Sender) grant(now time.Time) time.Duration {
 		}
 	}
 	if soonest.IsZero() {
-		return time.Hour // nothing waits; a new waiter kicks
+		return nil, 0, time.Hour // nothing waits; a new waiter kicks
 	}
-	return soonest.Sub(now)
+	return nil, 0, soonest.Sub(now)
+}
+
+// remove takes w out of its queue and reports whether it was still there.
+// s.mu must be held.
+func (s *Sender) remove(w *waiter, p Priority) bool {
+	q := s.queues[p]
+	for i, x := range q {
+		if x == w {
+			s.queues[p] = append(q[:i:i], q[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// grantLocked lets w go and records the send in the local pace. s.mu must
+// be held and w still queued at p.
+func (s *Sender) grantLocked(w *waiter, p Priority, now time.Time) {
+	s.remove(w, p)
+	s.chatNext[w.chat] = now.Add(s.cfg.PerChat)
+	if now.After(s.globalNext) {
+		s.globalNext = now
+	}
+	s.globalNext = s.globalNext.Add(s.cfg.Global)
+	close(w.ready)
+	s.prune(now)
+}
+
+// limiterFailed switches to the local pace for a moment and warns, at most
+// once a minute. Only the dispatcher calls it.
+func (s *Sender) limiterFailed(err error) {
+	now := time.Now()
+	s.limiterDownUntil = now.Add(limiterBackoff)
+	if now.Sub(s.limiterLogged) >= limiterLogEvery {
+		s.limiterLogged = now
+		s.cfg.Logger.Warn("throttle: shared pace unavailable, pacing this process alone", "err", err)
+	}
+}
+
+// pauseShared tells the other processes about a 429, so they stop too.
+func (s *Sender) pauseShared(ctx context.Context, d time.Duration) {
+	if s.cfg.Limiter == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LimiterTimeout)
+	defer cancel()
+	if err := s.cfg.Limiter.Pause(ctx, d); err != nil {
+		s.cfg.Logger.Warn("throttle: could not share a 429 pause", "err", err)
+	}
 }
 
 // prune forgets chats whose pause is over, so the map stays as small as the
