@@ -300,7 +300,7 @@ func TestEngine(t *testing.T) {
 		c.tap("10:00")
 		c.tap("Μαρία")
 		c.tap("Επιβεβαίωση")
-		c.wantSaid("Έχετε ήδη 2 ενεργά ραντεβού")
+		c.wantSaid("έως 2 ενεργά ραντεβού")
 	})
 
 	t.Run("LanguageRememberedAcrossSessions", func(t *testing.T) {

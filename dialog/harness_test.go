@@ -27,6 +27,7 @@ type world struct {
 	bookings []booking.Booking
 	ran      []Effect
 	noSlots  map[booking.Date]bool
+	closed   map[booking.Date]booking.Text // holidays and closures, with their reason
 	ref      string
 }
 
@@ -38,6 +39,9 @@ func (w *world) loc() *time.Location { return w.env.Catalog.Location }
 
 func (w *world) day(d booking.Date) booking.Day {
 	wd := d.Weekday()
+	if reason, ok := w.closed[d]; ok {
+		return booking.Day{Date: d, Closed: true, Reason: reason}
+	}
 	if wd == time.Saturday || wd == time.Sunday || !today.Before(d) || w.noSlots[d] {
 		return booking.Day{Date: d, Closed: wd == time.Saturday || wd == time.Sunday}
 	}

@@ -77,7 +77,7 @@ func (m *machine) removedKeyboard() bool {
 
 func (m *machine) noteData() map[string]any {
 	d := map[string]any{"Phone": m.phone(), "Max": m.env.Catalog.MaxActive, "Count": m.env.Catalog.MaxActive,
-		"Last": m.p().Date(m.lastDay()), "Date": m.p().Date(m.s.Draft.Date), "Days": m.env.Catalog.Horizon}
+		"Last": m.p().Date(m.lastDay()), "Date": m.p().Date(m.s.Draft.Date), "Days": daysBetween(m.env.Today, m.lastDay())}
 	for k, v := range m.s.noteData {
 		d[k] = v
 	}
@@ -153,7 +153,7 @@ func (m *machine) screen() (string, [][]Button) {
 			rows = append(rows, row)
 		}
 		rows = append(rows, m.backCancel())
-		return m.t("TimePrompt", map[string]any{"Date": p.Date(d.Date), "Service": m.serviceName(d.Service)}), m.rows(rows...)
+		return m.moving() + m.t("TimePrompt", map[string]any{"Date": p.Date(d.Date), "Service": m.serviceName(d.Service)}), m.rows(rows...)
 	case ScreenName:
 		var rows [][]Button
 		name := d.ContactName
@@ -246,7 +246,18 @@ func (m *machine) dateScreen() (string, [][]Button) {
 	if len(m.s.Days) == 0 {
 		text += "\n\n" + m.t("DateNoneThisWeek", nil)
 	}
-	return text, m.rows(rows...)
+	return m.moving() + text, m.rows(rows...)
+}
+
+// moving heads the date and time screens while a booking is being moved,
+// so that a citizen who came from a reminder knows which appointment
+// changes and when it is now.
+func (m *machine) moving() string {
+	d := m.s.Draft
+	if d.Ref == "" {
+		return ""
+	}
+	return m.t("MovingHeader", map[string]any{"Ref": d.Ref, "Old": m.p().When(d.OldStart, m.loc())}) + "\n\n"
 }
 
 func (m *machine) backCancel() []Button {

@@ -54,6 +54,9 @@ type State struct {
 	FocusAction GlobalAction `json:"focus_action,omitempty"`
 	// DoneRef is the reference of the booking just made or moved.
 	DoneRef string `json:"done,omitempty"`
+	// Resume is the screen the language chooser was opened from, shown
+	// again in the new language, so that /lang mid-booking loses nothing.
+	Resume Screen `json:"resume,omitempty"`
 
 	// tapped says the event being handled is a button tap, so the next
 	// screen edits the tapped message. note is a message id shown above the

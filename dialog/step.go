@@ -128,7 +128,7 @@ func (m *machine) command(c string) {
 	case "cancel", "stop":
 		m.cancelFlow()
 	case "lang", "language", "glossa":
-		m.draw(ScreenLang)
+		m.openLang()
 	case "info":
 		m.say(m.infoText())
 		m.reprompt("")
@@ -243,9 +243,10 @@ func (m *machine) button(data string) {
 // cancellations by staff), which works whatever the session's state.
 func (m *machine) global(a GlobalAction, ref string) {
 	switch a {
-	case GlobalKeep:
-		m.replies = append(m.replies, Reply{Toast: m.t("KeepAck", nil)})
-	case GlobalCancel, GlobalReschedule:
+	case GlobalKeep, GlobalCancel, GlobalReschedule:
+		// Even "I'll be there" looks the booking up: the reminder's buttons
+		// stay on the phone after the booking was cancelled or moved, and
+		// the answer must not claim an appointment that is no longer on.
 		m.s.tapped = false // the reminder stays as it is; answer below it
 		m.loadMine(ref, a)
 	case GlobalBookAgain:
@@ -281,7 +282,9 @@ func (m *machine) back() {
 		m.draw(ScreenName)
 	case ScreenCancelAsk:
 		m.draw(ScreenMyBookings)
-	default: // menu, departments, my bookings, language, done
+	case ScreenLang:
+		m.resume()
+	default: // menu, departments, my bookings, done
 		m.draw(ScreenMenu)
 	}
 }
@@ -311,8 +314,38 @@ func (m *machine) pickLang(code string) {
 		m.s.Lang = booking.Lang(code)
 		m.effects = append(m.effects, Effect{Kind: SetLang, Lang: m.s.Lang})
 	default:
-		m.draw(ScreenLang)
+		m.openLang()
 	}
+}
+
+// openLang shows the language chooser, remembering the screen it was opened
+// from when that is a step the citizen would not want to redo.
+func (m *machine) openLang() {
+	if m.s.Screen != ScreenLang {
+		m.s.Resume = ""
+		switch m.s.Screen {
+		case ScreenDept, ScreenService, ScreenDate, ScreenTime, ScreenPhone, ScreenName, ScreenConfirm,
+			ScreenMyBookings, ScreenCancelAsk:
+			m.s.Resume = m.s.Screen
+		}
+	}
+	m.draw(ScreenLang)
+}
+
+// resume leaves the language chooser for the screen it was opened from,
+// or the menu.
+func (m *machine) resume() {
+	back := m.s.Resume
+	m.s.Resume = ""
+	if back != "" {
+		s := m.s
+		s.Screen = back
+		if s.drawable() {
+			m.draw(back)
+			return
+		}
+	}
+	m.draw(ScreenMenu)
 }
 
 func (m *machine) pickDept(arg string) {
@@ -342,6 +375,12 @@ func (m *machine) pickService(arg string) {
 // pickDate asks for the free times of d, if d can be booked at all.
 func (m *machine) pickDate(d booking.Date) {
 	if d.Before(m.env.Today) || m.lastDay().Before(d) {
+		if m.s.Screen == ScreenTime {
+			// The note says "choose a day from the list": show the list.
+			m.s.note = "DateOutOfRange"
+			m.loadWeek(m.s.Week)
+			return
+		}
 		m.reprompt("DateOutOfRange")
 		return
 	}
@@ -539,7 +578,10 @@ func (m *machine) result(r Result) {
 	case SetLang:
 		// The choice holds for this session even if it could not be stored.
 		m.s.note = "LangSet"
-		m.draw(ScreenMenu)
+		if m.s.Screen != ScreenLang {
+			m.s.Resume = "" // switched from the menu's button
+		}
+		m.resume()
 	}
 }
 
@@ -563,6 +605,12 @@ func (m *machine) slotsLoaded(r Result) {
 		return
 	}
 	m.s.Times = nil
+	if r.Err == "" && r.Day.Closed {
+		// A holiday, a closure or a weekend typed as a date: say why.
+		m.s.note, m.s.noteData = "DateClosed", map[string]any{"Reason": r.Day.Reason.In(m.s.Lang)}
+		m.loadWeek(m.weekOf(m.s.Draft.Date))
+		return
+	}
 	if r.Err == "" {
 		for _, sl := range r.Day.Slots {
 			m.s.Times = append(m.s.Times, clockOf(sl.Start, m.loc()))
@@ -648,9 +696,16 @@ func (m *machine) mineLoaded(r Result) {
 		m.draw(ScreenMyBookings)
 		return
 	}
-	if _, ok := m.held(focus); !ok {
-		m.s.note = "NotYourBooking"
+	h, ok := m.held(focus)
+	if !ok {
+		// The button was sent to this citizen about this booking, so it
+		// was theirs: it has been cancelled or has already taken place.
+		m.s.note = "BookingGone"
 		m.draw(ScreenMyBookings)
+		return
+	}
+	if action == GlobalKeep {
+		m.replies = append(m.replies, Reply{Toast: m.t("KeepAck", map[string]any{"When": m.p().When(h.Start, m.loc())})})
 		return
 	}
 	if action == GlobalReschedule {

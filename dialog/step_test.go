@@ -212,7 +212,7 @@ func TestStep(t *testing.T) {
 		c.w.errs[Book] = []booking.Code{booking.ELimit}
 		c.tap("Επιβεβαίωση")
 		c.wantScreen(ScreenMenu)
-		c.wantSaid("Έχετε ήδη 2 ενεργά ραντεβού")
+		c.wantSaid("έως 2 ενεργά ραντεβού")
 	})
 	t.Run("InternalErrorOffersRetryAndPhone", func(t *testing.T) {
 		c := newConvo(t)
@@ -252,7 +252,14 @@ func TestStep(t *testing.T) {
 		c.toDate()
 		c.text("25/3")
 		c.wantScreen(ScreenDate)
-		c.wantSaid("έως")
+		c.wantSaid("μόνο για τις επόμενες")
+		// Typed on the time screen, it goes back to the list of days it
+		// asks the citizen to choose from.
+		c.tap("Τετάρτη 25 Νοεμβρίου")
+		c.wantScreen(ScreenTime)
+		c.text("25/3")
+		c.wantScreen(ScreenDate)
+		c.wantSaid("μόνο για τις επόμενες")
 	})
 	t.Run("TypedDatesAndTimes", func(t *testing.T) {
 		for _, in := range []string{"αύριο", "ΑΥΡΙΟ", "avrio", "25/11", "25-11-2026", "Τετάρτη", "ΤΕΤΑΡΤΗ", "tetarti", "25 Νοεμβρίου"} {
@@ -388,8 +395,21 @@ func TestStep(t *testing.T) {
 		c := newConvo(t)
 		c.w.bookings = []booking.Booking{{Ref: "AB12CD", Service: "family-status", Start: today.AddDays(2).At(600, c.w.loc())}}
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalKeep, "AB12CD")})
-		if c.replies[0].Toast == "" || len(c.w.ran) != 0 {
+		// Keep checks the booking is still on, and only toasts: the
+		// reminder stays as it is and nothing is drawn.
+		if len(c.replies) != 1 || c.replies[0].Toast != "Τέλεια, σας περιμένουμε! 👍 Πέμπτη 26 Νοεμβρίου, 10:00" || c.replies[0].Text != "" {
 			t.Fatalf("keep: %+v ran %+v", c.replies, c.w.ran)
+		}
+		if _, ok := c.ran(MyBookings); !ok || len(c.w.ran) != 1 {
+			t.Fatalf("keep ran %+v, want only my_bookings", c.w.ran)
+		}
+		// Keep on a booking that is no longer active says so, and shows
+		// what is active, below the reminder.
+		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalKeep, "GONE12")})
+		c.wantScreen(ScreenMyBookings)
+		c.wantSaid("δεν είναι πια ενεργό")
+		if c.replies[0].Edit || strings.Contains(c.replies[0].Toast, "περιμένουμε") {
+			t.Fatalf("keep of a gone booking: %+v", c.replies)
 		}
 		c.s = State{}
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalCancel, "AB12CD")})
@@ -402,7 +422,7 @@ func TestStep(t *testing.T) {
 		c.wantScreen(ScreenDate)
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalCancel, "ZZZZZZ")})
 		c.wantScreen(ScreenMyBookings)
-		c.wantSaid("Δεν βρήκα")
+		c.wantSaid("δεν είναι πια ενεργό")
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalBookAgain, "AB12CD")})
 		c.wantScreen(ScreenDept)
 	})
@@ -416,9 +436,42 @@ func TestStep(t *testing.T) {
 			t.Fatalf("language not remembered: %+v", c.w.ran)
 		}
 		c.wantSaid("English")
+		// Mid-booking, the switch comes back to the step it left, in the
+		// new language, with nothing lost.
+		c.wantScreen(ScreenService)
+		c.wantSaid("What do you need?")
+		if c.s.Draft.Department == "" {
+			t.Fatal("the draft was lost")
+		}
+		// From the menu it comes back to the menu.
+		c.tap("Cancel")
+		c.cmd("lang")
+		c.tap("Ελληνικά")
 		c.wantScreen(ScreenMenu)
-		c.tap("Book an appointment")
-		c.wantSaid("Which office")
+		c.wantSaid("Τι θέλετε να κάνετε;")
+	})
+	t.Run("LanguageSwitchOnConfirmAndBack", func(t *testing.T) {
+		c := newConvo(t)
+		c.toConfirm()
+		c.cmd("lang")
+		c.tap("Πίσω")
+		c.wantScreen(ScreenConfirm)
+		c.cmd("lang")
+		c.tap("English")
+		c.wantScreen(ScreenConfirm)
+		c.wantSaid("Shall we book it?")
+		c.tap("Confirm")
+		if _, ok := c.ran(Book); !ok {
+			t.Fatal("not booked after switching language")
+		}
+	})
+	t.Run("TypedHolidayIsNamed", func(t *testing.T) {
+		c := newConvo(t)
+		c.toDate()
+		c.w.closed = map[booking.Date]booking.Text{{Year: 2026, Month: 12, Day: 8}: {EL: "Τοπική αργία", EN: "Local holiday"}}
+		c.text("8/12")
+		c.wantScreen(ScreenDate)
+		c.wantSaid("Τρίτη 8 Δεκεμβρίου: δεν δεχόμαστε ραντεβού (Τοπική αργία)")
 	})
 }
 

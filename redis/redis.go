@@ -5,6 +5,9 @@
 // second effect. Nothing here is the truth about bookings (PostgreSQL is):
 // losing Redis loses at most a half-finished conversation.
 //
+// It also keeps the Telegram send pace that the replicas share (Limiter):
+// losing Redis then only means each replica paces alone for a while.
+//
 // Every key carries a Cluster hash tag ({chat:42}) and a TTL, so the store
 // works on a single server, Sentinel or a Cluster, and never fills a
 // noeviction Redis with forgotten keys.

@@ -161,12 +161,14 @@ func (m *Main) Run(ctx context.Context) error {
 		botCfg.Token, botCfg.APIURL = sandboxToken, m.tgFake.Start()
 	}
 	// One pace for everything sent to Telegram: conversation turns first,
-	// then notifications.
+	// then notifications. The pace is shared in Redis with every replica
+	// using the same token (and this process paces alone while Redis is
+	// down).
 	sender := throttle.New(throttle.Config{OnBlocked: func(chatID int64) {
 		if err := outbox.MarkUnreachable(context.WithoutCancel(ctx), chatID); err != nil {
 			m.log.Error("mark citizen unreachable", "chat", chatID, "err", err)
 		}
-	}})
+	}, Limiter: redis.NewLimiter(m.rdb, m.RedisPrefix, 0, 0), Logger: m.log})
 	defer sender.Close()
 	sessions := redis.NewSessions(m.rdb, m.RedisPrefix, cfg.SessionTTL)
 	engine := conversation.NewEngine(m.office, sessions, m.Now)
