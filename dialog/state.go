@@ -48,9 +48,13 @@ type State struct {
 	Times []booking.Clock `json:"times,omitempty"`
 	// Bookings are the citizen's bookings as last listed.
 	Bookings []Held `json:"bookings,omitempty"`
-	// Focus is the booking a global button asked about, until My bookings
-	// has been loaded.
-	Focus       string       `json:"focus,omitempty"`
+	// Focus is the booking the cancel question is about.
+	Focus string `json:"focus,omitempty"`
+	// Pending is the booking a global button asked about, and FocusAction
+	// what it asked, until My bookings has been loaded. It is apart from
+	// Focus so that "I'll be there" tapped on a reminder leaves a cancel
+	// question on display intact.
+	Pending     string       `json:"pending,omitempty"`
 	FocusAction GlobalAction `json:"focus_action,omitempty"`
 	// DoneRef is the reference of the booking just made or moved.
 	DoneRef string `json:"done,omitempty"`

@@ -305,7 +305,7 @@ func (m *machine) cancelFlow() {
 // which the citizen should not have to type twice in one session.
 func (m *machine) resetDraft() {
 	m.s.Draft = Draft{Name: m.s.Draft.Name, Phone: m.s.Draft.Phone, ContactName: m.s.Draft.ContactName}
-	m.s.Days, m.s.Times, m.s.Week, m.s.Focus, m.s.FocusAction, m.s.DoneRef = nil, nil, 0, "", "", ""
+	m.s.Days, m.s.Times, m.s.Week, m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef = nil, nil, 0, "", "", "", ""
 }
 
 func (m *machine) pickLang(code string) {
@@ -449,7 +449,7 @@ func (m *machine) startReschedule(ref string) {
 }
 
 func (m *machine) loadMine(focus string, action GlobalAction) {
-	m.s.Focus, m.s.FocusAction = focus, action
+	m.s.Pending, m.s.FocusAction = focus, action
 	m.effects = append(m.effects, Effect{Kind: MyBookings})
 }
 
@@ -486,19 +486,17 @@ func (m *machine) contact(c *Contact) {
 }
 
 // text handles typed text: data on the steps that take it, words for Back
-// and Cancel anywhere, a short re-prompt everywhere else.
+// and Cancel anywhere, a short re-prompt everywhere else. On the name step
+// too: nobody's full name is the one word «Ακύρωση», and taking it as a
+// name would put a citizen who wanted to stop one tap from booking.
 func (m *machine) text(t string) {
 	switch fold(t) {
 	case "πισω", "back", "piso", "◀ πισω", "◀ back":
-		if m.s.Screen != ScreenName {
-			m.back()
-			return
-		}
-	case "ακυρωση", "cancel", "akyrosi", "✖ ακυρωση", "✖ cancel":
-		if m.s.Screen != ScreenName {
-			m.cancelFlow()
-			return
-		}
+		m.back()
+		return
+	case "ακυρωση", "cancel", "akyrosi", "stop", "στοπ", "✖ ακυρωση", "✖ cancel":
+		m.cancelFlow()
+		return
 	}
 	switch m.s.Screen {
 	case ScreenDate, ScreenTime:
@@ -690,8 +688,8 @@ func (m *machine) mineLoaded(r Result) {
 		}
 		m.s.Bookings = append(m.s.Bookings, Held{Ref: b.Ref, Service: b.Service, Start: b.Start})
 	}
-	focus, action := m.s.Focus, m.s.FocusAction
-	m.s.Focus, m.s.FocusAction = "", ""
+	focus, action := m.s.Pending, m.s.FocusAction
+	m.s.Pending, m.s.FocusAction = "", ""
 	if focus == "" {
 		m.draw(ScreenMyBookings)
 		return

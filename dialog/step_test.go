@@ -414,6 +414,15 @@ func TestStep(t *testing.T) {
 		c.s = State{}
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalCancel, "AB12CD")})
 		c.wantScreen(ScreenCancelAsk)
+		// "I'll be there" on the reminder while the cancel question is
+		// on display leaves the question as it was.
+		ask := c.replies
+		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalKeep, "AB12CD")})
+		c.wantScreen(ScreenCancelAsk)
+		if c.s.Focus != "AB12CD" {
+			t.Fatalf("keep changed the cancel question's booking to %q", c.s.Focus)
+		}
+		c.replies = ask
 		c.tap("Ναι, ακύρωση")
 		if _, ok := c.ran(Cancel); !ok {
 			t.Fatal("not cancelled")
@@ -465,6 +474,16 @@ func TestStep(t *testing.T) {
 			t.Fatal("not booked after switching language")
 		}
 	})
+	t.Run("TypedCancelOnNameStepIsNotAName", func(t *testing.T) {
+		c := newConvo(t)
+		c.toName()
+		c.text("ακύρωση")
+		c.wantScreen(ScreenMenu)
+		c.wantSaid("Δεν κλείστηκε κανένα ραντεβού")
+		if c.s.Draft.Name != "" {
+			t.Fatalf("«ακύρωση» was taken as the name %q", c.s.Draft.Name)
+		}
+	})
 	t.Run("TypedHolidayIsNamed", func(t *testing.T) {
 		c := newConvo(t)
 		c.toDate()
@@ -512,14 +531,12 @@ func TestStepBack(t *testing.T) {
 			if tc.name == "Confirm" {
 				return
 			}
-			// Typed "πίσω" works the same as the button, except where a
+			// Typed "πίσω" works the same as the button, also where a
 			// name is typed.
 			c2 := newConvo(t)
 			tc.to(c2)
-			if c2.s.Screen != ScreenName {
-				c2.text("Πίσω")
-				c2.wantScreen(tc.want)
-			}
+			c2.text("Πίσω")
+			c2.wantScreen(tc.want)
 		})
 	}
 }
