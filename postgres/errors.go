@@ -33,3 +33,9 @@ func overlaps(err error) bool {
 func uniqueOn(err error, constraint string) bool {
 	return violates(err, pgerrcode.UniqueViolation, constraint)
 }
+
+// deadlocked reports whether PostgreSQL aborted the transaction to break a
+// deadlock, after which running it again is safe.
+func deadlocked(err error) bool {
+	return violates(err, pgerrcode.DeadlockDetected, "")
+}

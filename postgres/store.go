@@ -52,7 +52,27 @@ func (s *Store) location() *time.Location {
 
 // inTx runs fn in a transaction, committing if it returns nil and rolling
 // back otherwise (a failed statement poisons the transaction: 25P02).
+//
+// A transaction that PostgreSQL aborted to break a deadlock is run again
+// (fn must only assign what it returns, as every caller does): two moves
+// into the same slot can deadlock, since an UPDATE checks the exclusion
+// constraint by waiting for a conflicting row still in flight, and each may
+// wait for the other. The retry then sees the winner and gets the friendly
+// "slot just taken" instead of an internal error.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tx(ctx, fn)
+		if !deadlocked(err) || attempt == maxDeadlockRetries || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// maxDeadlockRetries bounds the runs of one transaction that keeps being
+// chosen as a deadlock's victim.
+const maxDeadlockRetries = 5
+
+func (s *Store) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
