@@ -77,17 +77,43 @@ return nv
 // returns the new version expect+1; conversation.ErrVersionConflict if
 // another update saved first (or the session expired meanwhile).
 func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []byte) (int64, error) {
-	n, err := casScript.Run(ctx, s.client, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds()).Int64()
+	// One round trip: the compare-and-set, and the chat's entry in the set
+	// of live sessions. The entry is written on a conflict too, which is
+	// harmless: whoever won saved the same chat's session.
+	var cas *goredis.Cmd
+	cmds, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		cas = casScript.EvalSha(ctx, p, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds())
+		s.markActive(ctx, p, chatID)
+		return nil
+	})
+	if err != nil && goredis.HasErrorPrefix(cas.Err(), "NOSCRIPT") {
+		// The server does not know the script yet (first call, or after a
+		// restart): send it in full once, which also loads it.
+		cas = casScript.Eval(ctx, s.client, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds())
+		err = cas.Err()
+	} else if err == nil {
+		err = firstErr(cmds)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redis: save session: %w", err)
+	}
+	n, err := cas.Int64()
 	if err != nil {
 		return 0, fmt.Errorf("redis: save session: %w", err)
 	}
 	if n < 0 {
 		return 0, fmt.Errorf("redis: save session: %w", conversation.ErrVersionConflict)
 	}
-	// Off the citizen's path: the count of live sessions is a gauge, and a
-	// missed update only skews it until the entry's score passes.
-	go s.markActive(context.WithoutCancel(ctx), chatID)
 	return n, nil
+}
+
+func firstErr(cmds []goredis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // activeKey is a sorted set of chat IDs scored by the Unix time their
@@ -95,18 +121,14 @@ func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []
 // key space. It has a hash slot of its own, and a TTL like every key.
 func (s *Sessions) activeKey() string { return s.prefix + ":{sessions}:active" }
 
-func (s *Sessions) markActive(ctx context.Context, chatID int64) {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
+// markActive queues the chat's entry in the set of live sessions.
+func (s *Sessions) markActive(ctx context.Context, p goredis.Pipeliner, chatID int64) {
 	expires := time.Now().Add(s.ttl)
-	_, _ = s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAdd(ctx, s.activeKey(), goredis.Z{Score: float64(expires.Unix()), Member: chatID})
-		// The set lives as long as its longest session: NX gives a new set
-		// its TTL, GT only ever extends it.
-		p.ExpireNX(ctx, s.activeKey(), s.ttl)
-		p.ExpireGT(ctx, s.activeKey(), s.ttl)
-		return nil
-	})
+	p.ZAdd(ctx, s.activeKey(), goredis.Z{Score: float64(expires.Unix()), Member: chatID})
+	// The set lives as long as its longest session: NX gives a new set
+	// its TTL, GT only ever extends it.
+	p.ExpireNX(ctx, s.activeKey(), s.ttl)
+	p.ExpireGT(ctx, s.activeKey(), s.ttl)
 }
 
 // Active returns how many chats have a live session.

@@ -200,3 +200,27 @@ func TestSessionsActive(t *testing.T) {
 	time.Sleep(2100 * time.Millisecond)
 	waitActive(2)
 }
+
+// TestSessionsSaveAfterScriptFlush covers a Redis that has forgotten the
+// compare-and-set script (a restart, or SCRIPT FLUSH): the save sends it in
+// full and goes on.
+func TestSessionsSaveAfterScriptFlush(t *testing.T) {
+	ctx := context.Background()
+	client, prefix := testClient(t)
+	s := redis.NewSessions(client, prefix, time.Minute)
+	if _, err := s.Save(ctx, 1, 0, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Save(ctx, 1, 1, []byte("b")); err != nil || v != 2 {
+		t.Fatalf("Save after SCRIPT FLUSH = %d, %v; want 2, nil", v, err)
+	}
+	if _, err := s.Save(ctx, 1, 1, []byte("c")); !errors.Is(err, conversation.ErrVersionConflict) {
+		t.Fatalf("a stale save after the reload = %v, want a conflict", err)
+	}
+	if data, v, err := s.Load(ctx, 1); err != nil || string(data) != "b" || v != 2 {
+		t.Fatalf("Load = %q, %d, %v", data, v, err)
+	}
+}
