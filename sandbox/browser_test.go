@@ -4,59 +4,15 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/rantevou/rantevou/sandbox/browsertest"
 )
-
-// chromiumPath is Debian's chromium, the browser the tests drive.
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts headless Chromium with a fresh profile and a phone-sized
-// window, and returns a chromedp context for one tab. A missing browser
-// fails the test: the sandbox's promise is what a person sees in a real
-// browser, and a skipped test would hide that it was never checked.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		p, lookErr := exec.LookPath("chromium")
-		if lookErr != nil {
-			t.Fatalf("headless Chromium is required for this test and was not found at %s or on PATH: "+
-				"install it with `apt-get update && apt-get install -y chromium` (or source .ci/services.sh and run ensure_chromium)", chromiumPath)
-		}
-		path = p
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("lang", "el-GR"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(412, 860),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first Run starts the browser; its context must not carry a timeout.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(412, 860, chromedp.EmulateScale(2))); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // keyXPath finds an inline button or a reply key by its label.
 func keyXPath(label string) string {
@@ -77,7 +33,7 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 
 func TestBrowserChat(t *testing.T) {
 	r := newRig(t, nil)
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 
 	step(t, ctx, "open the chat page",
 		chromedp.Navigate(r.srv.URL+"/"),
@@ -133,7 +89,7 @@ func TestBrowserChat(t *testing.T) {
 func TestBrowserStaffPage(t *testing.T) {
 	spy := &slackSpy{t: t}
 	r := newRig(t, spy)
-	ctx := browser(t)
+	ctx := browsertest.New(t)
 	step(t, ctx, "open the staff page",
 		chromedp.Navigate(r.srv.URL+"/staff"),
 		chromedp.WaitVisible(`//nav//button[contains(., "Δημοτολόγιο")]`),

@@ -32,6 +32,27 @@ func parseUser(s string) (int64, error) {
 	return id, nil
 }
 
+// asUser is the part of every chat request that names the tab's user.
+type asUser struct {
+	User string `json:"user"`
+}
+
+func (a asUser) userID() (int64, error) { return parseUser(a.User) }
+
+// readUserRequest decodes a chat request into req and returns its user; on
+// a bad request it has answered already and returns false.
+func readUserRequest(w http.ResponseWriter, r *http.Request, req interface{ userID() (int64, error) }) (int64, bool) {
+	if !readJSON(w, r, req) {
+		return 0, false
+	}
+	user, err := req.userID()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "user: want a positive integer id")
+		return 0, false
+	}
+	return user, true
+}
+
 // chatView is the chat as the page draws it.
 type chatView struct {
 	Version  uint64        `json:"version"`
@@ -160,19 +181,15 @@ func (h *handler) serveChat(w http.ResponseWriter, r *http.Request) {
 const maxTextChars = 4096
 
 type sendRequest struct {
-	User string `json:"user"`
+	asUser
 	Text string `json:"text"`
 }
 
 // serveSend types a text (or a /command) as the user.
 func (h *handler) serveSend(w http.ResponseWriter, r *http.Request) {
 	var req sendRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	user, err := parseUser(req.User)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "user: want a positive integer id")
+	user, ok := readUserRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	text := strings.TrimSpace(req.Text)
@@ -185,7 +202,7 @@ func (h *handler) serveSend(w http.ResponseWriter, r *http.Request) {
 }
 
 type pressRequest struct {
-	User    string `json:"user"`
+	asUser
 	Message int    `json:"message"`
 	Data    string `json:"data"`
 }
@@ -194,12 +211,8 @@ type pressRequest struct {
 // refuses a button the message no longer shows, as a real client would.
 func (h *handler) servePress(w http.ResponseWriter, r *http.Request) {
 	var req pressRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	user, err := parseUser(req.User)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "user: want a positive integer id")
+	user, ok := readUserRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	if _, err := h.cfg.Telegram.PressButton(user, req.Message, req.Data); err != nil {
@@ -210,7 +223,7 @@ func (h *handler) servePress(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactRequest struct {
-	User string `json:"user"`
+	asUser
 }
 
 // serveContact shares the user's own phone number, as the request_contact
@@ -218,12 +231,8 @@ type contactRequest struct {
 // phone, and a stable number lets a person find their booking again.
 func (h *handler) serveContact(w http.ResponseWriter, r *http.Request) {
 	var req contactRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	user, err := parseUser(req.User)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "user: want a positive integer id")
+	user, ok := readUserRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	h.cfg.Telegram.ShareContact(user, samplePhone(user), user)
@@ -236,7 +245,7 @@ func samplePhone(user int64) string {
 }
 
 type languageRequest struct {
-	User string `json:"user"`
+	asUser
 	Lang string `json:"lang"`
 }
 
@@ -245,12 +254,8 @@ type languageRequest struct {
 // again would.
 func (h *handler) serveLanguage(w http.ResponseWriter, r *http.Request) {
 	var req languageRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	user, err := parseUser(req.User)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "user: want a positive integer id")
+	user, ok := readUserRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	if req.Lang != "el" && req.Lang != "en" {

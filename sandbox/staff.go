@@ -195,7 +195,7 @@ func (h *handler) serveStaff(w http.ResponseWriter, r *http.Request) {
 }
 
 type commandRequest struct {
-	Dept string `json:"dept"`
+	asStaff
 	Text string `json:"text"`
 }
 
@@ -203,16 +203,8 @@ type commandRequest struct {
 // staff member, through the real Slack handler.
 func (h *handler) serveStaffCommand(w http.ResponseWriter, r *http.Request) {
 	var req commandRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	d, ok := h.staffDept(req.Dept)
+	d, ok := h.readStaffRequest(w, r, &req)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "dept: no such department with staff")
-		return
-	}
-	if !h.slackActive() {
-		writeError(w, http.StatusServiceUnavailable, "slack is not wired in this run")
 		return
 	}
 	text := strings.TrimSpace(req.Text)
@@ -242,7 +234,7 @@ func (h *handler) serveStaffCommand(w http.ResponseWriter, r *http.Request) {
 }
 
 type actionRequest struct {
-	Dept     string `json:"dept"`
+	asStaff
 	Channel  string `json:"channel"`
 	TS       string `json:"ts"`
 	BlockID  string `json:"blockId"`
@@ -255,16 +247,8 @@ type actionRequest struct {
 // member: a signed block_actions interaction, as Slack sends it.
 func (h *handler) serveStaffAction(w http.ResponseWriter, r *http.Request) {
 	var req actionRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	d, ok := h.staffDept(req.Dept)
+	d, ok := h.readStaffRequest(w, r, &req)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "dept: no such department with staff")
-		return
-	}
-	if !h.slackActive() {
-		writeError(w, http.StatusServiceUnavailable, "slack is not wired in this run")
 		return
 	}
 	channel := req.Channel
@@ -304,6 +288,33 @@ func (h *handler) serveStaffAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// asStaff is the part of every staff request that names the department
+// whose staff member the page acts as.
+type asStaff struct {
+	Dept string `json:"dept"`
+}
+
+func (a asStaff) department() string { return a.Dept }
+
+// readStaffRequest decodes a staff request into req and returns the
+// department it acts for; on a bad request, or with Slack not wired, it has
+// answered already and returns false.
+func (h *handler) readStaffRequest(w http.ResponseWriter, r *http.Request, req interface{ department() string }) (booking.Department, bool) {
+	if !readJSON(w, r, req) {
+		return booking.Department{}, false
+	}
+	d, ok := h.staffDept(req.department())
+	if !ok {
+		writeError(w, http.StatusBadRequest, "dept: no such department with staff")
+		return booking.Department{}, false
+	}
+	if !h.slackActive() {
+		writeError(w, http.StatusServiceUnavailable, "slack is not wired in this run")
+		return booking.Department{}, false
+	}
+	return d, true
 }
 
 func (h *handler) slackActive() bool { return h.cfg.SlackHandler != nil && h.cfg.Slack != nil }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rantevou/rantevou/postgres/pgtest"
 	"github.com/rantevou/rantevou/redis/redistest"
+	"github.com/rantevou/rantevou/sandbox/browsertest"
 )
 
 var updateScreenshot = flag.Bool("update", false, "rewrite "+defaultScreenshot+", the README's picture of the sandbox")
@@ -25,9 +25,6 @@ var updateScreenshot = flag.Bool("update", false, "rewrite "+defaultScreenshot+"
 // chat for the README, rewritten with -update; SANDBOX_SCREENSHOT names one
 // more copy.
 const defaultScreenshot = "testdata/sandbox.png"
-
-// chromiumPath is Debian's chromium package, the browser the test drives.
-const chromiumPath = "/usr/bin/chromium"
 
 // startSandbox runs the real program in process in sandbox mode (no
 // Telegram or Slack token) on a fresh PostgreSQL database.
@@ -47,47 +44,6 @@ func startSandbox(t *testing.T) *running {
 		t.Fatal("config without tokens is not the sandbox")
 	}
 	return startMain(t, cfg)
-}
-
-// newBrowser starts headless Chromium with a fresh profile and a phone's
-// viewport. A missing browser fails the test, saying how to install it: a
-// skipped test would hide that the page was never tried.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		p, lookErr := exec.LookPath("chromium")
-		if lookErr != nil {
-			t.Fatalf("headless Chromium is required for this test and was not found at %s or on PATH: "+
-				"install it with `apt-get update && apt-get install -y chromium` (or source .ci/services.sh and run ensure_chromium)", chromiumPath)
-		}
-		path = p
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(412, 860),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first Run starts the browser; its context must carry no timeout.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(412, 860, chromedp.EmulateScale(2))); err != nil {
-		t.Fatalf("start chromium at %s: %v", path, err)
-	}
-	return ctx
 }
 
 // browse runs browser actions with a deadline; on failure it shows what
@@ -130,7 +86,7 @@ func lastLabel(label string) string {
 // screenshot for the README.
 func TestSandboxBrowser(t *testing.T) {
 	m := startSandbox(t)
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t)
 
 	browse(t, ctx, "open the chat page",
 		chromedp.Navigate(m.URL()+"/"),
