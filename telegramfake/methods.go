@@ -98,6 +98,8 @@ func (s *Server) getUpdates(r *http.Request, p *params) (any, *apiError) {
 			return []models.Update{}, nil
 		case <-r.Context().Done():
 			return []models.Update{}, nil
+		case <-s.closed:
+			return []models.Update{}, nil
 		}
 		s.mu.Lock()
 	}

@@ -51,6 +51,10 @@ func parseParams(r *http.Request) (*params, error) {
 		if err := p.readMultipart(mr); err != nil {
 			return nil, err
 		}
+		// The multipart reader stops at the closing boundary. Reading on to
+		// the end lets the server watch the connection, so that a client
+		// hanging up on a long poll cancels the request's context.
+		_, _ = io.Copy(io.Discard, body)
 	case "application/json":
 		raw, err := io.ReadAll(body)
 		if err != nil {

@@ -48,6 +48,7 @@ type Server struct {
 
 	http   *httptest.Server
 	client *http.Client
+	closed chan struct{} // closed by Close: every long poll answers at once
 }
 
 type chat struct {
@@ -86,6 +87,7 @@ func New(token string) *Server {
 		subs:       map[int64][]chan Event{},
 		now:        time.Now,
 		client:     &http.Client{Timeout: 30 * time.Second},
+		closed:     make(chan struct{}),
 	}
 }
 
@@ -106,6 +108,13 @@ func (s *Server) URL() string {
 
 // Close stops a started server and wakes every long poll.
 func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	s.mu.Unlock()
 	if s.http != nil {
 		s.http.CloseClientConnections()
 		s.http.Close()
