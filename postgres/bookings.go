@@ -79,8 +79,17 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		// As in Insert: order the move against closures. The closure lock
 		// comes before the booking's row lock, the order CloseAndCancel
 		// takes them in; the other way round the two would deadlock.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, hashtext(department))
-			FROM bookings WHERE ref = $2`, closureLockClass, m.Ref); err != nil {
+		//
+		// Then one move at a time per department. An UPDATE checks the
+		// exclusion constraint by waiting for any conflicting row still in
+		// flight, so two moves into the same place could each wait for
+		// the other; under load PostgreSQL then kept aborting one and the
+		// retries deadlocked again. (Insert is immune: ON CONFLICT never
+		// holds its row while it waits.) Moves are short and rare, so
+		// queueing them per department costs nothing a citizen notices.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, hashtext(department)),
+			pg_advisory_xact_lock($3, hashtext(department))
+			FROM bookings WHERE ref = $2`, closureLockClass, m.Ref, moveLockClass); err != nil {
 			return err
 		}
 		old, err := lockActive(ctx, tx, m.Ref)

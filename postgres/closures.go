@@ -201,6 +201,10 @@ func closeDetails(id int64, c booking.Closure, n int) map[string]any {
 // each other a little longer.
 const closureLockClass = int32(0x636c6f73)
 
+// moveLockClass is the first key of the per-department advisory lock that
+// queues moves ("move"); see Move.
+const moveLockClass = int32(0x6d6f7665)
+
 // lockClosuresShared takes the department's closure lock in shared mode
 // until the transaction ends: bookings do not wait for one another.
 const lockClosuresShared = `SELECT pg_advisory_xact_lock_shared($1, hashtext($2))`
