@@ -15,6 +15,7 @@ package redis
 
 import (
 	"fmt"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -22,17 +23,43 @@ import (
 // DefaultURL is used when REDIS_URL is empty.
 const DefaultURL = "redis://localhost:6379/0"
 
-// Open returns a client for a redis:// or rediss:// URL (DefaultURL when
-// url is empty). It does not dial: the first command does, and callers
-// decide how to treat an unreachable Redis.
+// Open returns a client for url (DefaultURL when empty). The scheme picks
+// the deployment, with go-redis's URL options in the query:
+//
+//	redis://[user:pass@]host:6379/0             one server (rediss:// for TLS)
+//	redis+sentinel://host:26379?master_name=m&addr=host2:26379
+//	                                            Sentinel: the master named m, found through the sentinels
+//	redis+cluster://host:6379?addr=host2:6379   a Cluster, from its seed nodes
+//
+// Every key the program writes carries a hash tag, so keys used together
+// share a Cluster slot. Open does not dial: the first command does, and
+// callers decide how to treat an unreachable Redis.
 func Open(url string) (goredis.UniversalClient, error) {
 	if url == "" {
 		url = DefaultURL
 	}
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		// The URL may hold a password; never echo it.
-		return nil, fmt.Errorf("redis: open: invalid REDIS_URL")
+	// The URL may hold a password: no error below echoes it.
+	scheme, rest, _ := strings.Cut(url, "://")
+	switch scheme {
+	case "redis", "rediss", "unix":
+		opts, err := goredis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("redis: open: invalid REDIS_URL")
+		}
+		return goredis.NewClient(opts), nil
+	case "redis+sentinel", "rediss+sentinel":
+		opts, err := goredis.ParseFailoverURL(strings.TrimSuffix(scheme, "+sentinel") + "://" + rest)
+		if err != nil || opts.MasterName == "" {
+			return nil, fmt.Errorf("redis: open: invalid Sentinel REDIS_URL (it needs master_name=…)")
+		}
+		return goredis.NewFailoverClient(opts), nil
+	case "redis+cluster", "rediss+cluster":
+		opts, err := goredis.ParseClusterURL(strings.TrimSuffix(scheme, "+cluster") + "://" + rest)
+		if err != nil {
+			return nil, fmt.Errorf("redis: open: invalid Cluster REDIS_URL")
+		}
+		return goredis.NewClusterClient(opts), nil
+	default:
+		return nil, fmt.Errorf("redis: open: REDIS_URL: want redis://, rediss://, redis+sentinel:// or redis+cluster://")
 	}
-	return goredis.NewClient(opts), nil
 }

@@ -98,7 +98,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if err := checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"); err != nil {
 		return Config{}, err
 	}
-	if err := checkURL("REDIS_URL", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+	if err := checkURL("REDIS_URL", c.RedisURL, "redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster"); err != nil {
 		return Config{}, err
 	}
 	if c.HTTPAddr == "" {

@@ -30,6 +30,11 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil || c.HTTPAddr != ":8080" {
 		t.Errorf("with a token the server listens on every interface: %q, %v", c.HTTPAddr, err)
 	}
+	for _, u := range []string{"redis+sentinel://s1:26379?master_name=m", "redis+cluster://n1:6379?addr=n2:6379"} {
+		if _, err := LoadConfig(env(map[string]string{"REDIS_URL": u})); err != nil {
+			t.Errorf("REDIS_URL %s: %v", u, err)
+		}
+	}
 	c, err = LoadConfig(env(map[string]string{"HTTP_ADDR": ":9090"}))
 	if err != nil || c.HTTPAddr != ":9090" {
 		t.Errorf("HTTP_ADDR must win in the sandbox too: %q, %v", c.HTTPAddr, err)
