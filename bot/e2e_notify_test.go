@@ -93,6 +93,16 @@ func (e *e2e) pressOn(t testing.TB, chat int64, msgID int, label string) (toast 
 	return toast
 }
 
+// wantBookingAgain checks that chat is on the calendar of service, starting
+// a new booking (not moving an old one).
+func (e *e2e) wantBookingAgain(t testing.TB, chat int64, service string) {
+	t.Helper()
+	e.wantScreen(t, chat, dialog.ScreenDate)
+	if s := e.session(t, chat); s.Draft.Service != service || s.Draft.Ref != "" {
+		t.Fatalf("book again: service %q, moving %q; want a new %s\n%s", s.Draft.Service, s.Draft.Ref, service, e.transcript(chat))
+	}
+}
+
 func (e *e2e) wantStatus(t testing.TB, ref string, want booking.Status) booking.Booking {
 	t.Helper()
 	b, err := e.store.Booking(context.Background(), ref)
@@ -227,9 +237,19 @@ func TestNotificationButtons(t *testing.T) {
 		}
 		e.deleteSession(t, c)
 		e.pressOn(t, c, msg.ID, "📅 Νέο ραντεβού")
-		e.wantScreen(t, c, dialog.ScreenDept)
-		if e.last(t, c).ID == msg.ID {
+		// Straight to the same service's calendar, with what to bring.
+		e.wantBookingAgain(t, c, b.Service)
+		cal := e.last(t, c)
+		if cal.ID == msg.ID {
 			t.Fatal("book again overwrote the cancellation notice")
+		}
+		if !strings.Contains(cal.Text, "📄 Πιστοποιητικό οικογενειακής κατάστασης") ||
+			!strings.Contains(cal.Text, "Τι να φέρετε: Αστυνομική ταυτότητα ή διαβατήριο.") {
+			t.Fatalf("book again calendar:\n%s", e.transcript(c))
+		}
+		// The day the booking was on is free again and offered.
+		if _, ok := cal.Button("📅 Πέμπτη 3 Δεκεμβρίου"); !ok {
+			t.Fatalf("Thursday 3 December is not offered\n%s", e.transcript(c))
 		}
 		e.wantAllAnswered(t)
 	})
@@ -248,13 +268,20 @@ func TestNotificationButtons(t *testing.T) {
 		if !strings.Contains(msg.Text, "Strike") {
 			t.Fatalf("day closed: %q", msg.Text)
 		}
-		// Mid-way through My appointments, the old notice's button still works.
+		// Mid-way through My appointments, the old notice's button still
+		// works, and opens the calendar of the service that was booked.
 		e.say(t, c, "/mybookings")
 		e.pressOn(t, c, msg.ID, "📅 Book again")
-		e.wantScreen(t, c, dialog.ScreenDept)
+		e.wantBookingAgain(t, c, b.Service)
+		cal := e.last(t, c)
+		if !strings.Contains(cal.Text, "📄 Registration in the municipal roll") ||
+			!strings.Contains(cal.Text, "What to bring: Identity card or passport and birth record.") {
+			t.Fatalf("book again calendar:\n%s", e.transcript(c))
+		}
+		if _, ok := cal.Button("📅 Thursday 3 December"); ok {
+			t.Fatalf("the closed day is offered\n%s", e.transcript(c))
+		}
 		// The closed day, typed, says why.
-		e.pressAt(t, c, 0, 0)
-		e.pressAt(t, c, 0, 0)
 		e.say(t, c, "3/12")
 		if m := e.last(t, c); !strings.Contains(m.Text, "Thursday 3 December: no appointments that day (Strike)") {
 			t.Fatalf("the closed day was not explained:\n%s", e.transcript(c))

@@ -43,6 +43,10 @@ func (e *Engine) run(ctx context.Context, in Input, ef dialog.Effect) (res dialo
 		res.Booking, err = e.office.Cancel(ctx, actor, ef.Ref, "")
 	case dialog.MyBookings:
 		res.Bookings, err = e.office.MyBookings(ctx, in.UserID)
+	case dialog.LoadBooking:
+		// As the citizen: someone else's booking is EForbidden, and the
+		// dialog learns nothing of it.
+		res.Booking, err = e.office.Booking(ctx, actor, ef.Ref)
 	case dialog.SetLang:
 		err = e.office.SetCitizenLang(ctx, in.UserID, ef.Lang)
 	default:

@@ -276,6 +276,32 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("BookAgainOnlyFromOwnBooking", func(t *testing.T) {
+		// A booking staff cancelled: its "Book again" opens the same
+		// service's calendar for its citizen, and nothing of it for anyone
+		// else who gets hold of the button's data.
+		owner := f.chat(t, 1011, "el")
+		owner.toConfirm("13:00")
+		owner.tap("Επιβεβαίωση")
+		b := f.active(t, 1011)[0]
+		if _, err := f.office.Cancel(context.Background(), booking.Actor{Kind: booking.ActorSystem, ID: "test"}, b.Ref, "βλάβη"); err != nil {
+			t.Fatal(err)
+		}
+		again := dialog.Event{Kind: dialog.KindButton, Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}
+		owner.send(again)
+		owner.wantSaid("📄 Πιστοποιητικό οικογενειακής κατάστασης")
+		owner.wantSaid("Τι να φέρετε")
+		owner.button("Τετάρτη 25 Νοεμβρίου")
+
+		other := f.chat(t, 1012, "el")
+		other.send(again)
+		other.wantSaid("Δεν βρήκα εκείνο το ραντεβού")
+		other.wantSaid("Σε ποια υπηρεσία")
+		if other.said("οικογενειακής") || other.said(b.Ref) {
+			t.Fatalf("another citizen learnt of the booking: %+v", other.last)
+		}
+	})
+
 	t.Run("LimitOfActiveBookings", func(t *testing.T) {
 		c := f.chat(t, 1005, "el")
 		for i, svc := range []string{"οικογενειακής", "Πιστοποιητικό γέννησης"} {

@@ -90,6 +90,10 @@ const (
 	Reschedule     EffectKind = "reschedule"      // Office.Reschedule(Ref, Start, Key)
 	MyBookings     EffectKind = "my_bookings"     // Office.MyBookings
 	SetLang        EffectKind = "set_lang"        // Office.SetCitizenLang(Lang)
+	// LoadBooking is Office.Booking(Ref) with the citizen as actor, who sees
+	// only their own bookings, whatever their status (a booking staff
+	// cancelled is what "Book again" starts from).
+	LoadBooking EffectKind = "load_booking"
 )
 
 // Effect is a call the engine makes on the Step's behalf; its outcome comes
@@ -102,7 +106,7 @@ type Effect struct {
 	Start    time.Time    // Book, Reschedule
 	Name     string       // Book
 	Phone    string       // Book, normalised +30…
-	Ref      string       // Cancel, Reschedule
+	Ref      string       // Cancel, Reschedule, LoadBooking
 	Lang     booking.Lang // SetLang, and the language of a Book
 	// Key makes Book and Reschedule idempotent: it is derived from the chat,
 	// the session and the screen the citizen confirmed on, so a redo after a
@@ -118,7 +122,7 @@ type Result struct {
 	Days     []booking.Day     // LoadDays
 	Day      booking.Day       // LoadSlots
 	Slot     booking.Slot      // FirstAvailable
-	Booking  booking.Booking   // Book, Cancel, Reschedule
+	Booking  booking.Booking   // Book, Cancel, Reschedule, LoadBooking
 	Bookings []booking.Booking // MyBookings
 }
 

@@ -11,7 +11,7 @@ var fuzzCommands = []string{"start", "book", "mybookings", "cancel", "lang", "he
 
 var fuzzTexts = []string{"αύριο", "25/11", "Δευτέρα", "09:30", "6912345678", "Μαρία Π.", "πίσω", "ακύρωση", "", "1/1/2000"}
 
-var fuzzKinds = []EffectKind{LoadDays, LoadSlots, FirstAvailable, Book, Reschedule, Cancel, MyBookings, SetLang}
+var fuzzKinds = []EffectKind{LoadDays, LoadSlots, FirstAvailable, Book, Reschedule, Cancel, MyBookings, SetLang, LoadBooking}
 
 var fuzzCodes = []booking.Code{booking.ESlotTaken, booking.ELimit, booking.EClosed, booking.EInvalid,
 	booking.ENotFound, booking.EConflict, booking.EForbidden, booking.EInternal}
@@ -24,6 +24,8 @@ func FuzzStep(f *testing.F) {
 	f.Add([]byte{2, 0, 0, 0, 0, 7, 7, 0}, "αύριο", []byte(nil))
 	f.Add([]byte{10, 8, 8, 8, 8, 8, 8, 8, 8, 13, 0, 6, 0}, "Μαρία", []byte(`{"v":3,"screen":"confirm"}`))
 	f.Add([]byte{18, 0, 0, 4, 3, 1}, "ΑΥΡΙΟ", []byte(`{"v":-1,"screen":"time","times":[570]}`))
+	// "Book again" (op 4 taps text as button data) from the middle of a booking.
+	f.Add([]byte{2 + 8, 0, 0, 0, 0, 4, 0, 6, 4}, GlobalButton(GlobalBookAgain, "AB12CD"), []byte(nil))
 	f.Fuzz(func(t *testing.T, ops []byte, text string, stateJSON []byte) {
 		c := newConvo(t)
 		c.w.bookings = []booking.Booking{{Ref: "AB12CD", Service: "family-status",

@@ -28,7 +28,10 @@ type world struct {
 	ran      []Effect
 	noSlots  map[booking.Date]bool
 	closed   map[booking.Date]booking.Text // holidays and closures, with their reason
-	ref      string
+	// past holds the citizen's bookings that are no longer active (cancelled
+	// by staff, say): LoadBooking finds them, MyBookings does not.
+	past []booking.Booking
+	ref  string
 }
 
 func newWorld(t testing.TB) *world {
@@ -77,6 +80,15 @@ func (w *world) answer(e Effect) Result {
 		r.Booking = booking.Booking{Ref: e.Ref, Status: booking.Cancelled}
 	case MyBookings:
 		r.Bookings = w.bookings
+	case LoadBooking:
+		// As Office.Booking for the citizen: their own bookings of any
+		// status; anything else is not found.
+		r.Err = booking.ENotFound
+		for _, b := range append(append([]booking.Booking(nil), w.bookings...), w.past...) {
+			if b.Ref == e.Ref {
+				r.Booking, r.Err = b, ""
+			}
+		}
 	}
 	return r
 }

@@ -173,7 +173,7 @@ func (m *machine) screen() (string, [][]Button) {
 		}
 		return m.t("ConfirmPrompt", map[string]any{"Department": m.deptName(d.Department),
 			"Service": m.serviceName(d.Service), "When": p.When(d.Start, m.loc()), "Name": d.Name,
-			"Phone": d.Phone}), m.rows(rows...)
+			"Phone": booking.FormatPhone(d.Phone)}), m.rows(rows...)
 	case ScreenDone:
 		rows := [][]Button{m.row(m.btn(m.t("BtnMine", nil), ActMine), m.btn(m.t("BtnNewBooking", nil), ActBook))}
 		if d.Ref != "" {
@@ -309,10 +309,19 @@ func (m *machine) infoText() string {
 	for _, dep := range m.env.Catalog.Departments {
 		b.WriteString("\n\n")
 		b.WriteString(m.t("InfoDept", map[string]any{"Name": dep.Name.In(m.s.Lang),
-			"Phones": strings.Join(dep.Phones, ", "), "Email": dep.Email, "Hours": m.hours(dep.Hours),
+			"Phones": formatPhones(dep.Phones), "Email": dep.Email, "Hours": m.hours(dep.Hours),
 			"Notes": dep.Notes.In(m.s.Lang)}))
 	}
 	return b.String()
+}
+
+// formatPhones lists a department's phones as people read them.
+func formatPhones(phones []string) string {
+	out := make([]string, len(phones))
+	for i, p := range phones {
+		out[i] = booking.FormatPhone(p)
+	}
+	return strings.Join(out, ", ")
 }
 
 // hours renders opening hours, grouping consecutive days with equal hours:
@@ -388,11 +397,11 @@ func (m *machine) deptName(code string) string {
 // of the booking under way, else the first one the catalog lists.
 func (m *machine) phone() string {
 	if d, ok := m.dept(m.s.Draft.Department); ok && len(d.Phones) > 0 {
-		return d.Phones[0]
+		return booking.FormatPhone(d.Phones[0])
 	}
 	for _, d := range m.env.Catalog.Departments {
 		if len(d.Phones) > 0 {
-			return d.Phones[0]
+			return booking.FormatPhone(d.Phones[0])
 		}
 	}
 	return "—"

@@ -250,9 +250,10 @@ func (m *machine) global(a GlobalAction, ref string) {
 		m.s.tapped = false // the reminder stays as it is; answer below it
 		m.loadMine(ref, a)
 	case GlobalBookAgain:
-		m.s.tapped = false
-		m.resetDraft()
-		m.draw(ScreenDept)
+		// Straight to the calendar of the service the citizen had booked,
+		// once the booking is found to be theirs (see bookAgain).
+		m.s.tapped = false // the notice stays as it is; answer below it
+		m.effects = append(m.effects, Effect{Kind: LoadBooking, Ref: ref})
 	}
 }
 
@@ -445,7 +446,26 @@ func (m *machine) startReschedule(ref string) {
 	if svc, ok := m.service(h.Service); ok {
 		m.s.Draft.Department = svc.Department
 	}
+	m.park(ScreenMyBookings)
 	m.loadWeek(0)
+}
+
+// park makes scr the screen, without drawing it, when a global button has
+// just replaced the draft under a screen that cannot show the new one (the
+// time, phone, name or confirm step of the old draft). Step checks before
+// every effect's result that the state can be drawn, and would otherwise
+// throw the new draft away before the calendar it asked for comes back. The
+// version moves on so the old screen's buttons stop working, and scr is
+// what a failed load shows again.
+func (m *machine) park(scr Screen) {
+	if m.s.drawable() {
+		return
+	}
+	if m.s.Screen == ScreenPhone && !m.removedKeyboard() {
+		m.removeKeyboard("KeyboardGone", nil)
+	}
+	m.s.Screen = scr
+	m.s.Version++
 }
 
 func (m *machine) loadMine(focus string, action GlobalAction) {
@@ -481,7 +501,7 @@ func (m *machine) contact(c *Contact) {
 	}
 	m.s.Draft.Phone = phone
 	m.s.Draft.ContactName = cleanName(strings.TrimSpace(c.FirstName + " " + c.LastName))
-	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": phone})
+	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": booking.FormatPhone(phone)})
 	m.draw(ScreenName)
 }
 
@@ -524,7 +544,7 @@ func (m *machine) text(t string) {
 			return
 		}
 		m.s.Draft.Phone = phone
-		m.removeKeyboard("PhoneSaved", map[string]any{"Phone": phone})
+		m.removeKeyboard("PhoneSaved", map[string]any{"Phone": booking.FormatPhone(phone)})
 		m.draw(ScreenName)
 	case ScreenName:
 		name := cleanName(t)
@@ -573,6 +593,8 @@ func (m *machine) result(r Result) {
 		m.cancelled(r)
 	case MyBookings:
 		m.mineLoaded(r)
+	case LoadBooking:
+		m.bookAgain(r)
 	case SetLang:
 		// The choice holds for this session even if it could not be stored.
 		m.s.note = "LangSet"
@@ -712,6 +734,27 @@ func (m *machine) mineLoaded(r Result) {
 	}
 	m.s.Focus = focus
 	m.draw(ScreenCancelAsk)
+}
+
+// bookAgain opens the calendar of the service of the booking a "Book
+// again" button was sent about. A booking that is not found, belongs to
+// someone else or names a service the office no longer offers starts a
+// new booking from the departments instead, saying why.
+func (m *machine) bookAgain(r Result) {
+	if r.Err == booking.EInternal {
+		m.failed(r.Err)
+		return
+	}
+	svc, ok := m.service(r.Booking.Service)
+	m.resetDraft()
+	if r.Err != "" || !ok {
+		m.s.note = "BookAgainUnknown"
+		m.draw(ScreenDept)
+		return
+	}
+	m.s.Draft.Department, m.s.Draft.Service = svc.Department, svc.Code
+	m.park(ScreenService)
+	m.loadWeek(0)
 }
 
 // failed explains an error while loading something and offers a way on:

@@ -93,7 +93,20 @@ func TestStep(t *testing.T) {
 		c.wantScreen(ScreenName)
 		c.tap("Νίκος Π.")
 		c.wantScreen(ScreenConfirm)
-		c.wantSaid("+306912345678")
+		// Shown grouped as people read it; stored as Telegram vouched for it.
+		c.wantSaid("📱 +30 691 234 5678")
+		if c.s.Draft.Phone != "+306912345678" {
+			t.Fatalf("stored phone %q", c.s.Draft.Phone)
+		}
+	})
+	t.Run("ForeignContactShownAsShared", func(t *testing.T) {
+		c := newConvo(t)
+		c.toPhone()
+		c.send(Event{Kind: KindContact, Contact: &Contact{Phone: "4915112345678", UserID: 9, FromID: 9, FirstName: "Anna"}})
+		c.wantSaid("+4915112345678")
+		c.text("Anna Schmidt")
+		c.wantScreen(ScreenConfirm)
+		c.wantSaid("📱 +4915112345678")
 	})
 	t.Run("ContactNotTheSendersOwn", func(t *testing.T) {
 		c := newConvo(t)
@@ -223,7 +236,7 @@ func TestStep(t *testing.T) {
 		e, _ := c.ran(Book)
 		key = e.Key
 		c.wantScreen(ScreenConfirm)
-		c.wantSaid("2313317777")
+		c.wantSaid("231 331 7777")
 		c.tap("Επιβεβαίωση")
 		e, _ = c.ran(Book)
 		if e.Key != key {
@@ -433,7 +446,25 @@ func TestStep(t *testing.T) {
 		c.wantScreen(ScreenMyBookings)
 		c.wantSaid("δεν είναι πια ενεργό")
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalBookAgain, "AB12CD")})
-		c.wantScreen(ScreenDept)
+		c.wantScreen(ScreenDate)
+		if c.s.Draft.Service != "family-status" {
+			t.Fatalf("book again opened %q", c.s.Draft.Service)
+		}
+	})
+	t.Run("ReminderRescheduleFromConfirmStep", func(t *testing.T) {
+		// Half-way through another booking, the reminder's "Another time"
+		// moves the reminded booking: its calendar, not an empty one.
+		c := newConvo(t)
+		c.toConfirm()
+		c.w.bookings = []booking.Booking{{Ref: "AB12CD", Service: "family-status",
+			Start: today.AddDays(2).At(600, c.w.loc()), Status: booking.Active}}
+		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalReschedule, "AB12CD")})
+		c.wantScreen(ScreenDate)
+		if c.s.Draft.Ref != "AB12CD" || c.s.Draft.Service != "family-status" {
+			t.Fatalf("draft after reschedule from confirm: %+v", c.s.Draft)
+		}
+		c.wantSaid("Πιστοποιητικό οικογενειακής κατάστασης")
+		c.wantSaid("AB12CD")
 	})
 	t.Run("LanguageSwitch", func(t *testing.T) {
 		c := newConvo(t)

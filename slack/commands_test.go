@@ -98,7 +98,7 @@ func TestCommands(t *testing.T) {
 	t.Run("FindByRefAndPhoneOnlyOwnDepartment", func(t *testing.T) {
 		mine := e.book(t, "birth-certificate", d, 600, 6)[0]
 		_, out, _ := e.command(t, clerk, "find "+mine.Ref)
-		if !strings.Contains(text(out), mine.Ref) || !strings.Contains(text(out), mine.Citizen.Phone) {
+		if !strings.Contains(text(out), mine.Ref) || !strings.Contains(text(out), booking.FormatPhone(mine.Citizen.Phone)) {
 			t.Fatalf("find by ref: %q", text(out))
 		}
 		_, out, _ = e.command(t, clerk, "find "+mine.Citizen.Phone)
@@ -106,7 +106,7 @@ func TestCommands(t *testing.T) {
 			t.Fatalf("find by phone: %q", text(out))
 		}
 		_, out, _ = e.command(t, "U0EXAMPLE2", "find "+mine.Ref)
-		if strings.Contains(text(out), mine.Citizen.Phone) {
+		if strings.Contains(text(out), booking.FormatPhone(mine.Citizen.Phone)) {
 			t.Fatalf("another department's clerk sees the citizen: %q", text(out))
 		}
 	})
@@ -267,6 +267,33 @@ func TestAlerts(t *testing.T) {
 	today := booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: civil, BookingID: b.ID}
 	if err := e.adapter.Deliver(ctx, today); !errorsIsSkipped(err) {
 		t.Fatalf("today-alert of a cancelled booking: %v; want skipped", err)
+	}
+}
+
+// TestAlertShowsPhoneGrouped: staff read the citizen's number out over the
+// phone, so it comes grouped (+30 691 234 5678), not as it is stored.
+func TestAlertShowsPhoneGrouped(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.workday(t, 0)
+	day, err := e.office.FreeSlots(ctx, "birth-certificate", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.office.Book(ctx, booking.Request{
+		Citizen: booking.Citizen{TelegramID: 1400, Name: "Νίκος Αθανασίου", Phone: "+306912345678", Lang: booking.Greek},
+		Service: "birth-certificate", Start: day.Slots[0].Start,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: civil, BookingID: b.ID}
+	if err := e.adapter.Deliver(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	posts := e.fake.Channel(channel)
+	if len(posts) != 1 || !strings.Contains(posts[0].Text, "Νίκος Αθανασίου · +30 691 234 5678") {
+		t.Fatalf("posts %+v", posts)
 	}
 }
 

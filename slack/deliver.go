@@ -125,6 +125,6 @@ func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string
 		"Service":    a.service(b.Service).Name.In(pr.Lang()),
 		"Department": name,
 		"Name":       escape(b.Citizen.Name),
-		"Phone":      escape(b.Citizen.Phone),
+		"Phone":      escape(booking.FormatPhone(b.Citizen.Phone)),
 	}
 }

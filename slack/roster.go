@@ -137,7 +137,7 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slacka
 		"Ref":     b.Ref,
 		"Service": a.service(b.Service).Name.In(pr.Lang()),
 		"Name":    escape(b.Citizen.Name),
-		"Phone":   escape(b.Citizen.Phone),
+		"Phone":   escape(booking.FormatPhone(b.Citizen.Phone)),
 		"Status":  status,
 	})
 	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))

@@ -108,6 +108,10 @@ func TestFindByPhoneAsTyped(t *testing.T) {
 			if !strings.Contains(text(out), b.Ref) {
 				t.Fatalf("find %q answered %q; want %s", typed, text(out), b.Ref)
 			}
+			// Shown grouped, as staff read it out, and as they may type it back.
+			if !strings.Contains(text(out), "· +30 691 234 5678 ·") {
+				t.Fatalf("find %q shows the phone as %q; want +30 691 234 5678", typed, text(out))
+			}
 		})
 	}
 	t.Run("AnotherNumberFindsNothing", func(t *testing.T) {
