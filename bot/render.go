@@ -12,7 +12,6 @@ import (
 // Telegram's limits on what one message may carry.
 const (
 	maxTextChars     = 4096
-	maxCaptionChars  = 1024
 	maxRowButtons    = 8
 	maxInlineButtons = 100
 	maxCallbackBytes = 64

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -12,15 +11,6 @@ import (
 
 	"github.com/rantevou/rantevou/dialog"
 )
-
-// SendReply sends r to chatID outside a conversation (reminders, staff
-// actions): its text with its keyboard, then its document, if any. An edit
-// is sent as a new message. It does not wait out a 429: the error wraps
-// *tgbot.TooManyRequestsError for the caller's throttle, and a blocked chat
-// wraps tgbot.ErrorForbidden.
-func (b *Bot) SendReply(ctx context.Context, chatID int64, r dialog.Reply) error {
-	return b.send(ctx, chatID, 0, r, false)
-}
 
 // send shows one reply: editing message editID in place when it is not 0,
 // sending a new message otherwise. With retry it waits out short 429s, as a
@@ -36,22 +26,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 			}
 			// The message is gone or too old to edit: send a new one.
 		}
-		if err := b.sendText(ctx, chatID, text, kb, r, retry); err != nil {
-			return err
-		}
-	}
-	if d := r.Document; d != nil {
-		err := b.call(ctx, chatID, retry, "send document", func() error {
-			_, err := b.api.SendDocument(ctx, &tgbot.SendDocumentParams{
-				ChatID:   chatID,
-				Document: &models.InputFileUpload{Filename: d.Name, Data: bytes.NewReader(d.Data)},
-				Caption:  clip(d.Caption, maxCaptionChars),
-			})
-			return err
-		})
-		if err != nil {
-			return err
-		}
+		return b.sendText(ctx, chatID, text, kb, r, retry)
 	}
 	return nil
 }

@@ -45,8 +45,6 @@ func (s *scripted) Handle(_ context.Context, in conversation.Input) ([]dialog.Re
 		return []dialog.Reply{{Text: "Your phone?", ContactButton: true, ContactLabel: "Share my number"}}, nil
 	case ev.Kind == dialog.KindContact:
 		return []dialog.Reply{{Text: "Thanks", RemoveKeyboard: true, Buttons: [][]dialog.Button{{{Text: "Confirm", Data: "ok"}}}}}, nil
-	case ev.Kind == dialog.KindText && ev.Text == "doc":
-		return []dialog.Reply{{Text: "Booked", Document: &dialog.Document{Name: "a.ics", Data: []byte("BEGIN:VCALENDAR"), Caption: "Calendar"}}}, nil
 	case ev.Kind == dialog.KindText && ev.Text == "wide":
 		row := make([]dialog.Button, 20)
 		for i := range row {
@@ -186,13 +184,6 @@ func TestWebhook(t *testing.T) {
 		in := h.calls[len(h.calls)-1]
 		if c := in.Event.Contact; c == nil || c.UserID != chat || c.FromID != chat || c.Phone != "+306912345678" {
 			t.Fatalf("contact event = %+v", in.Event)
-		}
-	})
-	t.Run("Document", func(t *testing.T) {
-		r.fake.SendText(chat, "doc")
-		last, _ := r.fake.Last(chat)
-		if last.Document == nil || last.Document.FileName != "a.ics" || string(last.Document.Data) != "BEGIN:VCALENDAR" || last.Text != "Calendar" {
-			t.Fatalf("document = %+v", last)
 		}
 	})
 	t.Run("KeyboardKeptWithinLimits", func(t *testing.T) {
@@ -364,45 +355,6 @@ func TestPolling(t *testing.T) {
 	})
 }
 
-func TestSendReply(t *testing.T) {
-	r := startRig(t, &scripted{}, rigOptions{})
-	ctx := context.Background()
-	t.Run("TextButtonsDocument", func(t *testing.T) {
-		err := r.bot.SendReply(ctx, 60, dialog.Reply{
-			Text:     "Reminder",
-			Edit:     true, // nothing to edit outside a conversation: sent
-			Buttons:  [][]dialog.Button{{{Text: "Keep", Data: "k"}}},
-			Document: &dialog.Document{Name: "r.ics", Data: []byte("x")},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs := r.fake.Chat(60)
-		if len(msgs) != 2 || msgs[0].Text != "Reminder" || len(msgs[0].Inline) != 1 || msgs[1].Document == nil {
-			t.Fatalf("chat = %+v", msgs)
-		}
-	})
-	t.Run("BlockedIsForbidden", func(t *testing.T) {
-		r.fake.Block(61)
-		err := r.bot.SendReply(ctx, 61, dialog.Reply{Text: "x"})
-		if !errors.Is(err, tgbot.ErrorForbidden) {
-			t.Fatalf("err = %v, want ErrorForbidden", err)
-		}
-	})
-	t.Run("RateLimitedIsTooManyRequests", func(t *testing.T) {
-		r.fake.SetLimits(telegramfake.Limits{PerChat: 1})
-		defer r.fake.SetLimits(telegramfake.Limits{})
-		if err := r.bot.SendReply(ctx, 62, dialog.Reply{Text: "a"}); err != nil {
-			t.Fatal(err)
-		}
-		err := r.bot.SendReply(ctx, 62, dialog.Reply{Text: "b"})
-		var tooMany *tgbot.TooManyRequestsError
-		if !errors.As(err, &tooMany) || tooMany.RetryAfter < 1 {
-			t.Fatalf("err = %v, want *TooManyRequestsError", err)
-		}
-	})
-}
-
 // TestTokenScrubbed points the client at a server that answers garbage
 // quoting the request path: go-telegram/bot puts that body in its error,
 // and the adapter must not let the token through.
@@ -413,7 +365,7 @@ func TestTokenScrubbed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = b.SendReply(context.Background(), 1, dialog.Reply{Text: "x"})
+	err = b.send(context.Background(), 1, 0, dialog.Reply{Text: "x"}, false)
 	if err == nil {
 		t.Fatal("want an error from a garbage answer")
 	}

@@ -63,19 +63,11 @@ type Reply struct {
 	RemoveKeyboard bool       // remove a reply keyboard shown earlier
 	Edit           bool       // edit the message of the tapped button instead of sending a new one
 	Toast          string     // short text for answerCallbackQuery
-	Document       *Document  // optional file, e.g. an .ics calendar entry
 }
 
 // Button is one inline button. Data is at most 64 bytes.
 type Button struct {
 	Text, Data string
-}
-
-// Document is a file sent with a reply.
-type Document struct {
-	Name    string
-	Data    []byte
-	Caption string
 }
 
 // EffectKind names what an Effect asks the engine to do.

@@ -102,12 +102,6 @@ func (m *Main) URL() string { return m.url }
 // Office is the booking service, valid after Ready.
 func (m *Main) Office() *booking.Office { return m.office }
 
-// Telegram is the fake Telegram server in sandbox mode, valid after Ready.
-func (m *Main) Telegram() *telegramfake.Server { return m.tgFake }
-
-// Slack is the local Slack stand-in in sandbox mode, valid after Ready.
-func (m *Main) Slack() *slackfake.Server { return m.slackFake }
-
 // Run starts everything and serves until ctx ends; then it stops taking
 // work, lets in-flight updates and the current outbox batch finish, and
 // returns.
