@@ -272,11 +272,11 @@ func parsePeriod(s string) (Period, error) {
 	if !ok {
 		return Period{}, fmt.Errorf("want HH:MM-HH:MM")
 	}
-	start, err := parseClock(strings.TrimSpace(a))
+	start, err := ParseClock(strings.TrimSpace(a))
 	if err != nil {
 		return Period{}, err
 	}
-	end, err := parseClock(strings.TrimSpace(b))
+	end, err := ParseClock(strings.TrimSpace(b))
 	if err != nil {
 		return Period{}, err
 	}
@@ -286,8 +286,8 @@ func parsePeriod(s string) (Period, error) {
 	return Period{Start: start, End: end}, nil
 }
 
-// parseClock parses a 24-hour "HH:MM" (00:00 to 24:00).
-func parseClock(s string) (Clock, error) {
+// ParseClock parses a 24-hour "HH:MM" (00:00 to 24:00).
+func ParseClock(s string) (Clock, error) {
 	if len(s) != 5 || s[2] != ':' {
 		return 0, fmt.Errorf("%q: want HH:MM", s)
 	}

@@ -66,7 +66,7 @@ func (f slotsFixture) service(t testing.TB, code string) *Service {
 // at returns hh:mm on the fixture's Monday in Athens.
 func (f slotsFixture) at(t testing.TB, hhmm string) time.Time {
 	t.Helper()
-	c, err := parseClock(hhmm)
+	c, err := ParseClock(hhmm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/rantevou/rantevou/booking"
 )
 
 // Config is everything the program reads from its environment, validated
@@ -32,7 +34,7 @@ type Config struct {
 	SlackAPIURL        string
 	SlackCommand       string
 
-	RosterTime string // local time of the daily roster, "HH:MM"
+	RosterAt booking.Clock // local time of the daily roster
 }
 
 // Sandbox reports whether the program runs without a Telegram token: the bot
@@ -55,7 +57,6 @@ func (e *ConfigError) Error() string {
 var (
 	telegramTokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
 	webhookSecretRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-	clockRE          = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	slackCommandRE   = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
 	defaultDatabase  = "postgres://postgres@localhost:5432/rantevou?sslmode=disable"
 	defaultRedis     = "redis://localhost:6379/0"
@@ -92,7 +93,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SlackAppToken:         get("SLACK_APP_TOKEN", ""),
 		SlackAPIURL:           get("SLACK_API_URL", ""),
 		SlackCommand:          get("SLACK_COMMAND", defaultSlackCmd),
-		RosterTime:            get("ROSTER_TIME", defaultRosterAt),
 	}
 
 	if err := checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"); err != nil {
@@ -123,7 +123,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"SESSION_TTL", "a duration between 1m and 24h, like 30m"}
 	}
 	c.SessionTTL = ttl
-	if !clockRE.MatchString(c.RosterTime) {
+	if c.RosterAt, err = booking.ParseClock(get("ROSTER_TIME", defaultRosterAt)); err != nil || c.RosterAt >= 24*60 {
 		return Config{}, &ConfigError{"ROSTER_TIME", "a 24-hour local time like 07:30"}
 	}
 

@@ -20,8 +20,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterTime != "07:30" {
-		t.Errorf("defaults: ttl %v level %v roster %q", c.SessionTTL, c.LogLevel, c.RosterTime)
+	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 {
+		t.Errorf("defaults: ttl %v level %v roster %v", c.SessionTTL, c.LogLevel, c.RosterAt)
 	}
 	if !c.Sandbox() || !c.SlackSandbox() {
 		t.Error("no tokens should mean sandbox for Telegram and Slack")
@@ -57,6 +57,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SessionTTLUnparsable", map[string]string{"SESSION_TTL": "half an hour"}, "SESSION_TTL"},
 		{"SessionTTLTooShort", map[string]string{"SESSION_TTL": "5s"}, "SESSION_TTL"},
 		{"RosterTime", map[string]string{"ROSTER_TIME": "7.30"}, "ROSTER_TIME"},
+		{"RosterTimeMidnightEnd", map[string]string{"ROSTER_TIME": "24:00"}, "ROSTER_TIME"},
 		{"TelegramToken", map[string]string{"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"},
 		{"TelegramAPIURL", map[string]string{"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
 		{"WebhookWithoutToken", map[string]string{"TELEGRAM_WEBHOOK_URL": "https://x.gr/hook"}, "TELEGRAM_WEBHOOK_URL"},

@@ -24,7 +24,7 @@ func runMigrate(ctx context.Context, e cmdEnv, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	db, err := openDatabase(ctx, e)
+	db, err := databaseFromEnv(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -40,15 +40,22 @@ type database struct {
 	catalog *booking.Catalog
 }
 
-// openDatabase connects to DATABASE_URL (creating the database on a fresh
-// server), applies pending migrations and syncs the catalog of
-// CATALOG_FILE, so any command works on a machine that has only PostgreSQL.
-func openDatabase(ctx context.Context, e cmdEnv) (*database, error) {
+// databaseFromEnv opens the database of DATABASE_URL with the catalog of
+// CATALOG_FILE, for the maintenance commands.
+func databaseFromEnv(ctx context.Context, e cmdEnv) (*database, error) {
 	url := e.getenv("DATABASE_URL")
 	if url == "" {
 		url = defaultDatabase // config.go
 	}
-	cat, err := booking.LoadCatalog(e.getenv("CATALOG_FILE"))
+	return openDatabase(ctx, url, e.getenv("CATALOG_FILE"))
+}
+
+// openDatabase connects to url (creating the database on a fresh server),
+// applies pending migrations and syncs the catalog of catalogFile (the
+// built-in one when empty), so every command, serve included, works on a
+// machine that has only PostgreSQL.
+func openDatabase(ctx context.Context, url, catalogFile string) (*database, error) {
+	cat, err := booking.LoadCatalog(catalogFile)
 	if err != nil {
 		return nil, err
 	}

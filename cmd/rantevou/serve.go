@@ -113,23 +113,12 @@ func (m *Main) Run(ctx context.Context) error {
 	redisLogOnce.Do(func() { redis.LogTo(m.log) })
 	m.metrics = metrics.New()
 
-	catalog, err := booking.LoadCatalog(cfg.CatalogFile)
+	db, err := openDatabase(ctx, cfg.DatabaseURL, cfg.CatalogFile)
 	if err != nil {
 		return err
 	}
-	if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	}
-	if m.pool, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
-		return err
-	}
-	if err := postgres.Migrate(ctx, m.pool); err != nil {
-		return err
-	}
-	store := postgres.NewStore(m.pool)
-	if err := store.SyncCatalog(ctx, catalog); err != nil {
-		return err
-	}
+	m.pool = db.pool
+	store, catalog := db.store, db.catalog
 	if m.rdb, err = redis.Open(cfg.RedisURL); err != nil {
 		return err
 	}
@@ -205,10 +194,9 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		booking.ChannelSlack: staff,
 	}, notify.Config{Logger: m.log})
-	at, _ := parseClock(cfg.RosterTime) // validated by LoadConfig
 	scheduler := schedule.New(schedule.Config{
 		Catalog: catalog,
-		At:      at,
+		At:      cfg.RosterAt,
 		Roster:  slack.RosterNotification,
 		Now:     m.Now,
 		Logger:  m.log,
@@ -356,14 +344,6 @@ func (m *Main) Close() error {
 		}
 	})
 	return nil
-}
-
-func parseClock(s string) (booking.Clock, error) {
-	var h, min int
-	if _, err := fmt.Sscanf(s, "%d:%d", &h, &min); err != nil {
-		return 0, err
-	}
-	return booking.Clock(h*60 + min), nil
 }
 
 func randomSecret() string {

@@ -33,7 +33,7 @@ func runSlots(ctx context.Context, e cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, e)
+	db, err := databaseFromEnv(ctx, e)
 	if err != nil {
 		return err
 	}
