@@ -60,20 +60,8 @@ func parseParams(r *http.Request) (*params, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(bytes.TrimSpace(raw)) == 0 {
-			return p, nil
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("can't parse JSON body: %w", err)
-		}
-		for k, v := range m {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				p.values[k] = s
-			} else {
-				p.values[k] = string(v)
-			}
+		if err := p.readJSON(raw); err != nil {
+			return nil, err
 		}
 	case "application/x-www-form-urlencoded":
 		raw, err := io.ReadAll(body)
@@ -93,6 +81,27 @@ func parseParams(r *http.Request) (*params, error) {
 		return nil, fmt.Errorf("unsupported content type %q", ct)
 	}
 	return p, nil
+}
+
+// readJSON adds the fields of a JSON object body; a string stays as it is,
+// anything else is kept as its JSON text, as a form would carry it.
+func (p *params) readJSON(raw []byte) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("can't parse JSON body: %w", err)
+	}
+	for k, v := range m {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			p.values[k] = s
+		} else {
+			p.values[k] = string(v)
+		}
+	}
+	return nil
 }
 
 func (p *params) str(name string) string { return p.values[name] }

@@ -34,6 +34,8 @@ type Server struct {
 	queue      []models.Update // not yet confirmed by getUpdates offset
 	polling    bool
 	webhook    webhookConfig
+	targets    []string // SetWebhookTargets: delivered to in turn
+	nextTarget int
 	deliveries []Delivery
 	chats      map[int64]*chat
 	users      map[int64]*user

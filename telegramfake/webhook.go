@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -22,8 +23,14 @@ type webhookConfig struct {
 // Delivery is the outcome of one webhook POST.
 type Delivery struct {
 	UpdateID int64
-	Status   int // HTTP status the bot answered; 0 if the request failed
+	Target   string // the URL it was POSTed to
+	Status   int    // HTTP status the bot answered; 0 if the request failed
 	Err      error
+	// ReplyMethod is the Bot API method the bot answered the POST with
+	// ("" for a plain answer), and ReplyErr its failure, as Telegram would
+	// have met it.
+	ReplyMethod string
+	ReplyErr    error
 }
 
 func (s *Server) setWebhook(_ *http.Request, p *params) (any, *apiError) {
@@ -69,24 +76,55 @@ func (s *Server) Deliveries() []Delivery {
 	return append([]Delivery(nil), s.deliveries...)
 }
 
+// SetWebhookTargets makes the fake deliver updates to urls in turn instead
+// of the URL the bot registered, as a load balancer in front of several
+// replicas would; with no urls it goes back to the registered one. Each
+// replica registers its own URL with setWebhook, and the last one would
+// otherwise win.
+func (s *Server) SetWebhookTargets(urls ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.targets = append([]string(nil), urls...)
+	s.nextTarget = 0
+}
+
+// targetLocked returns where the next delivery goes. s.mu must be held.
+func (s *Server) targetLocked() string {
+	if len(s.targets) == 0 {
+		return s.webhook.url
+	}
+	t := s.targets[s.nextTarget%len(s.targets)]
+	s.nextTarget++
+	return t
+}
+
 // PostWebhook POSTs update to the registered webhook URL with the given
 // secret header (none when secret is empty) and returns the HTTP status. It
 // is how tests forge or replay a delivery; simulated users go through it
 // with the registered secret.
+//
+// As Telegram does, a 200 answer whose body is a Bot API call
+// ({"method":"answerCallbackQuery",…}) is carried out as if the bot had
+// made it; its result goes nowhere.
 func (s *Server) PostWebhook(ctx context.Context, update any, secret string) (int, error) {
 	s.mu.Lock()
-	target := s.webhook.url
+	target := s.targetLocked()
 	s.mu.Unlock()
+	d := s.post(ctx, target, update, secret)
+	return d.Status, d.Err
+}
+
+func (s *Server) post(ctx context.Context, target string, update any, secret string) Delivery {
 	if target == "" {
-		return 0, fmt.Errorf("telegramfake: post webhook: no webhook set")
+		return Delivery{Err: fmt.Errorf("telegramfake: post webhook: no webhook set")}
 	}
 	body, err := json.Marshal(update)
 	if err != nil {
-		return 0, fmt.Errorf("telegramfake: post webhook: %w", err)
+		return Delivery{Err: fmt.Errorf("telegramfake: post webhook: %w", err)}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, fmt.Errorf("telegramfake: post webhook: %w", err)
+		return Delivery{Err: fmt.Errorf("telegramfake: post webhook: %w", err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if secret != "" {
@@ -94,11 +132,37 @@ func (s *Server) PostWebhook(ctx context.Context, update any, secret string) (in
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("telegramfake: post webhook: %w", err)
+		return Delivery{Err: fmt.Errorf("telegramfake: post webhook: %w", err)}
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, nil
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestBytes))
+	d := Delivery{Status: resp.StatusCode, Target: target}
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return d
+	}
+	d.ReplyMethod, d.ReplyErr = s.runReply(ctx, reply)
+	return d
+}
+
+// runReply carries out the Bot API call in a webhook's answer, if any.
+func (s *Server) runReply(ctx context.Context, body []byte) (string, error) {
+	p := &params{values: map[string]string{}, files: map[string]upload{}}
+	if err := p.readJSON(body); err != nil {
+		return "", nil // not a call: an empty or plain answer
+	}
+	method := p.str("method")
+	if method == "" {
+		return "", nil
+	}
+	h, ok := s.methods()[strings.ToLower(method)]
+	if !ok {
+		return method, fmt.Errorf("telegramfake: webhook reply: unknown method %q", method)
+	}
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, "/", nil)
+	if _, apiErr := h(r, p); apiErr != nil {
+		return method, fmt.Errorf("telegramfake: webhook reply %s: %d %s", method, apiErr.code, apiErr.description)
+	}
+	return method, nil
 }
 
 // dispatch hands a new update to the bot: queued for getUpdates, or POSTed
@@ -108,16 +172,18 @@ func (s *Server) PostWebhook(ctx context.Context, update any, secret string) (in
 func (s *Server) dispatch(u models.Update) {
 	s.mu.Lock()
 	hook := s.webhook
-	if hook.url == "" {
+	if hook.url == "" && len(s.targets) == 0 {
 		s.queue = append(s.queue, u)
 		s.notifyLocked()
 		s.mu.Unlock()
 		return
 	}
+	target := s.targetLocked()
 	s.mu.Unlock()
-	status, err := s.PostWebhook(context.Background(), &u, hook.secret)
+	d := s.post(context.Background(), target, &u, hook.secret)
+	d.UpdateID = u.ID
 	s.mu.Lock()
-	s.deliveries = append(s.deliveries, Delivery{UpdateID: u.ID, Status: status, Err: err})
+	s.deliveries = append(s.deliveries, d)
 	s.notifyLocked()
 	s.mu.Unlock()
 }
