@@ -1,0 +1,202 @@
+package booking
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Request asks for a booking.
+type Request struct {
+	Citizen        Citizen
+	Service        string
+	Start          time.Time
+	IdempotencyKey string
+}
+
+// candidates checks that svc can start at start and returns the desks not
+// closed then, in order of preference. It does not read who is busy: the
+// store tries the desks in order and the database's exclusion constraint
+// decides, which costs less than a read that could be stale anyway.
+func (o *Office) candidates(ctx context.Context, svc *Service, start time.Time) ([]string, time.Time, error) {
+	end := start.Add(svc.Duration)
+	d := DateOf(start, o.loc())
+	closures, err := o.store.Closures(ctx, svc.Department, d, d)
+	if err != nil {
+		return nil, end, err
+	}
+	earliest, latest := o.cal.Window(o.now())
+	if err := o.cal.CheckStart(svc, start, closures, earliest, latest); err != nil {
+		return nil, end, err
+	}
+	desks := o.cal.FreeDesks(svc, start, end, nil, closures)
+	if len(desks) == 0 {
+		return nil, end, Errorf(EClosed, "no open desk for %s at %s", svc.Code, start.UTC().Format(time.RFC3339))
+	}
+	return desks, end, nil
+}
+
+// Book books r.Service at r.Start for r.Citizen.
+func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
+	if r.Citizen.TelegramID <= 0 {
+		return Booking{}, Errorf(EInvalid, "book: no citizen")
+	}
+	svc, _, err := o.service(r.Service)
+	if err != nil {
+		return Booking{}, err
+	}
+	desks, end, err := o.candidates(ctx, svc, r.Start)
+	if err != nil {
+		return o.repeated(ctx, err, r.IdempotencyKey, o.store.BookingByIdempotencyKey, func(b Booking) bool {
+			return b.Citizen.TelegramID == r.Citizen.TelegramID
+		})
+	}
+	now := o.now()
+	notify := []Notification{o.toCitizen(r.Citizen.TelegramID, NotifyConfirmed, now, nil)}
+	notify = append(notify, o.reminders(r.Citizen.TelegramID, r.Start, now)...)
+	if o.isToday(r.Start, now) {
+		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, nil))
+	}
+	b, err := o.store.Insert(ctx, NewBooking{
+		Citizen:        r.Citizen,
+		Department:     svc.Department,
+		Service:        svc.Code,
+		Desks:          desks,
+		Start:          r.Start,
+		End:            end,
+		IdempotencyKey: r.IdempotencyKey,
+		MaxActive:      o.catalog.MaxActive,
+		MaxPerService:  o.catalog.MaxPerService,
+		Now:            now,
+		Notify:         notify,
+		Actor:          Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10), Name: r.Citizen.Name},
+	})
+	o.changed("created", 1, err)
+	return b, err
+}
+
+// Reschedule moves the booking ref to start, atomically.
+func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time.Time, idempotencyKey string) (Booking, error) {
+	b, err := o.Booking(ctx, a, ref)
+	if err != nil {
+		return Booking{}, err
+	}
+	desks, end, err := o.canMove(ctx, a, b, start)
+	if err != nil {
+		return o.repeated(ctx, err, idempotencyKey, o.store.BookingByRequestKey, func(m Booking) bool {
+			return m.ID == b.ID
+		})
+	}
+	now := o.now()
+	payload := payloadOf(map[string]any{"old_start": b.Start, "old_desk": b.Desk})
+	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, payload)}
+	notify = append(notify, o.reminders(b.Citizen.TelegramID, start, now)...)
+	if a.Kind == ActorCitizen {
+		notify = append(notify, o.toStaff(b.Department, NotifyStaffRescheduled, now, payload))
+	}
+	if o.isToday(start, now) {
+		notify = append(notify, o.toStaff(b.Department, NotifyStaffToday, now, nil))
+	}
+	moved, err := o.store.Move(ctx, Move{
+		Ref: b.Ref, Desks: desks, Start: start, End: end,
+		IdempotencyKey: idempotencyKey, Notify: notify, Actor: a,
+	})
+	o.changed("rescheduled", 1, err)
+	return moved, err
+}
+
+// canMove checks that a may move b to start now and returns the candidate
+// desks and the new end.
+func (o *Office) canMove(ctx context.Context, a Actor, b Booking, start time.Time) ([]string, time.Time, error) {
+	if b.Status != Active {
+		return nil, time.Time{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
+	}
+	if a.Kind == ActorCitizen && !b.Start.After(o.now()) {
+		return nil, time.Time{}, Errorf(EClosed, "booking %s has already started", b.Ref)
+	}
+	svc, _, err := o.service(b.Service)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return o.candidates(ctx, svc, start)
+}
+
+// repeated is what a request refused by the rules (err) returns: the
+// result of its first run when key shows it is a repeat of a request that
+// succeeded, else err. A retry after a lost answer must get the first
+// result even when time has since moved past the notice or the start
+// itself. The key is looked up only here, after a refusal, so the normal
+// path costs no extra round trip (the store looks the key up itself); same
+// says whether the earlier result belongs to this request's citizen or
+// booking, so a key cannot fetch somebody else's booking.
+func (o *Office) repeated(ctx context.Context, err error, key string, byKey func(context.Context, string) (Booking, error), same func(Booking) bool) (Booking, error) {
+	if key == "" || ErrorCode(err) == EInternal {
+		return Booking{}, err
+	}
+	first, kerr := byKey(ctx, key)
+	switch {
+	case kerr == nil && same(first):
+		return first, nil
+	case kerr == nil || ErrorCode(kerr) == ENotFound:
+		return Booking{}, err
+	default:
+		return Booking{}, kerr
+	}
+}
+
+// Cancel cancels the booking ref. Citizens cancel only their own bookings,
+// staff only their departments'; staff give a reason.
+func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booking, error) {
+	b, err := o.Booking(ctx, a, ref)
+	if err != nil {
+		return Booking{}, err
+	}
+	if b.Status != Active {
+		return Booking{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
+	}
+	now := o.now()
+	var notify []Notification
+	switch a.Kind {
+	case ActorCitizen:
+		if !b.Start.After(now) {
+			return Booking{}, Errorf(EClosed, "booking %s has already started", b.Ref)
+		}
+		notify = append(notify, o.toStaff(b.Department, NotifyStaffCancelled, now, nil))
+	default:
+		reason = strings.TrimSpace(reason)
+		if reason == "" {
+			return Booking{}, Errorf(EInvalid, "cancel: staff must give a reason")
+		}
+		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now,
+			payloadOf(map[string]any{"reason": reason})))
+	}
+	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})
+	o.changed("cancelled", 1, err)
+	return cancelled, err
+}
+
+// MyBookings returns the citizen's upcoming active bookings.
+func (o *Office) MyBookings(ctx context.Context, telegramID int64) ([]Booking, error) {
+	return o.store.CitizenBookings(ctx, telegramID, o.now())
+}
+
+// CitizenLang returns the language the citizen chose last (ok false if never).
+func (o *Office) CitizenLang(ctx context.Context, telegramID int64) (l Lang, ok bool, err error) {
+	c, err := o.store.Citizen(ctx, telegramID)
+	if ErrorCode(err) == ENotFound {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return c.Lang, true, nil
+}
+
+// SetCitizenLang remembers the citizen's language (creating the citizen if new).
+func (o *Office) SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error {
+	if l != Greek && l != English {
+		return Errorf(EInvalid, "language %q", l)
+	}
+	return o.store.SetCitizenLang(ctx, telegramID, l)
+}
