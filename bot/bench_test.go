@@ -83,7 +83,7 @@ func BenchmarkEngineStep(b *testing.B) {
 		in := conversation.Input{ChatID: c, UserID: c, LangCode: "el",
 			Event: dialog.Event{Kind: dialog.KindButton, Data: buttons[row][0].Data, LangCode: "el"}}
 		start := time.Now()
-		if _, err := e.dedupe.Seen(ctx, int64(1_000_000+i)); err != nil {
+		if _, _, err := e.dedupe.Seen(ctx, int64(1_000_000+i)); err != nil {
 			b.Fatal(err)
 		}
 		replies, err := e.bot.h.Handle(ctx, in)

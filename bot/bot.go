@@ -10,6 +10,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,11 +26,16 @@ import (
 
 // Deduper remembers handled update_ids (package redis implements it).
 type Deduper interface {
-	// Seen marks an update as taken on; false means it was already.
-	Seen(ctx context.Context, updateID int64) (firstTime bool, err error)
+	// Seen marks an update as taken on; false means it was already, and
+	// parked is then what Park kept for it, if anything.
+	Seen(ctx context.Context, updateID int64) (firstTime bool, parked []byte, err error)
 	// Forget unmarks an update whose handling failed, so that Telegram's
 	// redelivery is handled instead of dropped.
 	Forget(ctx context.Context, updateID int64) error
+	// Park keeps the replies of a handled update that could not be sent,
+	// for its redelivery to send; Settle marks them sent.
+	Park(ctx context.Context, updateID int64, replies []byte) error
+	Settle(ctx context.Context, updateID int64) error
 }
 
 // handler is what the adapter needs of *conversation.Engine.
@@ -71,6 +77,9 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 	}
 	if cfg.HandleTimeout <= 0 {
 		cfg.HandleTimeout = 20 * time.Second
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewTransport()
 	}
 	b := &Bot{cfg: cfg, h: h, dedupe: dedupe, log: logger.With(slog.String("component", "telegram")), queues: newChatQueues()}
 	api, err := tgbot.New(cfg.Token,
@@ -143,9 +152,14 @@ func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update
 	// Detached so that shutdown lets an update already started finish.
 	jobCtx := context.WithoutCancel(ctx)
 	queued := b.queues.Do(in.input.ChatID, func() {
-		if err := b.process(jobCtx, id, in); err != nil {
-			// Polling has already moved past this update: nobody will
-			// redeliver it, so tell the citizen to try again.
+		_, err := b.process(jobCtx, id, in, false)
+		switch {
+		case errors.Is(err, errRepliesParked):
+			// Polling has moved past the update and nobody redelivers it:
+			// the step is done, so say only that the answer was lost.
+			b.log.Error("bot: replies not sent", slog.Int64("update_id", id), slog.Int64("chat_id", in.input.ChatID))
+		case err != nil:
+			// Nothing was done; tell the citizen to try again.
 			b.tellTechnicalProblem(jobCtx, in)
 		}
 	})
@@ -154,9 +168,17 @@ func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update
 	}
 }
 
+// errRepliesParked reports that an update was handled but not all its
+// replies could be sent; they are parked with the update for its
+// redelivery (webhook mode answers 503, so Telegram redelivers).
+var errRepliesParked = errors.New("bot: replies not sent, parked for redelivery")
+
 // process handles one update: dedupe, conversation step, replies. An error
-// means nothing was done and the update may be delivered again.
-func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err error) {
+// means the update should be delivered again: either nothing was done, or
+// (errRepliesParked) the step was done and its unsent replies wait for the
+// redelivery. With inline, the callback query is not answered here: its
+// answer's text is returned for the webhook to answer with.
+func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline bool) (toast string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.HandleTimeout)
 	defer cancel()
 	log := b.log.With(slog.Int64("update_id", updateID), slog.Int64("chat_id", in.input.ChatID))
@@ -169,16 +191,19 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err err
 		}
 	}()
 
-	first, err := b.dedupe.Seen(ctx, updateID)
+	first, parked, err := b.dedupe.Seen(ctx, updateID)
 	if err != nil {
 		log.Error("bot: dedupe", slog.String("err", err.Error()))
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
-		return fmt.Errorf("bot: handle update: %w", err)
+		return "", fmt.Errorf("bot: handle update: %w", err)
 	}
 	b.observeUpdate(in.input.Event, !first)
 	if !first {
-		log.Info("bot: duplicate update ignored")
-		return nil
+		if parked == nil {
+			log.Info("bot: duplicate update ignored")
+			return "", nil
+		}
+		return b.resend(ctx, updateID, in, parked, log)
 	}
 	start := time.Now()
 	replies, err := b.h.Handle(ctx, in.input)
@@ -186,12 +211,57 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming) (err err
 		log.Error("bot: conversation", slog.String("err", err.Error()))
 		b.forget(ctx, updateID, log)
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
-		return fmt.Errorf("bot: handle update: %w", err)
+		return "", fmt.Errorf("bot: handle update: %w", err)
 	}
-	b.deliver(ctx, in, replies, log)
+	toast = toastOf(replies)
+	if !inline {
+		b.answer(ctx, in, toast)
+	}
+	if rest := b.deliver(ctx, in, replies, log); rest != nil {
+		b.park(ctx, updateID, in, rest, inline, toast, log)
+		return "", errRepliesParked
+	}
 	b.observeStep(time.Since(start))
 	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
+	return toast, nil
+}
+
+// resend sends the replies parked by an earlier delivery of the update.
+func (b *Bot) resend(ctx context.Context, updateID int64, in incoming, parked []byte, log *slog.Logger) (string, error) {
+	var replies []dialog.Reply
+	if err := json.Unmarshal(parked, &replies); err != nil {
+		log.Error("bot: unreadable parked replies", slog.String("err", err.Error()))
+		return "", b.settle(ctx, updateID, log)
+	}
+	if rest := b.deliver(ctx, in, replies, log); rest != nil {
+		b.park(ctx, updateID, in, rest, false, "", log)
+		return "", errRepliesParked
+	}
+	log.Info("bot: parked replies sent", slog.Int("replies", len(replies)))
+	return "", b.settle(ctx, updateID, log)
+}
+
+func (b *Bot) settle(ctx context.Context, updateID int64, log *slog.Logger) error {
+	if err := b.dedupe.Settle(ctx, updateID); err != nil {
+		// The replies went out; at worst a redelivery sends them again.
+		log.Warn("bot: settle update", slog.String("err", err.Error()))
+	}
 	return nil
+}
+
+// park keeps the unsent replies with the update. The callback query is
+// answered now if it was to be answered inline: a 503's body is not read.
+func (b *Bot) park(ctx context.Context, updateID int64, in incoming, rest []dialog.Reply, inline bool, toast string, log *slog.Logger) {
+	if inline {
+		b.answer(ctx, in, toast)
+	}
+	data, err := json.Marshal(rest)
+	if err == nil {
+		err = b.dedupe.Park(context.WithoutCancel(ctx), updateID, data)
+	}
+	if err != nil {
+		log.Error("bot: park replies", slog.String("err", err.Error()))
+	}
 }
 
 func (b *Bot) forget(ctx context.Context, updateID int64, log *slog.Logger) {
@@ -200,31 +270,40 @@ func (b *Bot) forget(ctx context.Context, updateID int64, log *slog.Logger) {
 	}
 }
 
-// deliver answers the callback query and sends the replies in order. The
-// step is done by now (session saved, booking made), so a failed send is
-// logged, not retried by failing the update: a redelivery would be dropped
-// as a duplicate anyway.
-func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, log *slog.Logger) {
-	toast := ""
+func toastOf(replies []dialog.Reply) string {
 	for _, r := range replies {
 		if r.Toast != "" {
-			toast = r.Toast
-			break
+			return r.Toast
 		}
 	}
-	b.answer(ctx, in, toast)
-	for _, r := range replies {
+	return ""
+}
+
+// deliver sends the replies in order and returns those it could not send
+// (from the first failure on), nil when all went out. The step is done by
+// now (session saved, booking made), so a reply that failed for a reason
+// that may pass (the network, a 5xx, a long 429) is kept for another try;
+// one that Telegram refused for good (the citizen blocked the bot, a bad
+// request) is logged and dropped.
+func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, log *slog.Logger) []dialog.Reply {
+	for i, r := range replies {
 		editID := 0
 		if r.Edit && in.callbackID != "" {
 			editID = in.messageID
 		}
-		if err := b.send(ctx, in.input.ChatID, editID, r, true); err != nil {
+		err := b.send(ctx, in.input.ChatID, editID, r, true)
+		switch {
+		case err == nil:
+		case errors.Is(err, tgbot.ErrorForbidden):
+			return nil // the citizen blocked the bot
+		case errors.Is(err, tgbot.ErrorBadRequest):
+			log.Error("bot: reply refused", slog.String("err", err.Error()))
+		default:
 			log.Warn("bot: send reply", slog.String("err", err.Error()))
-			if errors.Is(err, tgbot.ErrorForbidden) {
-				return // the citizen blocked the bot
-			}
+			return replies[i:]
 		}
 	}
+	return nil
 }
 
 // answer answers the update's callback query, if it has one; the citizen's

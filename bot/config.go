@@ -29,7 +29,7 @@ type Config struct {
 	// Telegram gives up on a webhook after about a minute and redelivers.
 	HandleTimeout time.Duration
 	// Transport carries every request to the Bot API (the metrics count
-	// failures on it); http.DefaultTransport when nil.
+	// failures on it); NewTransport() when nil.
 	Transport http.RoundTripper
 }
 
@@ -88,4 +88,17 @@ func (c Config) apiURL() string {
 		return DefaultAPIURL
 	}
 	return strings.TrimRight(c.APIURL, "/")
+}
+
+// NewTransport returns the HTTP transport for the Bot API. Every call goes
+// to one host, and a conversation turn makes one or two of them: Go's
+// default of two idle connections per host would open a new TCP (and TLS)
+// connection for most calls under load, which cost about a tenth of the
+// CPU of a step when measured.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 512
+	t.MaxIdleConnsPerHost = 512
+	t.IdleConnTimeout = 90 * time.Second
+	return t
 }

@@ -362,7 +362,7 @@ func TestConversationRedisDown(t *testing.T) {
 	}
 	// The failed update is handled again when Telegram redelivers it.
 	d := e.fake.Deliveries()
-	first, err := e.dedupe.Seen(context.Background(), d[len(d)-1].UpdateID)
+	first, _, err := e.dedupe.Seen(context.Background(), d[len(d)-1].UpdateID)
 	if err != nil || !first {
 		t.Fatalf("a failed update stayed marked as handled (%v, %v)", first, err)
 	}

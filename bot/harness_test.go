@@ -54,6 +54,9 @@ type rigOptions struct {
 	webhook bool
 	dedupe  Deduper // default: real Redis
 	hooks   Hooks
+	// api, if set, stands between the adapter and the fake Bot API, e.g.
+	// to fail some calls as a broken network would.
+	api func(next http.Handler) http.Handler
 }
 
 // startRig starts the fake and the adapter (Run in a goroutine) and waits
@@ -63,6 +66,11 @@ func startRig(t testing.TB, h handler, o rigOptions) *rig {
 	fake := telegramfake.New(testToken)
 	apiURL := fake.Start()
 	t.Cleanup(fake.Close)
+	if o.api != nil {
+		front := httptest.NewServer(o.api(fake))
+		t.Cleanup(front.Close)
+		apiURL = front.URL
+	}
 	if o.dedupe == nil {
 		client, prefix := redisClient(t)
 		o.dedupe = rstore.NewDeduper(client, prefix, 0)

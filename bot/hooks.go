@@ -16,10 +16,11 @@ type Hooks struct {
 	// Step is called with the time one update took, from the conversation
 	// step to the last reply sent.
 	Step func(time.Duration)
-	// Pace, when set, runs every Telegram call of a conversation turn, so
-	// that turns and notifications share one pace (throttle.Sender.Do with
-	// PriorityReply in production). It handles 429s itself.
-	Pace func(ctx context.Context, chatID int64, call func(ctx context.Context) error) error
+	// Reply, when set, runs every Telegram call of a conversation turn
+	// except the callback answer (throttle.Sender.Reply in production): it
+	// sends at once, honours a 429 for the chat, and lets the chat's next
+	// notification keep its distance. It handles 429s itself.
+	Reply func(ctx context.Context, chatID int64, call func(ctx context.Context) error) error
 }
 
 // SetHooks installs h. Call it before Run.

@@ -23,7 +23,7 @@ func (r *recorder) hooks() Hooks {
 	return Hooks{
 		Update: func(k string) { r.mu.Lock(); r.kinds = append(r.kinds, k); r.mu.Unlock() },
 		Step:   func(d time.Duration) { r.mu.Lock(); r.steps = append(r.steps, d); r.mu.Unlock() },
-		Pace: func(ctx context.Context, chatID int64, call func(context.Context) error) error {
+		Reply: func(ctx context.Context, chatID int64, call func(context.Context) error) error {
 			r.mu.Lock()
 			r.paced = append(r.paced, chatID)
 			r.mu.Unlock()
@@ -66,6 +66,6 @@ func TestHooks(t *testing.T) {
 		t.Errorf("%d steps observed, want 3 (every handled update, not the duplicate)", len(rec.steps))
 	}
 	if len(rec.paced) < 2 || slices.ContainsFunc(rec.paced, func(c int64) bool { return c != chat }) {
-		t.Errorf("paced calls %v: every call of a turn must go through Pace with its chat", rec.paced)
+		t.Errorf("paced calls %v: every call of a turn must go through Reply with its chat", rec.paced)
 	}
 }

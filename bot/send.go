@@ -81,7 +81,7 @@ func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb
 }
 
 // call runs one API request. A conversation turn (retry) goes through the
-// shared pace when there is one, which waits out 429s itself; otherwise, with
+// Reply hook when there is one, which waits out 429s itself; otherwise, with
 // retry, it waits out up to three 429s of at most 10 s each.
 func (b *Bot) call(ctx context.Context, chatID int64, retry bool, op string, do func() error) error {
 	err := b.try(ctx, chatID, retry, do)
@@ -92,8 +92,8 @@ func (b *Bot) call(ctx context.Context, chatID int64, retry bool, op string, do 
 }
 
 func (b *Bot) try(ctx context.Context, chatID int64, retry bool, do func() error) error {
-	if retry && b.hooks.Pace != nil {
-		return b.hooks.Pace(ctx, chatID, func(context.Context) error { return do() })
+	if retry && b.hooks.Reply != nil {
+		return b.hooks.Reply(ctx, chatID, func(context.Context) error { return do() })
 	}
 	for attempt := 0; ; attempt++ {
 		err := do()

@@ -114,7 +114,7 @@ func TestWebhook(t *testing.T) {
 		if h.count() != before {
 			t.Fatal("a forged update reached the conversation")
 		}
-		if first, err := r.dedupe.Seen(ctx, 999001); err != nil || !first {
+		if first, _, err := r.dedupe.Seen(ctx, 999001); err != nil || !first {
 			t.Fatalf("a forged update was marked as seen (%v, %v)", first, err)
 		}
 	})

@@ -20,8 +20,14 @@ const maxUpdateBytes = 1 << 20
 // WebhookHandler serves Telegram's webhook deliveries (mount it at
 // WebhookPath). A missing or wrong secret header gets 403 and nothing is
 // read further. An update is handled before the answer: 200 when it is
-// done (or was a duplicate), 503 when Redis or the database failed, so
-// that Telegram delivers it again later.
+// done (or was a duplicate), 503 when Redis or the database failed or its
+// replies could not be sent, so that Telegram delivers it again later (and
+// the redelivery sends the replies parked for it).
+//
+// A button press is answered in the 200 itself: Telegram carries out one
+// Bot API call given as the body of the webhook's answer, which spares a
+// round trip per tap. Its result is not returned, which answerCallbackQuery
+// does not need.
 func (b *Bot) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -56,20 +62,39 @@ func (b *Bot) WebhookHandler() http.Handler {
 		// detached from the request so a dropped connection does not stop
 		// an update halfway.
 		ctx := context.WithoutCancel(r.Context())
-		done := make(chan error, 1)
-		if !b.queues.Do(in.input.ChatID, func() { done <- b.process(ctx, u.ID, in) }) {
+		type outcome struct {
+			toast string
+			err   error
+		}
+		done := make(chan outcome, 1)
+		if !b.queues.Do(in.input.ChatID, func() {
+			toast, err := b.process(ctx, u.ID, in, true)
+			done <- outcome{toast, err}
+		}) {
 			// Too many updates of this chat in hand: Telegram retries later.
 			http.Error(w, "too many updates in progress", http.StatusServiceUnavailable)
 			return
 		}
 		select {
-		case err := <-done:
-			if err != nil {
+		case o := <-done:
+			if o.err != nil {
 				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 				return
 			}
-			w.WriteHeader(http.StatusOK)
+			if in.callbackID == "" {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(callbackAnswer{Method: "answerCallbackQuery", CallbackQueryID: in.callbackID, Text: clip(o.toast, 200)})
 		case <-r.Context().Done():
 		}
 	})
+}
+
+// callbackAnswer is answerCallbackQuery as a webhook's answer.
+type callbackAnswer struct {
+	Method          string `json:"method"`
+	CallbackQueryID string `json:"callback_query_id"`
+	Text            string `json:"text,omitempty"`
 }

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -33,14 +34,43 @@ func (d *Deduper) Key(updateID int64) string {
 	return d.prefix + ":{update:" + strconv.FormatInt(updateID, 10) + "}:seen"
 }
 
+// done is the value of a handled update's key; anything else is the
+// replies of an update whose handling was done but whose replies could not
+// all be sent (Park).
+const done = "1"
+
 // Seen marks updateID as taken on and reports whether this is the first
-// time (SET NX EX: exactly one of any number of concurrent callers wins).
-func (d *Deduper) Seen(ctx context.Context, updateID int64) (bool, error) {
-	ok, err := d.client.SetNX(ctx, d.Key(updateID), 1, d.ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("redis: dedupe update: %w", err)
+// time; for a repeated update it returns the replies parked for it, if any.
+// One command (SET NX GET): exactly one of any number of concurrent callers
+// gets firstTime.
+func (d *Deduper) Seen(ctx context.Context, updateID int64) (firstTime bool, parked []byte, err error) {
+	old, err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true}).Result()
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return true, nil, nil
+	case err != nil:
+		return false, nil, fmt.Errorf("redis: dedupe update: %w", err)
+	case old == done:
+		return false, nil, nil
 	}
-	return ok, nil
+	return false, []byte(old), nil
+}
+
+// Park keeps replies (the transport's encoding of what it still has to
+// send) with updateID, for Telegram's redelivery of the update to send.
+func (d *Deduper) Park(ctx context.Context, updateID int64, replies []byte) error {
+	if err := d.client.SetArgs(ctx, d.Key(updateID), replies, goredis.SetArgs{Mode: "XX", KeepTTL: true}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		return fmt.Errorf("redis: park replies: %w", err)
+	}
+	return nil
+}
+
+// Settle marks updateID's parked replies as sent.
+func (d *Deduper) Settle(ctx context.Context, updateID int64) error {
+	if err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "XX", KeepTTL: true}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		return fmt.Errorf("redis: settle update: %w", err)
+	}
+	return nil
 }
 
 // Forget unmarks updateID, so that Telegram's redelivery of an update whose

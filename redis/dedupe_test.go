@@ -16,17 +16,17 @@ func TestDeduper(t *testing.T) {
 	d := redis.NewDeduper(client, prefix, 0)
 
 	t.Run("FirstThenRepeat", func(t *testing.T) {
-		first, err := d.Seen(ctx, 100)
+		first, _, err := d.Seen(ctx, 100)
 		if err != nil || !first {
 			t.Fatalf("first Seen = %v, %v; want true", first, err)
 		}
-		first, err = d.Seen(ctx, 100)
+		first, _, err = d.Seen(ctx, 100)
 		if err != nil || first {
 			t.Fatalf("repeated Seen = %v, %v; want false", first, err)
 		}
 	})
 	t.Run("RemembersADay", func(t *testing.T) {
-		if _, err := d.Seen(ctx, 101); err != nil {
+		if _, _, err := d.Seen(ctx, 101); err != nil {
 			t.Fatal(err)
 		}
 		ttl := client.TTL(ctx, d.Key(101)).Val()
@@ -35,14 +35,43 @@ func TestDeduper(t *testing.T) {
 		}
 	})
 	t.Run("ForgetAllowsRetry", func(t *testing.T) {
-		if _, err := d.Seen(ctx, 102); err != nil {
+		if _, _, err := d.Seen(ctx, 102); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.Forget(ctx, 102); err != nil {
 			t.Fatal(err)
 		}
-		if first, err := d.Seen(ctx, 102); err != nil || !first {
+		if first, _, err := d.Seen(ctx, 102); err != nil || !first {
 			t.Fatalf("Seen after Forget = %v, %v; want true", first, err)
+		}
+	})
+	t.Run("ParkedRepliesComeBackOnce", func(t *testing.T) {
+		if first, _, err := d.Seen(ctx, 104); err != nil || !first {
+			t.Fatalf("first Seen = %v, %v", first, err)
+		}
+		if err := d.Park(ctx, 104, []byte(`[{"Text":"booked"}]`)); err != nil {
+			t.Fatal(err)
+		}
+		first, parked, err := d.Seen(ctx, 104)
+		if err != nil || first || string(parked) != `[{"Text":"booked"}]` {
+			t.Fatalf("redelivery: Seen = %v, %q, %v; want the parked replies", first, parked, err)
+		}
+		if ttl := client.TTL(ctx, d.Key(104)).Val(); ttl < 23*time.Hour {
+			t.Fatalf("TTL after Park = %v; Park must keep the day", ttl)
+		}
+		if err := d.Settle(ctx, 104); err != nil {
+			t.Fatal(err)
+		}
+		if first, parked, err := d.Seen(ctx, 104); err != nil || first || parked != nil {
+			t.Fatalf("after Settle: Seen = %v, %q, %v; want a plain duplicate", first, parked, err)
+		}
+		// Parking an update that was never seen (its key expired) writes
+		// nothing.
+		if err := d.Park(ctx, 105, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if n := client.Exists(ctx, d.Key(105)).Val(); n != 0 {
+			t.Fatalf("Park created a key for an unseen update")
 		}
 	})
 	t.Run("ConcurrentOneWinner", func(t *testing.T) {
@@ -50,7 +79,7 @@ func TestDeduper(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 32 {
 			wg.Go(func() {
-				first, err := d.Seen(ctx, 103)
+				first, _, err := d.Seen(ctx, 103)
 				if err != nil {
 					t.Error(err)
 				}

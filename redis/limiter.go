@@ -11,7 +11,7 @@ import (
 	"github.com/rantevou/rantevou/throttle"
 )
 
-// Limiter is the Telegram send pace shared by every replica using one bot
+// Limiter is the Telegram bulk pace shared by every replica using one bot
 // token: a GCRA (generic cell rate algorithm) for the whole bot and one per
 // chat, kept in Redis and updated by one Lua script per send, and the
 // pause after a 429. It implements throttle.Limiter.
@@ -65,9 +65,8 @@ func (l *Limiter) PauseKey() string { return l.prefix + ":{tg}:pause" }
 // doubles, exact for integers up to 2^53, far beyond microseconds since
 // 1970, and string.format('%.0f') keeps them whole when stored.
 //
-// KEYS: global, chat, pause. ARGV: global interval, chat interval, 1 to
-// keep the chat's spacing (0 for a conversation reply, which only pushes
-// the chat's next send back), burst tolerance of the global pace.
+// KEYS: global, chat, pause. ARGV: global interval, chat interval, burst
+// tolerance of the global pace.
 // Returns {0, 0} when granted, {1, wait} when the pause or the global pace
 // holds it back, {2, wait} when only the chat's spacing does. Nothing is
 // written unless it is granted.
@@ -76,7 +75,6 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local gi = tonumber(ARGV[1])
 local ci = tonumber(ARGV[2])
-local perchat = ARGV[3] == '1'
 
 local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
 if now < pause then
@@ -84,20 +82,20 @@ if now < pause then
 end
 
 -- Global: a send may come up to tol early (the burst tolerance).
-local tol = tonumber(ARGV[4])
+local tol = tonumber(ARGV[3])
 local gtat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
 if now < gtat - tol then
   return {1, gtat - tol - now}
 end
 
 local cnext = tonumber(redis.call('GET', KEYS[2]) or '0')
-if perchat and now < cnext then
+if now < cnext then
   return {2, cnext - now}
 end
 
 local ngtat = gtat + gi
 redis.call('SET', KEYS[1], string.format('%.0f', ngtat), 'PX', math.ceil((ngtat - now) / 1000) + 1000)
-local ncnext = math.max(cnext, now + ci)
+local ncnext = now + ci
 redis.call('SET', KEYS[2], string.format('%.0f', ncnext), 'PX', math.ceil((ncnext - now) / 1000) + 1000)
 return {0, 0}
 `)
@@ -117,18 +115,11 @@ return 1
 `)
 
 // Reserve takes one send to chatID from the shared pace if it is free now;
-// otherwise it takes nothing and says how long to wait. With perChat false
-// (a conversation reply) only the global pace is checked, but the chat's
-// next send is still pushed back by the chat interval, so a reminder never
-// lands right on a reply.
-func (l *Limiter) Reserve(ctx context.Context, chatID int64, perChat bool) (throttle.Reservation, error) {
-	pc := "0"
-	if perChat {
-		pc = "1"
-	}
+// otherwise it takes nothing and says how long to wait.
+func (l *Limiter) Reserve(ctx context.Context, chatID int64) (throttle.Reservation, error) {
 	res, err := reserveScript.Run(ctx, l.client,
 		[]string{l.GlobalKey(), l.ChatKey(chatID), l.PauseKey()},
-		l.global.Microseconds(), l.perChat.Microseconds(), pc, (l.global / 2).Microseconds()).Int64Slice()
+		l.global.Microseconds(), l.perChat.Microseconds(), (l.global / 2).Microseconds()).Int64Slice()
 	if err != nil {
 		return throttle.Reservation{}, fmt.Errorf("redis: reserve send: %w", err)
 	}

@@ -16,10 +16,10 @@ func TestLimiter(t *testing.T) {
 
 	t.Run("GlobalToleratesHalfAnInterval", func(t *testing.T) {
 		l := redis.NewLimiter(client, prefix+":burst", 200*time.Millisecond, time.Second)
-		if r, err := l.Reserve(ctx, 1, true); err != nil || r.Wait != 0 {
+		if r, err := l.Reserve(ctx, 1); err != nil || r.Wait != 0 {
 			t.Fatalf("first send: %+v, %v; want granted", r, err)
 		}
-		r, err := l.Reserve(ctx, 2, true)
+		r, err := l.Reserve(ctx, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,18 +27,18 @@ func TestLimiter(t *testing.T) {
 			t.Fatalf("second send: %+v; want a global wait of about 100ms (200ms less the tolerance)", r)
 		}
 		time.Sleep(r.Wait)
-		if r, err := l.Reserve(ctx, 2, true); err != nil || r.Wait != 0 {
+		if r, err := l.Reserve(ctx, 2); err != nil || r.Wait != 0 {
 			t.Fatalf("second send after its wait: %+v, %v; want granted", r, err)
 		}
 	})
 
 	t.Run("ChatSpacingRefusesWithoutConsuming", func(t *testing.T) {
 		l := redis.NewLimiter(client, prefix+":chat", time.Microsecond, 500*time.Millisecond)
-		if r, err := l.Reserve(ctx, 7, true); err != nil || r.Wait != 0 {
+		if r, err := l.Reserve(ctx, 7); err != nil || r.Wait != 0 {
 			t.Fatalf("first: %+v, %v", r, err)
 		}
 		before := client.Get(ctx, l.GlobalKey()).Val()
-		r, err := l.Reserve(ctx, 7, true)
+		r, err := l.Reserve(ctx, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,24 +48,8 @@ func TestLimiter(t *testing.T) {
 		if after := client.Get(ctx, l.GlobalKey()).Val(); after != before {
 			t.Fatalf("a refused send moved the global pace from %s to %s", before, after)
 		}
-		if r, err := l.Reserve(ctx, 8, true); err != nil || r.Wait != 0 {
+		if r, err := l.Reserve(ctx, 8); err != nil || r.Wait != 0 {
 			t.Fatalf("another chat: %+v, %v; want granted", r, err)
-		}
-	})
-
-	t.Run("RepliesSkipChatSpacingButPushIt", func(t *testing.T) {
-		l := redis.NewLimiter(client, prefix+":reply", time.Microsecond, 500*time.Millisecond)
-		for i := range 3 {
-			if r, err := l.Reserve(ctx, 9, false); err != nil || r.Wait != 0 {
-				t.Fatalf("reply %d: %+v, %v; want granted", i, r, err)
-			}
-		}
-		r, err := l.Reserve(ctx, 9, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.ChatOnly || r.Wait < 400*time.Millisecond {
-			t.Fatalf("notification right after replies: %+v; want a chat wait of about 500ms", r)
 		}
 	})
 
@@ -77,7 +61,7 @@ func TestLimiter(t *testing.T) {
 		if err := l.Pause(ctx, 50*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
-		r, err := l.Reserve(ctx, 1, true)
+		r, err := l.Reserve(ctx, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,14 +69,14 @@ func TestLimiter(t *testing.T) {
 			t.Fatalf("during a pause: %+v; want a wait of about 400ms", r)
 		}
 		time.Sleep(r.Wait)
-		if r, err := l.Reserve(ctx, 1, true); err != nil || r.Wait != 0 {
+		if r, err := l.Reserve(ctx, 1); err != nil || r.Wait != 0 {
 			t.Fatalf("after the pause: %+v, %v; want granted", r, err)
 		}
 	})
 
 	t.Run("EveryKeyExpires", func(t *testing.T) {
 		l := redis.NewLimiter(client, prefix+":ttl", 10*time.Millisecond, time.Second)
-		if _, err := l.Reserve(ctx, 11, true); err != nil {
+		if _, err := l.Reserve(ctx, 11); err != nil {
 			t.Fatal(err)
 		}
 		if err := l.Pause(ctx, time.Second); err != nil {
@@ -142,7 +126,7 @@ func TestLimiterConcurrentGrantsKeepThePace(t *testing.T) {
 			for time.Now().Before(deadline) {
 				chat++
 				before := time.Now()
-				r, err := l.Reserve(ctx, chat, true)
+				r, err := l.Reserve(ctx, chat)
 				if err != nil {
 					t.Error(err)
 					return

@@ -5,17 +5,17 @@ import (
 	"time"
 )
 
-// Limiter is a pace shared by every process that sends with one bot token
-// (the replicas of rantevou serve), so that together they keep to
+// Limiter is the bulk pace shared by every process that sends with one bot
+// token (the replicas of rantevou serve), so that together they keep to
 // Telegram's limits instead of each keeping to them alone. A Sender with
-// Config.Limiter asks it before every grant; package redis implements it.
+// Config.Limiter asks it before every bulk grant; conversation replies do
+// not use it. Package redis implements it.
 type Limiter interface {
 	// Reserve takes one send to chatID from the shared pace if the pace
-	// allows it now, and returns the zero Reservation. Otherwise it takes
-	// nothing and says how long to wait. perChat is false for conversation
-	// replies: they keep to the global pace only, though an implementation
-	// should still push the chat's next send back, as the Sender does.
-	Reserve(ctx context.Context, chatID int64, perChat bool) (Reservation, error)
+	// allows it now (the global spacing and the chat's), and returns the
+	// zero Reservation. Otherwise it takes nothing and says how long to
+	// wait.
+	Reserve(ctx context.Context, chatID int64) (Reservation, error)
 	// Pause stops every sender sharing the pace for d from now (never
 	// shortening a longer pause): Telegram answered 429 to one of them.
 	Pause(ctx context.Context, d time.Duration) error

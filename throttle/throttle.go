@@ -1,24 +1,39 @@
-// Package throttle owns the pace of everything the bot sends to Telegram
-// outside a conversation turn, and the turns themselves when they share the
-// token: at most about 30 messages a second in all and one a second per chat,
-// a pause when Telegram answers 429, and a priority lane so a citizen who is
-// talking to the bot is never stuck behind a thousand reminders.
+// Package throttle owns the pace of what the bot sends to Telegram. It has
+// two lanes, because Telegram limits them differently:
 //
-// Every send is a job (a func(ctx) error) run through Do. A dispatcher grants
-// jobs one at a time: evenly spaced Config.Global apart, never two for one
-// chat within Config.PerChat, high priority first, and none while a 429
-// pause lasts. The global spacing is a GCRA with a burst of one: a grant
-// that came late (the process was starved of CPU for a moment) lets the
-// next one follow at once instead of pushing every later grant back, so the
-// rate holds under load, while no one-second window ever holds more than
-// 1s/Global + 1 sends, however the window is measured.
+//   - Bulk notifications (reminders, confirmations, closures) go through Do:
+//     at most about 30 messages a second in all, one a second per chat, and a
+//     pause for everyone when Telegram answers 429. The ~30/s is Telegram's
+//     ceiling for sending to many chats at once.
+//   - The turns of a conversation go through Reply: a citizen is waiting, and
+//     answers inside a conversation are bounded per chat, not by the bulk
+//     ceiling (answerCallbackQuery is not a message at all). A reply is sent
+//     at once; it waits only while its own chat is paused by a 429 for that
+//     chat, and it never waits for a notification. A reply moves the chat's
+//     next notification back by Config.PerChat, so a reminder does not land
+//     on top of a conversation — but at most by Config.MaxYield, so a citizen
+//     who keeps tapping cannot hold their own notification forever.
 //
-// Several processes sharing one bot token share the pace through
+// Bulk jobs are granted by a dispatcher one at a time: evenly spaced
+// Config.Global apart, never two for one chat within Config.PerChat, high
+// priority first, and none while a 429 pause lasts. The global spacing is a
+// GCRA with a burst of one: a grant that came late (the process was starved
+// of CPU for a moment) lets the next one follow at once instead of pushing
+// every later grant back, so the rate holds under load, while no one-second
+// window ever holds more than 1s/Global + 1 sends.
+//
+// A 429 names what it limits. One that answers a notification pauses the
+// bulk lane (and the chat); one that answers a reply pauses that chat only:
+// the other citizens' conversations go on.
+//
+// Several processes sharing one bot token share the bulk pace through
 // Config.Limiter (a GCRA in Redis, see package redis): the dispatcher still
 // orders the jobs by priority and keeps the per-chat spacing it knows of,
-// and asks the Limiter before each grant. A 429 seen by one process pauses
-// them all. If the Limiter fails, the Sender paces alone for a moment and
-// says so in the log: sending never stops because Redis did.
+// and asks the Limiter before each grant. A bulk 429 seen by one process
+// pauses them all. If the Limiter fails, the Sender paces alone for a moment
+// and says so in the log: sending never stops because Redis did. Replies
+// cost no Redis round trip: a per-chat 429 is rare, and each replica learns
+// of it from Telegram itself.
 package throttle
 
 import (
@@ -41,11 +56,6 @@ const (
 	// PriorityHigh is for notifications that must not wait behind bulk ones
 	// (a notification retried after a 429 keeps its place with it).
 	PriorityHigh
-	// PriorityReply is for the turns of a conversation: a citizen is
-	// waiting. Replies go first and keep to the global pace, but not to the
-	// per-chat spacing, since one turn often edits a message and sends
-	// another; they do push the chat's next notification back.
-	PriorityReply
 )
 
 // ErrBlocked reports that the citizen blocked the bot (Telegram answered
@@ -62,6 +72,13 @@ type Config struct {
 	PerChat time.Duration
 	// Retries429 is how many times a job is run again after a 429; default 3.
 	Retries429 int
+	// MaxYield bounds how long a notification waits behind its chat's
+	// conversation (replies push it back by PerChat each); default 5 s.
+	MaxYield time.Duration
+	// MaxReplyWait bounds how long a reply waits out its chat's 429 pause
+	// before giving up with the 429; default 10 s. A citizen who is told
+	// nothing for longer is better told to try again.
+	MaxReplyWait time.Duration
 	// OnBlocked, if set, is called when a job for chatID gets a 403, so the
 	// citizen can be marked unreachable whoever sent the message.
 	OnBlocked func(chatID int64)
@@ -77,15 +94,18 @@ type Config struct {
 }
 
 const (
-	defaultGlobal     = time.Second / 29
-	defaultPerChat    = 1100 * time.Millisecond
-	defaultRetries429 = 3
+	defaultGlobal       = time.Second / 29
+	defaultPerChat      = 1100 * time.Millisecond
+	defaultRetries429   = 3
+	defaultMaxYield     = 5 * time.Second
+	defaultMaxReplyWait = 10 * time.Second
 )
 
 // Stats counts what a Sender did since it started.
 type Stats struct {
-	Sent      int64 // jobs run (each attempt counts)
-	TooMany   int64 // 429 answers
+	Sent      int64 // bulk jobs run (each attempt counts)
+	Replies   int64 // conversation calls run (each attempt counts)
+	TooMany   int64 // 429 answers, both lanes
 	Blocked   int64 // 403 answers
 	Waiting   int   // jobs waiting for their turn now
 	PausedFor time.Duration
@@ -95,6 +115,7 @@ type Stats struct {
 
 type waiter struct {
 	chat  int64
+	since time.Time // when it was queued, for MaxYield
 	ready chan struct{}
 }
 
@@ -103,10 +124,12 @@ type Sender struct {
 	cfg Config
 
 	mu          sync.Mutex
-	queues      [PriorityReply + 1][]*waiter // by Priority
-	chatNext    map[int64]time.Time
+	queues      [PriorityHigh + 1][]*waiter // by Priority
+	chatNext    map[int64]time.Time         // bulk spacing per chat
+	replyNext   map[int64]time.Time         // a reply pushed the chat's next notification to
+	chatPause   map[int64]time.Time         // a 429 for the chat lasts until
 	globalNext  time.Time
-	pausedUntil time.Time
+	pausedUntil time.Time // a bulk 429 lasts until
 
 	kick chan struct{}
 	done chan struct{}
@@ -116,7 +139,7 @@ type Sender struct {
 	limiterDownUntil time.Time // pace locally until then
 	limiterLogged    time.Time // last warning about the Limiter
 
-	sent, tooMany, blocked, local atomic.Int64
+	sent, replies, tooMany, blocked, local atomic.Int64
 }
 
 // New starts a Sender.
@@ -130,6 +153,12 @@ func New(cfg Config) *Sender {
 	if cfg.Retries429 <= 0 {
 		cfg.Retries429 = defaultRetries429
 	}
+	if cfg.MaxYield <= 0 {
+		cfg.MaxYield = defaultMaxYield
+	}
+	if cfg.MaxReplyWait <= 0 {
+		cfg.MaxReplyWait = defaultMaxReplyWait
+	}
 	if cfg.LimiterTimeout <= 0 {
 		cfg.LimiterTimeout = defaultLimiterTimeout
 	}
@@ -137,10 +166,12 @@ func New(cfg Config) *Sender {
 		cfg.Logger = slog.Default()
 	}
 	s := &Sender{
-		cfg:      cfg,
-		chatNext: make(map[int64]time.Time),
-		kick:     make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		cfg:       cfg,
+		chatNext:  make(map[int64]time.Time),
+		replyNext: make(map[int64]time.Time),
+		chatPause: make(map[int64]time.Time),
+		kick:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
 	}
 	s.wg.Add(1)
 	go s.dispatch()
@@ -158,11 +189,14 @@ func (s *Sender) Close() {
 	s.wg.Wait()
 }
 
-// Do runs fn for chatID when its turn comes. A 429 pauses every job for the
-// retry_after it carries and runs fn again (up to Config.Retries429 times);
-// a 403 returns an error matching ErrBlocked (and the original error). Any
-// other error of fn is returned as is.
+// Do runs the bulk job fn for chatID when its turn comes. A 429 pauses
+// every bulk job for the retry_after it carries and runs fn again (up to
+// Config.Retries429 times); a 403 returns an error matching ErrBlocked (and
+// the original error). Any other error of fn is returned as is.
 func (s *Sender) Do(ctx context.Context, chatID int64, p Priority, fn func(ctx context.Context) error) error {
+	if p > PriorityHigh {
+		p = PriorityHigh
+	}
 	for attempt := 0; ; attempt++ {
 		if err := s.wait(ctx, chatID, p); err != nil {
 			return err
@@ -175,27 +209,114 @@ func (s *Sender) Do(ctx context.Context, chatID int64, p Priority, fn func(ctx c
 			return nil
 		case errors.As(err, &tm):
 			s.tooMany.Add(1)
-			d := time.Duration(max(tm.RetryAfter, 1)) * time.Second
+			d := retryAfter(tm)
 			s.pause(d)
+			s.pauseChat(chatID, d)
 			s.pauseShared(ctx, d)
 			if attempt >= s.cfg.Retries429 {
 				return err
 			}
 			// The job already had its turn: after the pause it goes first,
 			// so a 429 does not reorder what citizens receive.
-			if p < PriorityHigh {
-				p = PriorityHigh
-			}
+			p = PriorityHigh
 		case errors.Is(err, bot.ErrorForbidden):
-			s.blocked.Add(1)
-			if s.cfg.OnBlocked != nil {
-				s.cfg.OnBlocked(chatID)
-			}
-			return errors.Join(ErrBlocked, err)
+			return s.blockedBy(chatID, err)
 		default:
 			return err
 		}
 	}
+}
+
+// Reply runs fn, one Bot API call of a conversation turn for chatID, at
+// once: it waits only while the chat is paused by a 429 for it, and never
+// for the bulk pace. A 429 pauses the chat (this lane and its
+// notifications) for its retry_after and runs fn again when that fits in
+// Config.MaxReplyWait and ctx; otherwise the 429 is returned. A 403 is
+// ErrBlocked, as in Do.
+func (s *Sender) Reply(ctx context.Context, chatID int64, fn func(ctx context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.waitChat(ctx, chatID); err != nil {
+			return err
+		}
+		s.replies.Add(1)
+		err := fn(ctx)
+		var tm *bot.TooManyRequestsError
+		switch {
+		case err == nil:
+			s.replied(chatID)
+			return nil
+		case errors.As(err, &tm):
+			s.tooMany.Add(1)
+			d := retryAfter(tm)
+			s.pauseChat(chatID, d)
+			if attempt >= s.cfg.Retries429 || d > s.cfg.MaxReplyWait || !fits(ctx, d) {
+				return err
+			}
+		case errors.Is(err, bot.ErrorForbidden):
+			return s.blockedBy(chatID, err)
+		default:
+			return err
+		}
+	}
+}
+
+func retryAfter(tm *bot.TooManyRequestsError) time.Duration {
+	return time.Duration(max(tm.RetryAfter, 1)) * time.Second
+}
+
+// fits reports whether ctx leaves time to wait d.
+func fits(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > d
+}
+
+func (s *Sender) blockedBy(chatID int64, err error) error {
+	s.blocked.Add(1)
+	if s.cfg.OnBlocked != nil {
+		s.cfg.OnBlocked(chatID)
+	}
+	return errors.Join(ErrBlocked, err)
+}
+
+// waitChat returns when chatID is not paused by a 429.
+func (s *Sender) waitChat(ctx context.Context, chatID int64) error {
+	s.mu.Lock()
+	until := s.chatPause[chatID]
+	s.mu.Unlock()
+	d := time.Until(until)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return errors.New("throttle: sender closed")
+	}
+}
+
+// replied moves chatID's next notification back by PerChat.
+func (s *Sender) replied(chatID int64) {
+	now := time.Now()
+	s.mu.Lock()
+	s.replyNext[chatID] = now.Add(s.cfg.PerChat)
+	s.prune(now)
+	s.mu.Unlock()
+}
+
+// pauseChat stops both lanes for chatID for d from now.
+func (s *Sender) pauseChat(chatID int64, d time.Duration) {
+	until := time.Now().Add(d)
+	s.mu.Lock()
+	if until.After(s.chatPause[chatID]) {
+		s.chatPause[chatID] = until
+	}
+	s.mu.Unlock()
+	s.poke()
 }
 
 // Stats returns the counters.
@@ -209,6 +330,7 @@ func (s *Sender) Stats() Stats {
 	s.mu.Unlock()
 	return Stats{
 		Sent:      s.sent.Load(),
+		Replies:   s.replies.Load(),
 		TooMany:   s.tooMany.Load(),
 		Blocked:   s.blocked.Load(),
 		Waiting:   waiting,
@@ -217,7 +339,7 @@ func (s *Sender) Stats() Stats {
 	}
 }
 
-// pause stops all sending for d from now (never shortening a longer pause).
+// pause stops all bulk sending for d from now (never shortening a longer pause).
 func (s *Sender) pause(d time.Duration) {
 	s.mu.Lock()
 	if until := time.Now().Add(d); until.After(s.pausedUntil) {
@@ -236,7 +358,7 @@ func (s *Sender) poke() {
 
 // wait queues the caller and returns when it may send.
 func (s *Sender) wait(ctx context.Context, chat int64, p Priority) error {
-	w := &waiter{chat: chat, ready: make(chan struct{})}
+	w := &waiter{chat: chat, since: time.Now(), ready: make(chan struct{})}
 	s.mu.Lock()
 	s.queues[p] = append(s.queues[p], w)
 	s.mu.Unlock()
@@ -306,7 +428,7 @@ func (s *Sender) step() time.Duration {
 	// Ask the shared pace without holding the lock: callers keep queueing
 	// and leaving meanwhile.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LimiterTimeout)
-	r, err := s.cfg.Limiter.Reserve(ctx, w.chat, p != PriorityReply)
+	r, err := s.cfg.Limiter.Reserve(ctx, w.chat)
 	cancel()
 	if err != nil {
 		s.limiterFailed(err)
@@ -354,10 +476,10 @@ func (s *Sender) pick(now time.Time, local bool) (*waiter, Priority, time.Durati
 		return nil, 0, earliest.Sub(now)
 	}
 	var soonest time.Time
-	for p := PriorityReply; p >= PriorityLow; p-- {
+	for p := PriorityHigh; p >= PriorityLow; p-- {
 		for _, w := range s.queues[p] {
-			next := s.chatNext[w.chat]
-			if p == PriorityReply || !now.Before(next) {
+			next := s.nextFor(w, now)
+			if !now.Before(next) {
 				return w, p, 0
 			}
 			if soonest.IsZero() || next.Before(soonest) {
@@ -369,6 +491,24 @@ func (s *Sender) pick(now time.Time, local bool) (*waiter, Priority, time.Durati
 		return nil, 0, time.Hour // nothing waits; a new waiter kicks
 	}
 	return nil, 0, soonest.Sub(now)
+}
+
+// nextFor is the earliest time w may go as far as its chat is concerned:
+// the chat's bulk spacing, its 429 pause, and the push-back of its
+// conversation, which counts only until w has waited MaxYield. s.mu must
+// be held.
+func (s *Sender) nextFor(w *waiter, now time.Time) time.Time {
+	next := s.chatNext[w.chat]
+	if p := s.chatPause[w.chat]; p.After(next) {
+		next = p
+	}
+	if r := s.replyNext[w.chat]; r.After(next) && now.Sub(w.since) < s.cfg.MaxYield {
+		next = r
+		if limit := w.since.Add(s.cfg.MaxYield); limit.Before(next) {
+			next = limit
+		}
+	}
+	return next
 }
 
 // remove takes w out of its queue and reports whether it was still there.
@@ -420,15 +560,18 @@ func (s *Sender) pauseShared(ctx context.Context, d time.Duration) {
 	}
 }
 
-// prune forgets chats whose pause is over, so the map stays as small as the
-// set of chats written to in the last PerChat.
+// prune forgets chats whose spacing or pause is over, so the maps stay as
+// small as the set of chats written to in the last PerChat. s.mu must be
+// held.
 func (s *Sender) prune(now time.Time) {
-	if len(s.chatNext) < 4096 {
-		return
-	}
-	for c, t := range s.chatNext {
-		if t.Before(now) {
-			delete(s.chatNext, c)
+	for _, m := range []map[int64]time.Time{s.chatNext, s.replyNext, s.chatPause} {
+		if len(m) < 4096 {
+			continue
+		}
+		for c, t := range m {
+			if t.Before(now) {
+				delete(m, c)
+			}
 		}
 	}
 }

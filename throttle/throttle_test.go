@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -134,124 +133,6 @@ func TestSender(t *testing.T) {
 		}
 		if fake.Stats().Forbidden != 1 || len(blocked) != 1 || blocked[0] != 77 {
 			t.Fatalf("forbidden %d, OnBlocked %v; want one try and chat 77 reported", fake.Stats().Forbidden, blocked)
-		}
-	})
-
-	t.Run("HighPriorityJumpsTheQueue", func(t *testing.T) {
-		s := throttle.New(throttle.Config{Global: 20 * time.Millisecond})
-		defer s.Close()
-		var mu sync.Mutex
-		var order []string
-		job := func(name string) func(context.Context) error {
-			return func(context.Context) error {
-				mu.Lock()
-				order = append(order, name)
-				mu.Unlock()
-				return nil
-			}
-		}
-		var wg sync.WaitGroup
-		for c := int64(1); c <= 20; c++ {
-			wg.Add(1)
-			go func() { defer wg.Done(); _ = s.Do(context.Background(), c, throttle.PriorityLow, job("bulk")) }()
-		}
-		time.Sleep(50 * time.Millisecond) // the bulk is queued and flowing
-		if err := s.Do(context.Background(), 999, throttle.PriorityHigh, job("reply")); err != nil {
-			t.Fatal(err)
-		}
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for i, name := range order {
-			if name == "reply" {
-				if i > 5 {
-					t.Fatalf("reply ran %dth of %d; it should pass the waiting bulk", i+1, len(order))
-				}
-				return
-			}
-		}
-		t.Fatal("reply never ran")
-	})
-
-	t.Run("RepliesSkipPerChatSpacingButDelayNotifications", func(t *testing.T) {
-		const perChat = 300 * time.Millisecond
-		s := throttle.New(throttle.Config{Global: time.Millisecond, PerChat: perChat})
-		defer s.Close()
-		noop := func(context.Context) error { return nil }
-		// A turn of a conversation: three calls to one chat in a row.
-		start := time.Now()
-		for range 3 {
-			if err := s.Do(context.Background(), 5, throttle.PriorityReply, noop); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if took := time.Since(start); took >= perChat {
-			t.Fatalf("three replies took %v; the per-chat spacing (%v) must not apply to them", took, perChat)
-		}
-		// A reminder for the same chat right after waits its turn.
-		start = time.Now()
-		if err := s.Do(context.Background(), 5, throttle.PriorityLow, noop); err != nil {
-			t.Fatal(err)
-		}
-		if took := time.Since(start); took < perChat-50*time.Millisecond {
-			t.Fatalf("a notification right after a reply went out after %v; want about %v", took, perChat)
-		}
-	})
-
-	t.Run("NoWindowHoldsMoreThanRatePlusOne", func(t *testing.T) {
-		const every = 10 * time.Millisecond
-		s := throttle.New(throttle.Config{Global: every, PerChat: time.Millisecond})
-		defer s.Close()
-		var mu sync.Mutex
-		var at []time.Time
-		var wg sync.WaitGroup
-		for c := int64(1); c <= 120; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_ = s.Do(context.Background(), c, throttle.PriorityLow, func(context.Context) error {
-					mu.Lock()
-					at = append(at, time.Now())
-					mu.Unlock()
-					return nil
-				})
-			}()
-		}
-		wg.Wait()
-		sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
-		// Times are taken inside the jobs, a little after each grant, so
-		// allow one more for scheduling noise on top of the burst of one.
-		for i := range at {
-			n := 0
-			for j := i; j < len(at) && at[j].Sub(at[i]) < 10*every; j++ {
-				n++
-			}
-			if n > 12 {
-				t.Fatalf("%d sends within %v", n, 10*every)
-			}
-		}
-		// 119 intervals, one of them skipped by the burst; one more of
-		// slack for the noise of taking times inside the jobs.
-		if total := at[len(at)-1].Sub(at[0]); total < 117*every {
-			t.Fatalf("120 sends took %v; the rate is above 1 per %v", total, every)
-		}
-	})
-
-	t.Run("CancelledWaiterLeavesQueue", func(t *testing.T) {
-		s := throttle.New(throttle.Config{Global: time.Hour})
-		defer s.Close()
-		// The burst of one lets two through; the third must wait an hour.
-		_ = s.Do(context.Background(), 1, throttle.PriorityLow, func(context.Context) error { return nil })
-		_ = s.Do(context.Background(), 3, throttle.PriorityLow, func(context.Context) error { return nil })
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
-		ran := false
-		err := s.Do(ctx, 2, throttle.PriorityLow, func(context.Context) error { ran = true; return nil })
-		if !errors.Is(err, context.DeadlineExceeded) || ran {
-			t.Fatalf("err %v, ran %v; want the deadline and no run", err, ran)
-		}
-		if w := s.Stats().Waiting; w != 0 {
-			t.Fatalf("%d waiters left", w)
 		}
 	})
 }

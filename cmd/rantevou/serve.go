@@ -137,16 +137,16 @@ func (m *Main) Run(ctx context.Context) error {
 		APIURL:        cfg.TelegramAPIURL,
 		WebhookURL:    cfg.TelegramWebhookURL,
 		WebhookSecret: cfg.TelegramWebhookSecret,
-		Transport:     m.metrics.Transport("telegram", nil),
+		Transport:     m.metrics.Transport("telegram", bot.NewTransport()),
 	}
 	if cfg.Sandbox() {
 		m.tgFake = telegramfake.New(sandboxToken)
 		botCfg.Token, botCfg.APIURL = sandboxToken, m.tgFake.Start()
 	}
-	// One pace for everything sent to Telegram: conversation turns first,
-	// then notifications. The pace is shared in Redis with every replica
-	// using the same token (and this process paces alone while Redis is
-	// down).
+	// What is sent to Telegram: conversation turns at once (per-chat 429s
+	// honoured), notifications at the bulk pace shared in Redis with every
+	// replica using the same token (this process paces alone while Redis
+	// is down).
 	sender := throttle.New(throttle.Config{OnBlocked: func(chatID int64) {
 		if err := outbox.MarkUnreachable(context.WithoutCancel(ctx), chatID); err != nil {
 			m.log.Error("mark citizen unreachable", "chat", chatID, "err", err)
@@ -162,9 +162,7 @@ func (m *Main) Run(ctx context.Context) error {
 	tg.SetHooks(bot.Hooks{
 		Update: m.metrics.Update,
 		Step:   m.metrics.Step,
-		Pace: func(ctx context.Context, chatID int64, call func(context.Context) error) error {
-			return sender.Do(ctx, chatID, throttle.PriorityReply, call)
-		},
+		Reply:  sender.Reply,
 	})
 
 	// Slack: the real API, or the local stand-in in the sandbox.
@@ -254,12 +252,6 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	})
 	g.Go(func() error { return tg.Run(gctx) })
-	g.Go(func() error {
-		if err := tg.SetCommands(gctx); err != nil {
-			m.log.Warn("telegram: set command menu", "err", err)
-		}
-		return nil
-	})
 	g.Go(func() error { return worker.Run(gctx) })
 	g.Go(func() error { return scheduler.Run(gctx) })
 	if cfg.SlackAppToken != "" {

@@ -1,0 +1,144 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// apiGate counts the Bot API calls by method and fails the ones named in
+// fail with 502, as a broken network or Telegram's outage would.
+type apiGate struct {
+	mu    sync.Mutex
+	calls map[string]int
+	fail  map[string]bool
+}
+
+func newAPIGate() *apiGate { return &apiGate{calls: map[string]int{}, fail: map[string]bool{}} }
+
+func (g *apiGate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method := strings.ToLower(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+		g.mu.Lock()
+		g.calls[method]++
+		fail := g.fail[method]
+		g.mu.Unlock()
+		if fail {
+			http.Error(w, `{"ok":false,"error_code":502,"description":"Bad Gateway"}`, http.StatusBadGateway)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *apiGate) set(method string, fail bool) {
+	g.mu.Lock()
+	g.fail[strings.ToLower(method)] = fail
+	g.mu.Unlock()
+}
+
+func (g *apiGate) count(method string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls[strings.ToLower(method)]
+}
+
+func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
+	gate := newAPIGate()
+	r := startRig(t, &scripted{}, rigOptions{webhook: true, api: gate.wrap})
+	const chat = 4101
+	r.fake.SendText(chat, "hi")
+	if d := r.fake.Deliveries(); d[len(d)-1].ReplyMethod != "" {
+		t.Fatalf("a text message was answered with %q; only a button press has a query to answer", d[len(d)-1].ReplyMethod)
+	}
+	id, err := r.fake.Press(chat, "Next")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.fake.Deliveries()
+	last := d[len(d)-1]
+	if last.Status != http.StatusOK || last.ReplyMethod != "answerCallbackQuery" || last.ReplyErr != nil {
+		t.Fatalf("delivery %+v; want 200 answered with answerCallbackQuery", last)
+	}
+	if toast, ok := r.fake.CallbackAnswer(id); !ok || toast != "Moving on" {
+		t.Fatalf("callback answered %v with %q; want the dialog's toast", ok, toast)
+	}
+	if n := gate.count("answerCallbackQuery"); n != 0 {
+		t.Fatalf("%d answerCallbackQuery calls to the API; the webhook's answer carries it", n)
+	}
+	if m, _ := r.fake.Last(chat); m.Text != "Page 2" {
+		t.Fatalf("last message %q; want the edit", m.Text)
+	}
+}
+
+// TestWebhookUnsentRepliesAreRedelivered: a step whose replies could not be
+// sent fails its delivery (503), and Telegram's redelivery sends them,
+// without running the step again.
+func TestWebhookUnsentRepliesAreRedelivered(t *testing.T) {
+	gate := newAPIGate()
+	h := &scripted{}
+	r := startRig(t, h, rigOptions{webhook: true, api: gate.wrap})
+	const chat = 4102
+	ctx := context.Background()
+
+	gate.set("sendMessage", true)
+	id := r.fake.SendText(chat, "hello")
+	if st := r.lastDelivery(t); st != http.StatusServiceUnavailable {
+		t.Fatalf("status %d with the reply unsent; want 503 so that Telegram delivers again", st)
+	}
+	if h.count() != 1 {
+		t.Fatalf("handled %d times", h.count())
+	}
+	gate.set("sendMessage", false)
+	upd := models.Update{ID: id, Message: &models.Message{ID: 1, Date: 1, Text: "hello",
+		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, From: &models.User{ID: chat, LanguageCode: "en"}}}
+	for i := range 2 {
+		if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusOK {
+			t.Fatalf("redelivery %d: %d, %v; want 200", i+1, st, err)
+		}
+	}
+	if h.count() != 1 {
+		t.Fatalf("the step ran %d times; a redelivery must only send what was left", h.count())
+	}
+	var menus int
+	for _, m := range r.fake.Chat(chat) {
+		if m.FromBot && m.Text == "Menu: hello" {
+			menus++
+		}
+	}
+	if menus != 1 {
+		t.Fatalf("the reply arrived %d times; want once: %+v", menus, r.fake.Chat(chat))
+	}
+}
+
+// TestWebhookUnsentEditAnswersTheButton: when an edit cannot be sent the
+// 503's body is not read, so the button is answered by a call of its own.
+func TestWebhookUnsentEditAnswersTheButton(t *testing.T) {
+	gate := newAPIGate()
+	h := &scripted{}
+	r := startRig(t, h, rigOptions{webhook: true, api: gate.wrap})
+	const chat = 4103
+	r.fake.SendText(chat, "hi")
+	before := h.count()
+	gate.set("editMessageText", true)
+	id, err := r.fake.Press(chat, "Next")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := r.lastDelivery(t); st != http.StatusServiceUnavailable {
+		t.Fatalf("status %d; want 503", st)
+	}
+	if toast, ok := r.fake.CallbackAnswer(id); !ok || toast != "Moving on" {
+		t.Fatalf("callback answered %v with %q; the spinner must stop even when the edit is parked", ok, toast)
+	}
+	if n := gate.count("answerCallbackQuery"); n != 1 {
+		t.Fatalf("%d answerCallbackQuery calls; want 1", n)
+	}
+	if got := h.count(); got != before+1 {
+		t.Fatalf("handled %d updates; want one more", got)
+	}
+}
