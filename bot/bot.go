@@ -144,7 +144,8 @@ func (b *Bot) Run(ctx context.Context) error {
 // onPolledUpdate is called by the poller for every update, in order. It
 // only queues the update on its chat's queue.
 func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
-	in, ok := decode(u)
+	wire := fromModel(u)
+	in, ok := decode(&wire)
 	if !ok {
 		return
 	}

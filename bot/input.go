@@ -16,19 +16,86 @@ type incoming struct {
 	messageID  int    // the message whose button was pressed, to edit in place
 }
 
+// wireUpdate is the part of a Telegram update the adapter reads. The webhook
+// decodes deliveries into it directly: a button press carries the whole
+// message it was on, keyboard and all, and decoding that into
+// models.Update (which reads a message twice to tell an inaccessible one
+// apart) was the largest single cost of a step's CPU.
+type wireUpdate struct {
+	ID            int64          `json:"update_id"`
+	Message       *message       `json:"message"`
+	CallbackQuery *callbackQuery `json:"callback_query"`
+}
+
+type message struct {
+	ID      int      `json:"message_id"`
+	From    *user    `json:"from"`
+	Chat    chat     `json:"chat"`
+	Text    string   `json:"text"`
+	Caption string   `json:"caption"`
+	Contact *contact `json:"contact"`
+}
+
+type user struct {
+	ID           int64  `json:"id"`
+	LanguageCode string `json:"language_code"`
+}
+
+type chat struct {
+	ID   int64           `json:"id"`
+	Type models.ChatType `json:"type"`
+}
+
+type contact struct {
+	PhoneNumber string `json:"phone_number"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	UserID      int64  `json:"user_id"`
+}
+
+type callbackQuery struct {
+	ID      string   `json:"id"`
+	From    user     `json:"from"`
+	Data    string   `json:"data"`
+	Message *message `json:"message"` // accessible or not, it names the chat and message
+}
+
+// fromModel reduces an update the poller decoded to the same form.
+func fromModel(u *models.Update) wireUpdate {
+	out := wireUpdate{ID: u.ID}
+	if cq := u.CallbackQuery; cq != nil {
+		q := &callbackQuery{ID: cq.ID, From: user{ID: cq.From.ID, LanguageCode: cq.From.LanguageCode}, Data: cq.Data}
+		if m := cq.Message.Message; m != nil {
+			q.Message = &message{ID: m.ID, Chat: chat{ID: m.Chat.ID, Type: m.Chat.Type}}
+		} else if im := cq.Message.InaccessibleMessage; im != nil {
+			q.Message = &message{ID: im.MessageID, Chat: chat{ID: im.Chat.ID, Type: im.Chat.Type}}
+		}
+		out.CallbackQuery = q
+	}
+	if m := u.Message; m != nil {
+		msg := &message{ID: m.ID, Chat: chat{ID: m.Chat.ID, Type: m.Chat.Type}, Text: m.Text, Caption: m.Caption}
+		if m.From != nil {
+			msg.From = &user{ID: m.From.ID, LanguageCode: m.From.LanguageCode}
+		}
+		if c := m.Contact; c != nil {
+			msg.Contact = &contact{PhoneNumber: c.PhoneNumber, FirstName: c.FirstName, LastName: c.LastName, UserID: c.UserID}
+		}
+		out.Message = msg
+	}
+	return out
+}
+
 // decode turns an update into a conversation input. It reports false for
 // updates the bot ignores: anything but private messages and button presses
 // (group chats, channel posts, edits, membership changes).
-func decode(u *models.Update) (incoming, bool) {
+func decode(u *wireUpdate) (incoming, bool) {
 	switch {
 	case u.CallbackQuery != nil:
 		cq := u.CallbackQuery
 		in := incoming{callbackID: cq.ID}
 		chatID := cq.From.ID
-		if m := cq.Message.Message; m != nil {
+		if m := cq.Message; m != nil && m.Chat.ID != 0 {
 			chatID, in.messageID = m.Chat.ID, m.ID
-		} else if im := cq.Message.InaccessibleMessage; im != nil && im.Chat.ID != 0 {
-			chatID, in.messageID = im.Chat.ID, im.MessageID
 		}
 		if chatID == 0 {
 			return incoming{}, false

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // SecretHeader carries the webhook's secret_token on every delivery.
@@ -47,7 +45,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
-		var u models.Update
+		var u wireUpdate
 		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
 			b.log.Warn("bot: webhook: undecodable update")
 			http.Error(w, "bad update", http.StatusBadRequest)

@@ -144,6 +144,13 @@ func (s *Server) post(ctx context.Context, target string, update any, secret str
 	return d
 }
 
+// RunWebhookReply carries out the Bot API call in body, a webhook's answer,
+// as Telegram does; for a test that calls the webhook handler itself. It
+// returns the method ("" when body is no call) and its failure.
+func (s *Server) RunWebhookReply(ctx context.Context, body []byte) (method string, err error) {
+	return s.runReply(ctx, body)
+}
+
 // runReply carries out the Bot API call in a webhook's answer, if any.
 func (s *Server) runReply(ctx context.Context, body []byte) (string, error) {
 	p := &params{values: map[string]string{}, files: map[string]upload{}}
