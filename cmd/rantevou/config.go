@@ -22,6 +22,10 @@ type Config struct {
 	LogLevel    slog.Level
 	LogFormat   string // "text" or "json"; "" picks text for a terminal, JSON otherwise
 	SessionTTL  time.Duration
+	// AvailabilityCache is how long a replica keeps a department's
+	// calendar reads (what citizens are shown; bookings are always decided
+	// by the database); 0 turns it off.
+	AvailabilityCache time.Duration
 
 	TelegramToken         string
 	TelegramAPIURL        string
@@ -67,6 +71,9 @@ var (
 	defaultSlackCmd  = "/rantevou"
 	defaultLogLevel  = "info"
 	defaultSessionTT = "30m"
+	// A second: the crowd at 09:00 shares one read per department and
+	// week, and another replica's booking shows within a second.
+	defaultAvailabilityCache = "1s"
 )
 
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
@@ -123,6 +130,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"SESSION_TTL", "a duration between 1m and 24h, like 30m"}
 	}
 	c.SessionTTL = ttl
+	cache, err := time.ParseDuration(get("AVAILABILITY_CACHE", defaultAvailabilityCache))
+	if err != nil || cache < 0 || cache > time.Minute {
+		return Config{}, &ConfigError{"AVAILABILITY_CACHE", "a duration between 0 (off) and 1m, like 1s"}
+	}
+	c.AvailabilityCache = cache
 	if c.RosterAt, err = booking.ParseClock(get("ROSTER_TIME", defaultRosterAt)); err != nil || c.RosterAt >= 24*60 {
 		return Config{}, &ConfigError{"ROSTER_TIME", "a 24-hour local time like 07:30"}
 	}

@@ -20,8 +20,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 {
-		t.Errorf("defaults: ttl %v level %v roster %v", c.SessionTTL, c.LogLevel, c.RosterAt)
+	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != time.Second {
+		t.Errorf("defaults: ttl %v level %v roster %v availability cache %v", c.SessionTTL, c.LogLevel, c.RosterAt, c.AvailabilityCache)
 	}
 	if !c.Sandbox() || !c.SlackSandbox() {
 		t.Error("no tokens should mean sandbox for Telegram and Slack")
@@ -56,6 +56,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"LogFormat", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{"SessionTTLUnparsable", map[string]string{"SESSION_TTL": "half an hour"}, "SESSION_TTL"},
 		{"SessionTTLTooShort", map[string]string{"SESSION_TTL": "5s"}, "SESSION_TTL"},
+		{"AvailabilityCacheNegative", map[string]string{"AVAILABILITY_CACHE": "-1s"}, "AVAILABILITY_CACHE"},
+		{"AvailabilityCacheTooLong", map[string]string{"AVAILABILITY_CACHE": "1h"}, "AVAILABILITY_CACHE"},
 		{"RosterTime", map[string]string{"ROSTER_TIME": "7.30"}, "ROSTER_TIME"},
 		{"RosterTimeMidnightEnd", map[string]string{"ROSTER_TIME": "24:00"}, "ROSTER_TIME"},
 		{"TelegramToken", map[string]string{"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"},

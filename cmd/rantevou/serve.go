@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 		// tells citizens to try again until Redis is back.
 		m.log.Warn("redis not reachable at start", "err", err)
 	}
-	m.office = booking.NewOffice(catalog, store, m.Now)
+	m.office = booking.NewOffice(catalog, booking.WithReadCache(store, cfg.AvailabilityCache), m.Now)
 	m.office.Observe(m.metrics.Booking)
 	outbox := postgres.NewOutbox(m.pool)
 

@@ -1,0 +1,151 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// WithReadCache returns store with its two calendar reads, Busy and
+// Closures, kept for ttl per department and range. At 09:00 on a Monday
+// hundreds of citizens look at the same week of the same department, and
+// each screen of theirs would otherwise cost two PostgreSQL round trips;
+// concurrent misses of one key share one query.
+//
+// What the cache may get wrong is only what a citizen is shown: every
+// booking is still decided by the store's insert under the exclusion
+// constraint, and a time that was taken meanwhile is answered "just taken"
+// with fresh times. Every change made through the returned store drops
+// the cached reads of its department at once, so this replica never shows
+// its own citizens a slot it has just given away; a change made by another
+// replica is seen within ttl. A ttl of 0 returns store unchanged.
+func WithReadCache(store Store, ttl time.Duration) Store {
+	if ttl <= 0 {
+		return store
+	}
+	return &readCache{Store: store, ttl: ttl, gen: map[string]uint64{}, entries: map[cacheKey]cacheEntry{}}
+}
+
+type readCache struct {
+	Store
+	ttl time.Duration
+
+	mu      sync.Mutex
+	gen     map[string]uint64 // per department, bumped by every change
+	entries map[cacheKey]cacheEntry
+	flight  singleflight.Group
+}
+
+type cacheKey struct {
+	kind     byte // 'b' Busy, 'c' Closures
+	dept     string
+	from, to int64 // Unix nanoseconds, or days for Closures
+}
+
+type cacheEntry struct {
+	gen     uint64
+	expires time.Time
+	value   any
+}
+
+// maxCacheEntries bounds the map; ranges are few (a week, a day, 30 days
+// per department), so reaching it means something asks for odd ranges.
+const maxCacheEntries = 4096
+
+func (c *readCache) Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error) {
+	k := cacheKey{kind: 'b', dept: department, from: from.UnixNano(), to: to.UnixNano()}
+	v, err := c.read(ctx, k, func(ctx context.Context) (any, error) { return c.Store.Busy(ctx, department, from, to) })
+	out, _ := v.([]Interval)
+	return out, err
+}
+
+func (c *readCache) Closures(ctx context.Context, department string, from, to Date) ([]Closure, error) {
+	k := cacheKey{kind: 'c', dept: department, from: dateKey(from), to: dateKey(to)}
+	v, err := c.read(ctx, k, func(ctx context.Context) (any, error) { return c.Store.Closures(ctx, department, from, to) })
+	out, _ := v.([]Closure)
+	return out, err
+}
+
+// read returns the cached value of k, or loads it. A value loaded while the
+// department changed is returned but not kept. Callers must not modify
+// what they get: it is shared.
+func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Context) (any, error)) (any, error) {
+	now := time.Now()
+	c.mu.Lock()
+	gen := c.gen[k.dept]
+	if e, ok := c.entries[k]; ok && e.gen == gen && now.Before(e.expires) {
+		c.mu.Unlock()
+		return e.value, nil
+	}
+	c.mu.Unlock()
+	flightKey := fmt.Sprintf("%c|%s|%d|%d|%d", k.kind, k.dept, k.from, k.to, gen)
+	v, err, _ := c.flight.Do(flightKey, func() (any, error) {
+		// Detached: one caller giving up must not fail the others.
+		v, err := load(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.gen[k.dept] == gen {
+			if len(c.entries) >= maxCacheEntries {
+				clear(c.entries)
+			}
+			c.entries[k] = cacheEntry{gen: gen, expires: now.Add(c.ttl), value: v}
+		}
+		return v, nil
+	})
+	return v, err
+}
+
+// changed drops what is cached for department ("" for all of them).
+func (c *readCache) changed(department string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if department == "" {
+		for d := range c.gen {
+			c.gen[d]++
+		}
+		clear(c.entries)
+		return
+	}
+	c.gen[department]++
+}
+
+func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, error) {
+	defer c.changed(nb.Department)
+	return c.Store.Insert(ctx, nb)
+}
+
+func (c *readCache) Move(ctx context.Context, m Move) (Booking, error) {
+	b, err := c.Store.Move(ctx, m)
+	c.changed(b.Department) // "" (all) when the move failed without a booking
+	return b, err
+}
+
+func (c *readCache) Cancel(ctx context.Context, cl Cancel) (Booking, error) {
+	b, err := c.Store.Cancel(ctx, cl)
+	c.changed(b.Department)
+	return b, err
+}
+
+func (c *readCache) SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error) {
+	b, err := c.Store.SetStatus(ctx, ref, s, a)
+	c.changed(b.Department)
+	return b, err
+}
+
+func (c *readCache) AddClosure(ctx context.Context, cl Closure, a Actor) ([]Booking, error) {
+	defer c.changed(cl.Department)
+	return c.Store.AddClosure(ctx, cl, a)
+}
+
+func (c *readCache) CloseAndCancel(ctx context.Context, cl Closing) ([]Booking, error) {
+	defer c.changed(cl.Closure.Department)
+	return c.Store.CloseAndCancel(ctx, cl)
+}
+
+func dateKey(d Date) int64 { return int64(d.Year)*10000 + int64(d.Month)*100 + int64(d.Day) }

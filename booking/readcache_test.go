@@ -1,0 +1,93 @@
+package booking_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// countingStore counts the calendar reads that reach the real store.
+type countingStore struct {
+	booking.Store
+	busy atomic.Int32
+}
+
+func (c *countingStore) Busy(ctx context.Context, dept string, from, to time.Time) ([]booking.Interval, error) {
+	c.busy.Add(1)
+	return c.Store.Busy(ctx, dept, from, to)
+}
+
+func TestReadCache(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	from, to := at(2, 0, 0), at(3, 0, 0)
+	busy := func(t *testing.T, s booking.Store) int {
+		t.Helper()
+		iv, err := s.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(iv)
+	}
+	book := func(t *testing.T, o *booking.Office, id int64, start time.Time) {
+		t.Helper()
+		if _, err := o.Book(ctx, booking.Request{Citizen: citizen(id), Service: "birth-certificate", Start: start}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := func() time.Time { return now }
+
+	t.Run("ThisReplicasChangeIsSeenAtOnce", func(t *testing.T) {
+		cached := booking.WithReadCache(f.store, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		before := busy(t, cached)
+		book(t, office, 9101, at(2, 9, 0))
+		if got := busy(t, cached); got != before+1 {
+			t.Fatalf("busy intervals after booking through the cache: %d, want %d", got, before+1)
+		}
+	})
+
+	t.Run("AnotherReplicasChangeIsSeenAfterTheTTL", func(t *testing.T) {
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		stale := booking.WithReadCache(f.store, time.Hour)
+		fresh := booking.WithReadCache(f.store, 20*time.Millisecond)
+		before := busy(t, stale)
+		if busy(t, fresh) != before {
+			t.Fatal("two caches over one store disagree")
+		}
+		book(t, other, 9102, at(2, 9, 30))
+		if got := busy(t, stale); got != before {
+			t.Fatalf("busy %d right after another replica booked; the hour-long cache should still say %d", got, before)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for busy(t, fresh) != before+1 {
+			if time.Now().After(deadline) {
+				t.Fatal("a 20 ms cache never saw another replica's booking")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+
+	t.Run("ConcurrentMissesShareOneQuery", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() { busy(t, cached) })
+		}
+		wg.Wait()
+		if n := counting.busy.Load(); n > 2 {
+			t.Fatalf("50 concurrent reads of one week made %d queries; want them to share one", n)
+		}
+	})
+
+	t.Run("ZeroTTLIsNoCache", func(t *testing.T) {
+		if s := booking.WithReadCache(f.store, 0); s != booking.Store(f.store) {
+			t.Fatalf("WithReadCache(store, 0) = %T; want the store itself", s)
+		}
+	})
+}
