@@ -5,43 +5,36 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
 )
 
-// commandMenu is the command menu per language code; "" is the default
-// menu for every other language, in Greek as the office's first language.
-var commandMenu = map[string][]models.BotCommand{
-	"el": {
-		{Command: "book", Description: "Νέο ραντεβού"},
-		{Command: "mybookings", Description: "Τα ραντεβού μου"},
-		{Command: "start", Description: "Αρχικό μενού"},
-		{Command: "cancel", Description: "Διακοπή της τρέχουσας ενέργειας"},
-		{Command: "info", Description: "Υπηρεσίες, ωράρια, επικοινωνία"},
-		{Command: "lang", Description: "Γλώσσα / Language"},
-		{Command: "help", Description: "Βοήθεια"},
-	},
-	"en": {
-		{Command: "book", Description: "Book an appointment"},
-		{Command: "mybookings", Description: "My appointments"},
-		{Command: "start", Description: "Main menu"},
-		{Command: "cancel", Description: "Stop what you are doing"},
-		{Command: "info", Description: "Offices, hours, contact details"},
-		{Command: "lang", Description: "Γλώσσα / Language"},
-		{Command: "help", Description: "Help"},
-	},
+// menuCommands are the commands of the bot's menu, in the menu's order;
+// each one's description is the locale message Command_<name>.
+var menuCommands = []string{"book", "mybookings", "start", "cancel", "info", "lang", "help"}
+
+// commandMenu returns the command menu in l.
+func commandMenu(l booking.Lang) []models.BotCommand {
+	p := locales.For(l)
+	out := make([]models.BotCommand, 0, len(menuCommands))
+	for _, c := range menuCommands {
+		out = append(out, models.BotCommand{Command: c, Description: p.T("Command_"+c, nil)})
+	}
+	return out
 }
 
 // SetCommands sets the command menu in Greek, English and the default
-// (Greek) for other languages.
+// (Greek, the office's first language) for other languages.
 func (b *Bot) SetCommands(ctx context.Context) error {
-	for _, lang := range []string{"", "el", "en"} {
-		cmds := commandMenu[lang]
-		if lang == "" {
-			cmds = commandMenu["el"]
-		}
+	for _, m := range []struct {
+		code string
+		lang booking.Lang
+	}{{"", booking.Greek}, {"el", booking.Greek}, {"en", booking.English}} {
 		_, err := b.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{
-			Commands:     cmds,
+			Commands:     commandMenu(m.lang),
 			Scope:        &models.BotCommandScopeDefault{},
-			LanguageCode: lang,
+			LanguageCode: m.code,
 		})
 		if err != nil {
 			return b.wrap("set commands", err)

@@ -315,9 +315,21 @@ func TestPolling(t *testing.T) {
 
 	t.Run("CommandMenu", func(t *testing.T) {
 		for _, lang := range []string{"", "el", "en"} {
-			if len(r.fake.Commands(lang)) == 0 {
-				t.Fatalf("no command menu for %q", lang)
+			menu := r.fake.Commands(lang)
+			if len(menu) != 7 {
+				t.Fatalf("command menu for %q: %+v; want the 7 commands", lang, menu)
 			}
+			for _, c := range menu {
+				if c.Description == "" || strings.HasPrefix(c.Description, "Command_") {
+					t.Fatalf("menu %q: /%s has no text in the locale files (%q)", lang, c.Command, c.Description)
+				}
+			}
+		}
+		if got := r.fake.Commands("en")[0]; got.Command != "book" || got.Description != "Book an appointment" {
+			t.Fatalf("English menu starts with %+v", got)
+		}
+		if got := r.fake.Commands("")[1]; got.Description != "Τα ραντεβού μου" {
+			t.Fatalf("default menu: %+v; want Greek", got)
 		}
 		if r.fake.Commands("el")[0].Description == r.fake.Commands("en")[0].Description {
 			t.Fatal("the Greek and English menus are the same")
