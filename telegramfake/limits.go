@@ -1,7 +1,9 @@
 package telegramfake
 
 import (
+	"context"
 	"math"
+	"net/http"
 	"time"
 )
 
@@ -21,16 +23,58 @@ type Stats struct {
 }
 
 type rateState struct {
-	lastByChat map[int64]time.Time
-	recent     []time.Time // sends within the last second, oldest first
+	lastByChat  map[int64]time.Time
+	recent      []time.Time // sends within the last second, oldest first
+	delayByChat map[int64]time.Duration
 }
 
-// SetLimits turns rate limiting on (or off with the zero Limits).
+// SetLimits turns rate limiting on (or off with the zero Limits). Delays set
+// with SetDelay stay.
 func (s *Server) SetLimits(l Limits) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = l
-	s.rate = rateState{lastByChat: map[int64]time.Time{}}
+	s.rate = rateState{lastByChat: map[int64]time.Time{}, delayByChat: s.rate.delayByChat}
+}
+
+// SetDelay makes every sendMessage and sendDocument to chatID wait d before
+// the fake handles it, as when Telegram is slow to answer for one chat; zero
+// removes the delay. Sends to other chats are not held up. A client that
+// gives up while its request waits gets nothing delivered: the fake lets go
+// of the request at once and the message never reaches the chat, so a test
+// can tell an abandoned send from one that went out.
+func (s *Server) SetDelay(chatID int64, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.rate.delayByChat, chatID)
+		return
+	}
+	if s.rate.delayByChat == nil {
+		s.rate.delayByChat = map[int64]time.Duration{}
+	}
+	s.rate.delayByChat[chatID] = d
+}
+
+// delay waits out the delay set for chatID, without holding s.mu. It
+// returns an error answer when the client went away or the fake closed
+// meanwhile; nobody reads it, but the send must not be delivered.
+func (s *Server) delay(ctx context.Context, chatID int64) *apiError {
+	s.mu.Lock()
+	d := s.rate.delayByChat[chatID]
+	s.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+	return &apiError{code: http.StatusServiceUnavailable, description: "Service Unavailable: request abandoned"}
 }
 
 // Stats returns the counters of sends so far.

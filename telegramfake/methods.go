@@ -105,7 +105,7 @@ func (s *Server) getUpdates(r *http.Request, p *params) (any, *apiError) {
 	}
 }
 
-func (s *Server) sendMessage(_ *http.Request, p *params) (any, *apiError) {
+func (s *Server) sendMessage(r *http.Request, p *params) (any, *apiError) {
 	chatID, err := p.int64("chat_id")
 	if err != nil {
 		return nil, badRequest("chat_id is empty")
@@ -121,13 +121,16 @@ func (s *Server) sendMessage(_ *http.Request, p *params) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
+	if apiErr := s.delay(r.Context(), chatID); apiErr != nil {
+		return nil, apiErr
+	}
 	return s.deliver(chatID, func(m *Message) {
 		m.Text = text
 		mk.apply(m)
 	}, BotSend)
 }
 
-func (s *Server) sendDocument(_ *http.Request, p *params) (any, *apiError) {
+func (s *Server) sendDocument(r *http.Request, p *params) (any, *apiError) {
 	chatID, err := p.int64("chat_id")
 	if err != nil {
 		return nil, badRequest("chat_id is empty")
@@ -148,6 +151,9 @@ func (s *Server) sendDocument(_ *http.Request, p *params) (any, *apiError) {
 	}
 	mk, apiErr := parseMarkup(p)
 	if apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := s.delay(r.Context(), chatID); apiErr != nil {
 		return nil, apiErr
 	}
 	return s.deliver(chatID, func(m *Message) {
