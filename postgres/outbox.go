@@ -120,25 +120,32 @@ func (o *Outbox) Delivered(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Retry releases row id to be tried again at, recording why it failed.
-func (o *Outbox) Retry(ctx context.Context, id int64, at time.Time, reason string) error {
+// Retry releases the row of c to be claimed again at at, recording why it
+// failed. It clears the lease, so the row waits for its backoff and not for
+// the lease to run out. It changes nothing when the claim no longer holds:
+// a worker that stalled past its lease must not release a row that another
+// worker has claimed since, or the row could go out twice.
+func (o *Outbox) Retry(ctx context.Context, c Claimed, at time.Time, reason string) error {
 	_, err := o.pool.Exec(ctx, `
-		UPDATE outbox SET due_at = $2, lease_until = NULL, last_error = $3
-		WHERE id = $1 AND delivered_at IS NULL`, id, at, truncate(reason, 500))
+		UPDATE outbox SET due_at = $3, lease_until = NULL, last_error = $4
+		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
+		c.ID, c.Token, at, truncate(reason, 500))
 	if err != nil {
-		return fmt.Errorf("postgres: outbox %d retry: %w", id, err)
+		return fmt.Errorf("postgres: outbox %d retry: %w", c.ID, err)
 	}
 	return nil
 }
 
-// Park gives up on row id: it is kept, with its reason, for inspection and
-// counted in Stats, but never claimed again.
-func (o *Outbox) Park(ctx context.Context, id int64, reason string) error {
+// Park gives up on the row of c: it is kept, with its reason, for
+// inspection and counted in Stats, but never claimed again. Like Retry, it
+// changes nothing when the claim no longer holds.
+func (o *Outbox) Park(ctx context.Context, c Claimed, reason string) error {
 	_, err := o.pool.Exec(ctx, `
-		UPDATE outbox SET parked_at = now(), lease_until = NULL, last_error = $2
-		WHERE id = $1 AND delivered_at IS NULL`, id, truncate(reason, 500))
+		UPDATE outbox SET parked_at = now(), lease_until = NULL, last_error = $3
+		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
+		c.ID, c.Token, truncate(reason, 500))
 	if err != nil {
-		return fmt.Errorf("postgres: outbox %d park: %w", id, err)
+		return fmt.Errorf("postgres: outbox %d park: %w", c.ID, err)
 	}
 	return nil
 }

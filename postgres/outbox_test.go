@@ -136,7 +136,7 @@ func TestOutbox(t *testing.T) {
 		defer drain(t, o)
 		enqueueN(t, o, 1)
 		got, _ := o.Claim(ctx, 10, time.Minute)
-		if err := o.Retry(ctx, got[0].ID, time.Now().Add(300*time.Millisecond), "telegram: 502"); err != nil {
+		if err := o.Retry(ctx, got[0], time.Now().Add(300*time.Millisecond), "telegram: 502"); err != nil {
 			t.Fatal(err)
 		}
 		if again, _ := o.Claim(ctx, 10, time.Minute); len(again) != 0 {
@@ -154,6 +154,41 @@ func TestOutbox(t *testing.T) {
 		}
 	})
 
+	t.Run("StaleClaimCannotRetryOrParkTheRow", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		enqueueN(t, o, 1)
+		stale, _ := o.Claim(ctx, 10, time.Millisecond)
+		if len(stale) != 1 {
+			t.Fatalf("claimed %d rows", len(stale))
+		}
+		var live []postgres.Claimed
+		for deadline := time.Now().Add(5 * time.Second); len(live) == 0 && time.Now().Before(deadline); {
+			live, _ = o.Claim(ctx, 10, time.Minute) // once the first lease has run out
+		}
+		if len(live) != 1 {
+			t.Fatal("the row did not come back after its lease")
+		}
+		if err := o.Retry(ctx, stale[0], time.Now(), "late failure"); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Park(ctx, stale[0], "late failure"); err != nil {
+			t.Fatal(err)
+		}
+		var leased, parked bool
+		var reason string
+		if err := pool.QueryRow(ctx, `SELECT lease_until > now(), parked_at IS NOT NULL, last_error FROM outbox WHERE id = $1`,
+			live[0].ID).Scan(&leased, &parked, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if !leased || parked || reason != "" {
+			t.Fatalf("after the stale claim's outcome: leased %v, parked %v, reason %q; want the live claim untouched", leased, parked, reason)
+		}
+		if again, _ := o.Claim(ctx, 10, time.Minute); len(again) != 0 {
+			t.Fatal("a stale retry released a row another worker holds")
+		}
+	})
+
 	t.Run("ParkedIsCountedAndNeverClaimed", func(t *testing.T) {
 		o := postgres.NewOutbox(pool)
 		defer drain(t, o)
@@ -163,7 +198,7 @@ func TestOutbox(t *testing.T) {
 		}
 		enqueueN(t, o, 2)
 		got, _ := o.Claim(ctx, 1, time.Millisecond)
-		if err := o.Park(ctx, got[0].ID, "blocked"); err != nil {
+		if err := o.Park(ctx, got[0], "blocked"); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Millisecond)
