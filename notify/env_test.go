@@ -2,11 +2,15 @@ package notify_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/notify"
@@ -22,6 +26,7 @@ const token = "123456:notify-test"
 // clock (so outbox rows are due by the database's clock), the fake Bot API
 // and the Telegram deliverer wired as in production.
 type env struct {
+	pool   *pgxpool.Pool
 	store  *postgres.Store
 	office *booking.Office
 	cat    *booking.Catalog
@@ -52,6 +57,7 @@ func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *en
 	tb.Cleanup(sender.Close)
 	outbox := postgres.NewOutbox(pool)
 	e := &env{
+		pool:   pool,
 		store:  store,
 		office: booking.NewOffice(cat, store, time.Now),
 		cat:    cat,
@@ -151,4 +157,51 @@ func (e *env) pendingNow(tb testing.TB) int {
 		tb.Fatal(err)
 	}
 	return s.Due
+}
+
+// telegramVia returns e's Telegram deliverer with its client talking to h
+// instead of the fake, for tests that put a faulty network in front of it.
+func (e *env) telegramVia(tb testing.TB, h http.Handler) *notify.Telegram {
+	tb.Helper()
+	front := httptest.NewServer(h)
+	tb.Cleanup(front.Close)
+	api, err := bot.New(token, bot.WithServerURL(front.URL), bot.WithSkipGetMe())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tg := *e.tg
+	tg.API = api
+	return &tg
+}
+
+// reminders are reminders of b to the given chats, in that order.
+func reminders(b booking.Booking, chats ...int64) []booking.Notification {
+	out := make([]booking.Notification, len(chats))
+	for i, c := range chats {
+		out[i] = booking.Notification{Kind: booking.NotifyReminder, Channel: booking.ChannelTelegram,
+			Recipient: strconv.FormatInt(c, 10), BookingID: b.ID}
+	}
+	return out
+}
+
+// waitFor polls cond until it holds, failing the test after d.
+func waitFor(tb testing.TB, d time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	for deadline := time.Now().Add(d); !cond(); {
+		if time.Now().After(deadline) {
+			tb.Fatalf("not within %v: %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// run runs w until the test ends, and returns a function that stops it
+// earlier and waits for it.
+func run(tb testing.TB, w *notify.Worker) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	stop = func() { cancel(); <-done }
+	tb.Cleanup(stop)
+	return stop
 }

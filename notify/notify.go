@@ -5,14 +5,25 @@
 // citizen notification rendered in the citizen's language, with its buttons
 // and its .ics calendar file, sent through the throttled sender.
 //
+// Delivery is a pipeline: each worker keeps a bounded number of deliveries
+// in flight and claims more rows as soon as one ends, so a chat that is
+// slow to answer, or whose own pace is pushed back, holds up only its own
+// notification, never the others.
+//
 // Delivery is at least once. Telegram offers no idempotency key, so a
-// message whose send succeeded but whose "delivered" mark never reached the
-// database (a crash in between) is sent again when its lease runs out. The
-// worker keeps that window to the send itself: it renews the row's lease
-// right before sending and gives the row up if another worker took it over,
-// and it marks a row delivered with a context that survives shutdown. The
-// other choice, at most once, would lose a reminder to a crash; a rare
-// doubled reminder costs the citizen far less than a missed appointment.
+// message that went out but whose "delivered" mark never reached the
+// database is sent again. The worker keeps that window to the send itself:
+// it renews the row's lease right before sending and gives the row up if
+// another worker took it over, and it records every outcome with a deadline
+// of its own that starts after the send and survives shutdown. What is left
+// of the window: a crash between the send and its mark (the row goes out
+// again when its lease runs out), and a send that exceeds the worker's send
+// timeout, which is abandoned and retried after its backoff although
+// Telegram may have delivered it and only the answer was lost. The timeout
+// is what keeps a hanging chat from holding a place in the pipeline for
+// good. The other choice, at most once, would lose a reminder to a crash or
+// a slow answer; a rare doubled reminder costs the citizen far less than a
+// missed appointment.
 package notify
 
 import (

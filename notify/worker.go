@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -29,15 +30,25 @@ func (f DelivererFunc) Deliver(ctx context.Context, n booking.Notification) erro
 
 // Config tunes the worker. Zero fields take the defaults.
 type Config struct {
-	Batch       int           // rows claimed at once; default 100
-	Concurrency int           // rows of a batch in flight at once; default 64
+	Batch       int           // most rows claimed at once; default 100
+	Concurrency int           // deliveries in flight at once; default 64
 	Lease       time.Duration // how long a claim holds; default 2 minutes
 	Poll        time.Duration // pause when nothing is due; default 1 s
 	MaxAttempts int           // attempts before a row is parked; default 8
 	BackoffBase time.Duration // first retry delay, doubled each attempt; default 15 s
 	BackoffMax  time.Duration // default 30 minutes
-	Drain       time.Duration // how long a shutdown lets the current batch finish; default 20 s
-	Logger      *slog.Logger
+	Drain       time.Duration // how long a shutdown lets the deliveries in flight finish; default 20 s
+
+	// SendTimeout bounds one delivery, its wait for the pace included, so
+	// that a chat that hangs or whose pace is pushed far back gives its
+	// place back; a send that runs out of time is retried with backoff
+	// (it may have gone out: see the package doc). Default 30 s.
+	SendTimeout time.Duration
+	// RecordTimeout bounds recording a delivery's outcome, counted from the
+	// end of the send. Default 10 s.
+	RecordTimeout time.Duration
+
+	Logger *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -64,6 +75,20 @@ func (c *Config) defaults() {
 	}
 	if c.Drain <= 0 {
 		c.Drain = 20 * time.Second
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 30 * time.Second
+	}
+	if c.RecordTimeout <= 0 {
+		c.RecordTimeout = 10 * time.Second
+	}
+	// A delivery must be over, outcome recorded, well before its lease
+	// runs out (Confirm renews it just before the send): past the lease
+	// another worker may claim the row and send it again while this one
+	// still waits for an answer. A short lease shortens both bounds.
+	if budget := c.Lease * 3 / 4; c.SendTimeout+c.RecordTimeout > budget {
+		c.RecordTimeout = min(c.RecordTimeout, budget/4)
+		c.SendTimeout = budget - c.RecordTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -110,33 +135,73 @@ func (w *Worker) Stats() Stats {
 	}
 }
 
-// Run delivers until ctx is cancelled. On cancellation it stops claiming and
-// gives the batch in hand up to Config.Drain to finish, so a deploy does
-// not leave rows waiting for their lease to run out.
+// Run delivers until ctx is cancelled. It keeps up to Config.Concurrency
+// deliveries in flight and claims more rows whenever one ends, never more
+// than there is room for, so that a slow or busy chat holds up only its own
+// notification and a claimed row waits for nothing but its turn in the
+// pace. On cancellation it stops claiming and gives the deliveries in
+// flight up to Config.Drain to finish, so a deploy does not leave rows
+// waiting for their lease to run out.
 func (w *Worker) Run(ctx context.Context) error {
+	dctx, cancel := drainContext(ctx, w.cfg.Drain)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	free := make(chan struct{}, w.cfg.Concurrency) // one token per free place
+	for range w.cfg.Concurrency {
+		free <- struct{}{}
+	}
+	poll := time.NewTimer(w.cfg.Poll)
+	poll.Stop()
 	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		rows, err := w.outbox.Claim(ctx, w.cfg.Batch, w.cfg.Lease)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			w.cfg.Logger.Error("outbox claim failed", slog.Any("err", err))
-		} else if len(rows) > 0 {
-			dctx, cancel := drainContext(ctx, w.cfg.Drain)
-			w.deliverAll(dctx, rows)
-			cancel()
-			if len(rows) == w.cfg.Batch {
-				continue // more may be due right now
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(w.cfg.Poll):
+		case <-free:
 		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		room := 1
+		for room < w.cfg.Batch && take(free) {
+			room++
+		}
+		// The claim runs on dctx: rows claimed as ctx ends are delivered in
+		// the drain instead of waiting for their lease.
+		rows, err := w.outbox.Claim(dctx, room, w.cfg.Lease)
+		for range room - len(rows) {
+			free <- struct{}{}
+		}
+		w.claimed.Add(int64(len(rows)))
+		for _, c := range rows {
+			wg.Add(1)
+			go func() {
+				defer func() { free <- struct{}{}; wg.Done() }()
+				w.deliver(dctx, c)
+			}()
+		}
+		if err != nil && dctx.Err() == nil {
+			w.cfg.Logger.Error("outbox claim failed", slog.Any("err", err))
+		}
+		if err == nil && len(rows) == room {
+			continue // more may be due right now
+		}
+		poll.Reset(w.cfg.Poll)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-poll.C:
+		}
+	}
+}
+
+// take takes a token from free if one is there.
+func take(free chan struct{}) bool {
+	select {
+	case <-free:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -151,28 +216,25 @@ func drainContext(ctx context.Context, drain time.Duration) (context.Context, co
 	return dctx, func() { stop(); cancel() }
 }
 
-// RunOnce claims one batch and delivers it with ctx, returning how many rows
-// it claimed. Cancelling ctx abandons the rows not yet sent: they come back
-// to any worker when their lease runs out.
+// RunOnce claims one batch, delivers it with ctx (Config.Concurrency at
+// once) and returns how many rows it claimed once all are done. Cancelling
+// ctx abandons the rows not yet sent: they come back to any worker when
+// their lease runs out. Tests use it to step the worker; Run is the
+// pipeline.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	rows, err := w.outbox.Claim(ctx, w.cfg.Batch, w.cfg.Lease)
 	if err != nil {
 		return 0, err
 	}
-	w.deliverAll(ctx, rows)
-	return len(rows), nil
-}
-
-func (w *Worker) deliverAll(ctx context.Context, rows []postgres.Claimed) {
 	w.claimed.Add(int64(len(rows)))
 	sem := make(chan struct{}, w.cfg.Concurrency)
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	for _, c := range rows {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			wg.Wait()
-			return
+			return len(rows), nil
 		}
 		wg.Add(1)
 		go func() {
@@ -180,9 +242,12 @@ func (w *Worker) deliverAll(ctx context.Context, rows []postgres.Claimed) {
 			w.deliver(ctx, c)
 		}()
 	}
-	wg.Wait()
+	return len(rows), nil
 }
 
+// deliver sends one claimed row and records the outcome. ctx ends the
+// delivery only at shutdown (after the drain); a slow send ends at
+// SendTimeout.
 func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 	log := w.cfg.Logger.With(slog.Int64("outbox_id", c.ID), slog.String("kind", string(c.Kind)))
 	if ctx.Err() != nil {
@@ -199,17 +264,15 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 		w.lost.Add(1)
 		return
 	}
-	// The outcome is recorded even when ctx is cancelled during the send:
-	// a message that went out must be marked, or it goes out twice.
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
+	err = w.send(ctx, c)
 
-	d, found := w.deliverers[c.Channel]
-	if !found {
-		err = Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))
-	} else {
-		err = d.Deliver(ctx, c.Notification)
-	}
+	// The outcome has a deadline of its own that starts now, not with the
+	// send: a send that took long must still be marked, or the row goes out
+	// again when its lease runs out, and a failure must be rescheduled at
+	// its backoff rather than left to the lease. It is recorded even when
+	// ctx was cancelled during the send, for the same reason.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.RecordTimeout)
+	defer cancel()
 	switch {
 	case err == nil:
 		if err := w.outbox.Delivered(rec, c.ID); err != nil {
@@ -228,7 +291,7 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 		// Shut down mid-send: whether it went out is unknown. Leave the
 		// row to its lease; at least once beats never.
 	case errors.Is(err, ErrPermanent) || c.Attempts >= w.cfg.MaxAttempts:
-		if err := w.outbox.Park(rec, c.ID, err.Error()); err != nil {
+		if err := w.outbox.Park(rec, c, err.Error()); err != nil {
 			log.Error("outbox park failed", slog.Any("err", err))
 			return
 		}
@@ -236,13 +299,31 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 		log.Warn("notification parked", slog.Int("attempts", c.Attempts), slog.Any("err", err))
 	default:
 		at := time.Now().Add(w.backoff(c.Attempts))
-		if err := w.outbox.Retry(rec, c.ID, at, err.Error()); err != nil {
+		if err := w.outbox.Retry(rec, c, at, err.Error()); err != nil {
 			log.Error("outbox retry failed", slog.Any("err", err))
 			return
 		}
 		w.retried.Add(1)
 		log.Info("notification will be retried", slog.Int("attempts", c.Attempts), slog.Time("at", at), slog.Any("err", err))
 	}
+}
+
+// send hands c to the deliverer of its channel within SendTimeout. A send
+// that runs out of time is a failure like any other, retried with backoff;
+// it may have reached the recipient with only the answer lost, which is
+// the at-least-once window described in the package doc.
+func (w *Worker) send(ctx context.Context, c postgres.Claimed) error {
+	d, found := w.deliverers[c.Channel]
+	if !found {
+		return Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))
+	}
+	sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
+	defer cancel()
+	err := d.Deliver(sctx, c.Notification)
+	if err != nil && ctx.Err() == nil && sctx.Err() != nil {
+		return fmt.Errorf("notify: no answer within %s: %w", w.cfg.SendTimeout, err)
+	}
+	return err
 }
 
 // backoff doubles from BackoffBase with each attempt, up to BackoffMax, with

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,7 +234,7 @@ func TestWorker(t *testing.T) {
 		}
 	})
 
-	t.Run("ShutdownDrainsTheBatchInHand", func(t *testing.T) {
+	t.Run("ShutdownDrainsTheDeliveriesInFlight", func(t *testing.T) {
 		e := newEnv(t, telegramfake.Limits{}, throttle.Config{Global: 30 * time.Millisecond, PerChat: time.Millisecond})
 		const n = 10
 		e.bookMany(t, n, 9101)
@@ -250,6 +251,193 @@ func TestWorker(t *testing.T) {
 		}
 		if e.pendingNow(t) != 0 {
 			t.Fatalf("%d rows left for the lease", e.pendingNow(t))
+		}
+	})
+
+	t.Run("SlowChatDoesNotHoldUpTheOthers", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		bk := e.bookMany(t, 1, 9401)[0]
+		const slow = 9500
+		e.fake.SetDelay(slow, time.Hour) // Telegram never answers for this chat
+		chats := []int64{slow}
+		for c := int64(slow + 1); c <= slow+50; c++ {
+			chats = append(chats, c)
+		}
+		// The slow chat's row is the oldest: it is in the first claim.
+		ids, err := e.outbox.Enqueue(ctx, reminders(bk, chats...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Four places and batches of ten: with a barrier after each batch
+		// the other 50 would wait for the slow send.
+		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
+			booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
+			notify.Config{Batch: 10, Concurrency: 4, Poll: 20 * time.Millisecond,
+				SendTimeout: 5 * time.Second, BackoffBase: 100 * time.Millisecond, BackoffMax: 100 * time.Millisecond})
+		stop := run(t, w)
+
+		waitFor(t, 20*time.Second, "the 50 other chats got their reminder", func() bool {
+			for _, c := range chats[1:] {
+				if len(e.fake.Chat(c)) != 1 {
+					return false
+				}
+			}
+			return true
+		})
+		if got := len(e.fake.Chat(slow)); got != 0 {
+			t.Fatalf("the slow chat has %d messages while its send hangs", got)
+		}
+		if st := w.Stats(); st.Retried != 0 {
+			t.Fatalf("stats %+v: the slow send timed out before the others were through, so they waited for it", st)
+		}
+
+		// Its send times out, frees its place and is retried at its backoff;
+		// once Telegram answers again it goes out, once.
+		waitFor(t, 20*time.Second, "the hanging send timed out and was rescheduled", func() bool { return w.Stats().Retried >= 1 })
+		e.fake.SetDelay(slow, 0)
+		waitFor(t, 20*time.Second, "the slow chat got its reminder", func() bool { return e.counts.snapshot()[ids[0]] == 1 })
+		stop()
+		if got := len(e.fake.Chat(slow)); got != 1 {
+			t.Fatalf("the slow chat has %d messages, want 1", got)
+		}
+		for _, id := range ids {
+			if c := e.counts.snapshot()[id]; c != 1 {
+				t.Errorf("row %d delivered %d times", id, c)
+			}
+		}
+	})
+
+	t.Run("ClaimsNoMoreThanItHasRoomFor", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		ns := make([]booking.Notification, 6)
+		for i := range ns {
+			ns[i] = booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: "civil-registry"}
+		}
+		if _, err := e.outbox.Enqueue(ctx, ns...); err != nil {
+			t.Fatal(err)
+		}
+		started, release := make(chan struct{}, len(ns)), make(chan struct{})
+		held := notify.DelivererFunc(func(ctx context.Context, _ booking.Notification) error {
+			started <- struct{}{}
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: held},
+			notify.Config{Batch: 10, Concurrency: 2, Poll: 20 * time.Millisecond})
+		run(t, w)
+		let := sync.OnceFunc(func() { close(release) })
+		t.Cleanup(let) // before the worker stops, should the test fail early
+		for range 2 {
+			select {
+			case <-started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the worker did not start two deliveries")
+			}
+		}
+		// Rows leased but not being sent would only wait, out of reach of
+		// other workers; the rest stay claimable.
+		var leased int
+		if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE lease_until > now()`).Scan(&leased); err != nil {
+			t.Fatal(err)
+		}
+		if leased != 2 {
+			t.Fatalf("%d rows leased with two places, want 2", leased)
+		}
+		let()
+		waitFor(t, 10*time.Second, "all rows delivered", func() bool { return e.pendingNow(t) == 0 })
+		if st := w.Stats(); st.Claimed != int64(len(ns)) || st.Delivered != int64(len(ns)) {
+			t.Fatalf("stats %+v, want each of the %d rows claimed and delivered once", st, len(ns))
+		}
+	})
+
+	t.Run("SlowSendIsMarkedOnceAndNotSentAgain", func(t *testing.T) {
+		// Scaled down: the send takes four times the time allowed for
+		// recording its outcome, as a 40 s send against the 10 s default.
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		const chat = 9601
+		e.bookMany(t, 1, chat)
+		e.fake.SetDelay(chat, 400*time.Millisecond)
+		lease := 1600 * time.Millisecond
+		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
+			booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
+			notify.Config{Lease: lease, Poll: 20 * time.Millisecond, SendTimeout: time.Second, RecordTimeout: 100 * time.Millisecond})
+		stop := run(t, w)
+		waitFor(t, 10*time.Second, "the confirmation reached the chat", func() bool { return len(e.fake.Chat(chat)) > 0 })
+		sent := time.Now()
+		waitFor(t, 10*time.Second, "the slow send was marked delivered", func() bool { return e.pendingNow(t) == 0 })
+		// Had the mark failed, the row would go out again when the lease of
+		// its claim ran out: keep the worker running past that.
+		time.Sleep(time.Until(sent.Add(lease + 300*time.Millisecond)))
+		stop()
+		if got := len(e.fake.Chat(chat)); got != 1 {
+			t.Fatalf("chat got %d messages, want 1", got)
+		}
+		for id, c := range e.counts.snapshot() {
+			if c != 1 {
+				t.Errorf("row %d delivered %d times", id, c)
+			}
+		}
+	})
+
+	t.Run("FailedSendIsClaimableAtItsBackoffNotAtLeaseExpiry", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		const chat = 9701
+		// Telegram fails slowly (longer than recording an outcome may take)
+		// with a 500 until told otherwise.
+		var failing atomic.Bool
+		failing.Store(true)
+		tg := e.telegramVia(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			method := strings.ToLower(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+			if !failing.Load() || (method != "sendmessage" && method != "senddocument") {
+				e.fake.ServeHTTP(w, r)
+				return
+			}
+			select {
+			case <-time.After(300 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"ok":false,"error_code":500,"description":"Internal Server Error"}`))
+		}))
+		e.bookMany(t, 1, chat)
+		backoff := 200 * time.Millisecond
+		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
+			booking.ChannelTelegram: e.counts.wrap(tg), booking.ChannelSlack: staffSink},
+			notify.Config{Lease: time.Minute, RecordTimeout: 100 * time.Millisecond, BackoffBase: backoff, BackoffMax: backoff})
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := w.Stats(); st.Retried != 1 {
+			t.Fatalf("stats %+v, want the failed send rescheduled", st)
+		}
+		var leased bool
+		var dueIn float64
+		var lastErr string
+		if err := e.pool.QueryRow(ctx, `
+			SELECT lease_until IS NOT NULL, extract(epoch FROM due_at - now())::float8, last_error
+			FROM outbox WHERE kind = $1 AND recipient = $2`, string(booking.NotifyConfirmed), strconv.Itoa(chat)).Scan(&leased, &dueIn, &lastErr); err != nil {
+			t.Fatal(err)
+		}
+		if leased || dueIn > backoff.Seconds() || !strings.Contains(lastErr, "500") {
+			t.Fatalf("after the failure: leased %v, due in %.3f s, last error %q; want no lease, due within %v, the 500",
+				leased, dueIn, lastErr, backoff)
+		}
+		failing.Store(false)
+		// Back within seconds, not at the minute the lease would hold it.
+		waitFor(t, 10*time.Second, "the row was claimed again and delivered", func() bool {
+			if _, err := w.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return len(e.fake.Chat(chat)) > 0
+		})
+		if got := len(e.fake.Chat(chat)); got != 1 {
+			t.Fatalf("chat got %d messages, want 1", got)
 		}
 	})
 }
