@@ -79,11 +79,7 @@ func (o *Office) department(code string) (*Department, error) {
 
 // Booking returns the booking ref if a may see it.
 func (o *Office) Booking(ctx context.Context, a Actor, ref string) (Booking, error) {
-	ref = strings.ToUpper(strings.TrimSpace(ref))
-	if ref == "" {
-		return Booking{}, Errorf(EInvalid, "empty booking reference")
-	}
-	b, err := o.store.Booking(ctx, ref)
+	b, err := o.lookup(ctx, ref)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -98,6 +94,16 @@ func (o *Office) Booking(ctx context.Context, a Actor, ref string) (Booking, err
 		}
 	}
 	return b, nil
+}
+
+// lookup reads the booking ref as people type it, in any case and with
+// spaces around, without checking who asks.
+func (o *Office) lookup(ctx context.Context, ref string) (Booking, error) {
+	ref = strings.ToUpper(strings.TrimSpace(ref))
+	if ref == "" {
+		return Booking{}, Errorf(EInvalid, "empty booking reference")
+	}
+	return o.store.Booking(ctx, ref)
 }
 
 // mayActOn says whether a may act for department dept: staff listed in the

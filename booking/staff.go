@@ -12,6 +12,21 @@ func (o *Office) StaffDepartments(slackUserID string) []string {
 	return o.catalog.StaffDepartments(slackUserID)
 }
 
+// StaffBooking returns the booking ref if staff member a may act on it.
+// When a may not, the error is EForbidden and the booking holds only its
+// reference and department: enough for the answer to name the department
+// the booking belongs to, and nothing of the citizen.
+func (o *Office) StaffBooking(ctx context.Context, a Actor, ref string) (Booking, error) {
+	b, err := o.lookup(ctx, ref)
+	if err != nil {
+		return Booking{}, err
+	}
+	if err := o.mayActOn(a, b.Department); err != nil {
+		return Booking{Ref: b.Ref, Department: b.Department}, err
+	}
+	return b, nil
+}
+
 // Roster is a department's day for staff.
 type Roster struct {
 	Department   string

@@ -67,7 +67,7 @@ func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) re
 	case "roster":
 		return a.cmdRoster(pr, c, depts, fields)
 	case "cancel":
-		return a.cmdCancel(ctx, pr, actor, depts, fields)
+		return a.cmdCancel(ctx, pr, actor, fields)
 	case "close":
 		return a.cmdClose(pr, c, actor, depts, fields)
 	case "find":
@@ -147,20 +147,7 @@ func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts,
 	return ephemeral(pr.T("staff_working", nil))
 }
 
-// mayAct reports whether a staff member of depts may act on booking ref;
-// ENotFound when there is no such booking.
-func (a *Adapter) mayAct(ctx context.Context, depts []string, ref string) (booking.Booking, error) {
-	b, err := a.bookings.Booking(ctx, ref)
-	if err != nil {
-		return booking.Booking{}, err
-	}
-	if !allowed(depts, b.Department) {
-		return b, booking.Errorf(booking.EForbidden, "department %s", b.Department)
-	}
-	return b, nil
-}
-
-func (a *Adapter) cmdCancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts, args []string) response {
+func (a *Adapter) cmdCancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, args []string) response {
 	if len(args) == 0 {
 		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
 	}
@@ -169,14 +156,14 @@ func (a *Adapter) cmdCancel(ctx context.Context, pr *locales.Printer, actor book
 	if reason == "" {
 		return ephemeral(pr.T("staff_reason_required", nil))
 	}
-	text, _ := a.cancel(ctx, pr, actor, depts, ref, reason)
+	text, _ := a.cancel(ctx, pr, actor, ref, reason)
 	return ephemeral(text)
 }
 
 // cancel cancels ref for a staff member and returns what to tell them, and
 // whether it worked.
-func (a *Adapter) cancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, depts []string, ref, reason string) (string, bool) {
-	b, err := a.mayAct(ctx, depts, ref)
+func (a *Adapter) cancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, ref, reason string) (string, bool) {
+	b, err := a.office.StaffBooking(ctx, actor, ref)
 	if err == nil {
 		b, err = a.office.Cancel(ctx, actor, ref, reason)
 	}

@@ -67,14 +67,13 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.Interaction
 func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallback, act *slackapi.BlockAction) {
 	user := cb.User.ID
 	pr := a.userPrinter(user)
-	depts := a.office.StaffDepartments(user)
+	actor := staffActor(user, cb.User.Name)
 	ref := act.Value
-	b, err := a.mayAct(ctx, depts, ref)
+	b, err := a.office.StaffBooking(ctx, actor, ref)
 	if err != nil {
 		a.respondLater(cb.ResponseURL, ephemeral(a.refusal(pr, err, ref, b.Department)))
 		return
 	}
-	actor := staffActor(user, cb.User.Name)
 	switch act.ActionID {
 	case actionCancel:
 		a.openCancel(ctx, cb, b)
@@ -136,8 +135,7 @@ func (a *Adapter) submitCancel(ctx context.Context, cb slackapi.InteractionCallb
 	if reason == "" {
 		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_reason_required", nil)}}
 	}
-	depts := a.office.StaffDepartments(cb.User.ID)
-	text, ok := a.cancel(ctx, pr, staffActor(cb.User.ID, cb.User.Name), depts, meta.Ref, reason)
+	text, ok := a.cancel(ctx, pr, staffActor(cb.User.ID, cb.User.Name), meta.Ref, reason)
 	if !ok {
 		return viewErrors{"errors", map[string]string{blockReason: text}}
 	}

@@ -29,14 +29,14 @@ type Office interface {
 	CloseDay(ctx context.Context, a booking.Actor, dept string, d booking.Date, reason string) ([]booking.Booking, error)
 	Find(ctx context.Context, a booking.Actor, query string) ([]booking.Booking, error)
 	StaffDepartments(slackUserID string) []string
+	// StaffBooking is the check before every staff action on a booking.
+	StaffBooking(ctx context.Context, a booking.Actor, ref string) (booking.Booking, error)
 }
 
-// Bookings looks bookings up: by id for alerts, by reference to check that
-// a staff member may act on it before asking the Office. booking.Store
-// implements it.
+// Bookings looks bookings up by id, for alerts. booking.Store implements
+// it.
 type Bookings interface {
 	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
-	Booking(ctx context.Context, ref string) (booking.Booking, error)
 }
 
 // Config configures the adapter; cmd fills it from the environment.
