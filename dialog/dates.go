@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -205,4 +206,81 @@ func ParseTypedTime(s string) (booking.Clock, bool) {
 		return 0, false
 	}
 	return booking.Clock(hh*60 + mm), true
+}
+
+// The calendar screen shows one week at a time, Monday to Sunday: week 0 is
+// the current one, and of each week only the days from today to the last
+// bookable one count.
+
+// lastDay is the last bookable date.
+func (e Env) lastDay() booking.Date {
+	h := e.Catalog.Horizon
+	if h <= 0 {
+		h = 30
+	}
+	return e.Today.AddDays(h)
+}
+
+func (e Env) monday() booking.Date {
+	return e.Today.AddDays(-((int(e.Today.Weekday()) + 6) % 7))
+}
+
+// weekRange returns the bookable days of calendar week w.
+func (e Env) weekRange(w int) (from, to booking.Date) {
+	start := e.monday().AddDays(7 * w)
+	from, to = start, start.AddDays(6)
+	if from.Before(e.Today) {
+		from = e.Today
+	}
+	if last := e.lastDay(); last.Before(to) {
+		to = last
+	}
+	return from, to
+}
+
+func (e Env) maxWeek() int { return daysBetween(e.monday(), e.lastDay()) / 7 }
+
+// weekOf returns the calendar week of d, within range.
+func (e Env) weekOf(d booking.Date) int {
+	w := daysBetween(e.monday(), d) / 7
+	if w < 0 || d.Year == 0 {
+		return 0
+	}
+	return min(w, e.maxWeek())
+}
+
+func daysBetween(a, b booking.Date) int {
+	ta := time.Date(a.Year, a.Month, a.Day, 12, 0, 0, 0, time.UTC)
+	tb := time.Date(b.Year, b.Month, b.Day, 12, 0, 0, 0, time.UTC)
+	return int(tb.Sub(ta).Round(time.Hour).Hours()) / 24
+}
+
+// Dates and times travel in callback data as YYYYMMDD and HHMM.
+
+func compactDate(d booking.Date) string {
+	return fmt.Sprintf("%04d%02d%02d", d.Year, d.Month, d.Day)
+}
+
+func parseCompactDate(s string) (booking.Date, bool) {
+	t, err := time.Parse("20060102", s)
+	if err != nil || len(s) != 8 {
+		return booking.Date{}, false
+	}
+	return booking.DateOf(t, time.UTC), true
+}
+
+func compactClock(c booking.Clock) string {
+	return fmt.Sprintf("%02d%02d", int(c)/60, int(c)%60)
+}
+
+func parseCompactClock(s string) (booking.Clock, bool) {
+	if len(s) != 4 {
+		return 0, false
+	}
+	return ParseTypedTime(s)
+}
+
+func clockOf(t time.Time, loc *time.Location) booking.Clock {
+	l := t.In(loc)
+	return booking.Clock(l.Hour()*60 + l.Minute())
 }

@@ -9,6 +9,13 @@
 // them into Telegram messages. Every button carries the version of the screen
 // it was drawn on (see Callback), so a stale or doubled tap is answered with a
 // polite toast instead of being acted on.
+//
+// Each screen is defined once, in the screens table (screens.go): how it is
+// drawn, when a saved state can draw it, where Back leads and what typed
+// text means on it. Its renders and handlers are in the screen_*.go file of
+// its step (what, when, who, confirm, my bookings, menu); dispatch.go routes
+// events to them and buttons to their actions, and results.go handles what
+// effects bring back. Renders only read the state; handlers change it.
 package dialog
 
 import (
@@ -131,4 +138,29 @@ type Env struct {
 	// Nonce seeds a new session's Epoch, so that buttons of an expired
 	// session are not mistaken for buttons of a new one.
 	Nonce uint32
+}
+
+func (e Env) loc() *time.Location {
+	if e.Catalog.Location != nil {
+		return e.Catalog.Location
+	}
+	return time.UTC
+}
+
+func (e Env) service(code string) (booking.Service, bool) {
+	for _, s := range e.Catalog.Services {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return booking.Service{}, false
+}
+
+func (e Env) dept(code string) (booking.Department, bool) {
+	for _, d := range e.Catalog.Departments {
+		if d.Code == code {
+			return d, true
+		}
+	}
+	return booking.Department{}, false
 }

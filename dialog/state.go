@@ -93,32 +93,31 @@ type Held struct {
 	Start   time.Time `json:"start"`
 }
 
-// drawable reports whether the screen on display has the data it shows. A
-// session stored by an older release, or damaged, may not; Step then falls
-// back to the menu instead of drawing nonsense.
+// drawable reports whether the screen on display has the data it shows
+// (see screen.drawable). With no session there is nothing to show.
 func (s State) drawable() bool {
-	d := s.Draft
-	switch s.Screen {
-	case ScreenNone, ScreenMenu, ScreenDept, ScreenMyBookings, ScreenLang:
+	if s.Screen == ScreenNone {
 		return true
-	case ScreenService:
-		return d.Department != ""
-	case ScreenDate:
-		return d.Service != ""
-	case ScreenTime:
-		return d.Service != "" && len(s.Times) > 0
-	case ScreenPhone, ScreenName:
-		return d.Service != "" && !d.Start.IsZero() && d.Ref == ""
-	case ScreenConfirm:
-		return d.Service != "" && !d.Start.IsZero() && (d.Ref != "" || d.Phone != "" && d.Name != "")
-	case ScreenDone:
-		return s.DoneRef != ""
-	case ScreenCancelAsk:
-		for _, h := range s.Bookings {
-			if h.Ref == s.Focus && h.Ref != "" {
-				return true
-			}
+	}
+	sc, ok := screens[s.Screen]
+	return ok && (sc.drawable == nil || sc.drawable(s))
+}
+
+// held returns the listed booking ref.
+func (s State) held(ref string) (Held, bool) {
+	for _, h := range s.Bookings {
+		if h.Ref == ref && ref != "" {
+			return h, true
 		}
 	}
-	return false
+	return Held{}, false
+}
+
+// offeredName is the name the name step offers as a button: the one on a
+// shared contact, else the one given earlier in the session.
+func (d Draft) offeredName() string {
+	if d.ContactName != "" {
+		return d.ContactName
+	}
+	return d.Name
 }

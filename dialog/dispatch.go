@@ -1,0 +1,280 @@
+package dialog
+
+import (
+	"strings"
+
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// Step applies e to s and returns the new state, the replies to show and the
+// effects to run. The engine runs each effect and feeds its outcome back as
+// an Event of Kind KindResult, in order.
+func Step(s State, e Event, env Env) (State, []Reply, []Effect) {
+	if env.Catalog == nil {
+		env.Catalog = &booking.Catalog{}
+	}
+	if s.Lang != booking.Greek && s.Lang != booking.English && s.Screen != ScreenNone {
+		s.Lang = booking.Greek
+	}
+	if s.Version < 0 {
+		s.Version = 0
+	}
+	if !s.drawable() {
+		s.Screen, s.Draft = ScreenMenu, Draft{}
+	}
+	m := &machine{s: s, env: env}
+	if e.Kind != KindResult {
+		m.s.tapped = e.Kind == KindButton
+		m.s.note, m.s.noteData = "", nil
+	}
+	if m.s.Screen == ScreenNone {
+		m.start(e)
+	} else {
+		m.handle(e)
+	}
+	if len(m.replies) == 0 && len(m.effects) == 0 {
+		// Never silence: whatever slipped through shows the current screen.
+		m.reprompt("UseButtons")
+	}
+	return m.s, m.replies, m.effects
+}
+
+// machine holds one Step's work. Its handlers change the state and queue
+// replies and effects; the screens are drawn from it read-only (see view).
+type machine struct {
+	s       State
+	env     Env
+	replies []Reply
+	effects []Effect
+}
+
+func (m *machine) t(id string, data map[string]any) string { return locales.For(m.s.Lang).T(id, data) }
+
+// start handles the first event of a new session (or of one that expired).
+func (m *machine) start(e Event) {
+	// The session starts on the menu, version 1, so that even an update
+	// answered without drawing a new screen (/help) leaves a valid session.
+	m.s = State{Epoch: m.env.Nonce, Lang: m.env.KnownLang, Screen: ScreenMenu, Version: 1, tapped: m.s.tapped}
+	if m.s.Lang != booking.Greek && m.s.Lang != booking.English {
+		m.s.Lang = detectLang(e.LangCode)
+	}
+	switch e.Kind {
+	case KindCommand:
+		m.command(e.Command)
+		return
+	case KindButton:
+		if a, ref, ok := ParseGlobal(e.Data); ok {
+			m.global(a, ref)
+			return
+		}
+		m.s.tapped = false // the old message belongs to the dead session
+		m.s.note = "Expired"
+		m.draw(ScreenMenu)
+		return
+	}
+	if e.Kind == KindContact {
+		// A contact from the keyboard of a session that has expired since.
+		m.removeKeyboard("KeyboardGone", nil)
+	}
+	m.s.note = "Welcome"
+	m.draw(ScreenMenu)
+}
+
+func (m *machine) handle(e Event) {
+	switch e.Kind {
+	case KindCommand:
+		m.command(e.Command)
+	case KindButton:
+		m.button(e.Data)
+	case KindContact:
+		m.contact(e.Contact)
+	case KindText:
+		m.text(e.Text)
+	case KindResult:
+		if e.Result != nil {
+			m.result(*e.Result)
+		}
+	}
+}
+
+// command runs a slash command; every command works on every screen.
+func (m *machine) command(c string) {
+	c = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(c), "/"))
+	c, _, _ = strings.Cut(c, "@")
+	c, _, _ = strings.Cut(c, " ")
+	switch c {
+	case "start":
+		m.resetDraft()
+		m.s.note = "Welcome"
+		m.draw(ScreenMenu)
+	case "book", "new", "rantevou":
+		m.newBooking()
+	case "mybookings", "my", "bookings":
+		m.loadMine("", "")
+	case "cancel", "stop":
+		m.cancelFlow()
+	case "lang", "language", "glossa":
+		m.openLang()
+	case "info":
+		m.info()
+	default: // help and anything we do not know
+		m.help()
+	}
+}
+
+// button handles a tapped inline button: a global one whatever the
+// session, else one of the screen on display, by its action.
+func (m *machine) button(data string) {
+	if a, ref, ok := ParseGlobal(data); ok {
+		m.global(a, ref)
+		return
+	}
+	c, err := ParseCallback(data)
+	if err != nil || c.Epoch != m.s.Epoch || c.Version != m.s.Version {
+		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
+		return
+	}
+	arg := ""
+	if len(c.Args) > 0 {
+		arg = c.Args[0]
+	}
+	switch c.Action {
+	case ActMenu:
+		m.draw(ScreenMenu)
+	case ActBook:
+		m.newBooking()
+	case ActBack:
+		m.back()
+	case ActCancel:
+		m.cancelFlow()
+	case ActMine:
+		m.loadMine("", "")
+	case ActInfo:
+		m.info()
+	case ActHelp:
+		m.help()
+	case ActLang:
+		m.pickLang(arg)
+	case ActDept:
+		m.pickDept(arg)
+	case ActService:
+		m.pickService(arg)
+	case ActWeek:
+		m.pickWeek(arg)
+	case ActDate:
+		m.tapDate(arg)
+	case ActFirst:
+		m.firstFree()
+	case ActTime:
+		m.tapTime(arg)
+	case ActUseName:
+		m.useName()
+	case ActConfirm:
+		m.confirm()
+	case ActAskCancel:
+		m.askCancel(arg)
+	case ActDoCancel:
+		m.doCancel(arg)
+	case ActReschedule:
+		m.startReschedule(arg)
+	default:
+		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
+	}
+}
+
+// global handles a button sent outside a conversation (reminders,
+// cancellations by staff), which works whatever the session's state.
+func (m *machine) global(a GlobalAction, ref string) {
+	switch a {
+	case GlobalKeep, GlobalCancel, GlobalReschedule:
+		// Even "I'll be there" looks the booking up: the reminder's buttons
+		// stay on the phone after the booking was cancelled or moved, and
+		// the answer must not claim an appointment that is no longer on.
+		m.s.tapped = false // the reminder stays as it is; answer below it
+		m.loadMine(ref, a)
+	case GlobalBookAgain:
+		// Straight to the calendar of the service the citizen had booked,
+		// once the booking is found to be theirs (see bookAgain).
+		m.s.tapped = false // the notice stays as it is; answer below it
+		m.effects = append(m.effects, Effect{Kind: LoadBooking, Ref: ref})
+	}
+}
+
+// back goes one step back from the screen on display.
+func (m *machine) back() {
+	if b := screens[m.s.Screen].back; b != nil {
+		b(m)
+		return
+	}
+	m.draw(ScreenMenu)
+}
+
+// text handles typed text: data on the screens that take it, words for
+// Back and Cancel anywhere, a short re-prompt everywhere else. On the name
+// step too: nobody's full name is the one word «Ακύρωση», and taking it as
+// a name would put a citizen who wanted to stop one tap from booking.
+func (m *machine) text(t string) {
+	switch fold(t) {
+	case "πισω", "back", "piso", "◀ πισω", "◀ back":
+		m.back()
+		return
+	case "ακυρωση", "cancel", "akyrosi", "stop", "στοπ", "✖ ακυρωση", "✖ cancel":
+		m.cancelFlow()
+		return
+	}
+	if h := screens[m.s.Screen].text; h != nil {
+		h(m, t)
+		return
+	}
+	m.reprompt("UseButtons")
+}
+
+// contact handles a shared contact, on the screen that asked for one.
+func (m *machine) contact(c *Contact) {
+	h := screens[m.s.Screen].contact
+	if h == nil || c == nil {
+		// The contact keyboard outlived its screen somehow: take it away.
+		m.removeKeyboard("KeyboardGone", nil)
+		m.reprompt("UseButtons")
+		return
+	}
+	h(m, *c)
+}
+
+// newBooking starts a booking from the departments.
+func (m *machine) newBooking() {
+	m.resetDraft()
+	m.draw(ScreenDept)
+}
+
+// cancelFlow abandons whatever is under way and shows the menu.
+func (m *machine) cancelFlow() {
+	switch {
+	case m.s.Draft.Ref != "":
+		m.s.note = "RescheduleAbandoned"
+	case m.s.Draft.Service != "" || m.s.Draft.Department != "":
+		m.s.note = "FlowCancelled"
+	}
+	m.resetDraft()
+	m.draw(ScreenMenu)
+}
+
+// resetDraft forgets the booking under way but keeps the contact details,
+// which the citizen should not have to type twice in one session.
+func (m *machine) resetDraft() {
+	m.s.Draft = Draft{Name: m.s.Draft.Name, Phone: m.s.Draft.Phone, ContactName: m.s.Draft.ContactName}
+	m.s.Days, m.s.Times, m.s.Week, m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef = nil, nil, 0, "", "", "", ""
+}
+
+// info answers with every department's contacts and hours, below which
+// the screen on display is shown again.
+func (m *machine) info() {
+	m.say(m.view().infoText())
+	m.reprompt("")
+}
+
+func (m *machine) help() {
+	m.say(m.t("Help", nil))
+	m.reprompt("")
+}

@@ -1,0 +1,103 @@
+package dialog
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/rantevou/rantevou/booking"
+)
+
+// Who: the phone number, typed or shared with the contact keyboard, then
+// the name, typed or taken from the shared contact. A booking being moved
+// keeps its own and skips both.
+
+// renderPhone is two messages: Telegram carries one keyboard per message,
+// and the share-contact keyboard is not an inline one.
+func renderPhone(v view) []Reply {
+	return []Reply{
+		{Text: v.t("PhonePrompt", nil), ContactButton: true, ContactLabel: v.t("BtnShareContact", nil)},
+		{Text: v.t("PhoneBackHint", nil), Buttons: rows(v.backCancel())},
+	}
+}
+
+func renderName(v view) []Reply {
+	var rs [][]Button
+	if name := v.s.Draft.offeredName(); name != "" {
+		rs = append(rs, row(v.btn(v.t("BtnUseName", map[string]any{"Name": name}), ActUseName)))
+	}
+	rs = append(rs, v.backCancel())
+	return one(v.t("NamePrompt", nil), rows(rs...))
+}
+
+func (m *machine) phoneText(t string) {
+	phone, ok := ParsePhone(t)
+	if !ok {
+		m.reprompt("PhoneInvalid")
+		return
+	}
+	m.phoneGiven(phone)
+}
+
+// sharedContact takes the number of a contact only if it is the sender's
+// own.
+func (m *machine) sharedContact(c Contact) {
+	if c.UserID == 0 || c.UserID != c.FromID {
+		m.reprompt("ContactNotOwn")
+		return
+	}
+	phone, ok := contactPhone(c.Phone)
+	if !ok {
+		m.reprompt("PhoneInvalid")
+		return
+	}
+	m.s.Draft.ContactName = cleanName(strings.TrimSpace(c.FirstName + " " + c.LastName))
+	m.phoneGiven(phone)
+}
+
+// phoneGiven keeps phone, takes the contact keyboard away saying so, and
+// asks for the name.
+func (m *machine) phoneGiven(phone string) {
+	m.s.Draft.Phone = phone
+	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": booking.FormatPhone(phone)})
+	m.draw(ScreenName)
+}
+
+func (m *machine) nameText(t string) {
+	name := cleanName(t)
+	if name == "" {
+		m.reprompt("NameInvalid")
+		return
+	}
+	m.s.Draft.Name = name
+	m.draw(ScreenConfirm)
+}
+
+// useName takes the name the name screen offers as a button.
+func (m *machine) useName() {
+	name := m.s.Draft.offeredName()
+	if m.s.Screen != ScreenName || name == "" {
+		m.reprompt("UseButtons")
+		return
+	}
+	m.s.Draft.Name = name
+	m.draw(ScreenConfirm)
+}
+
+// cleanName returns a typed name with spaces tidied, or "" if it does not
+// look like a name: 2 to 80 characters, at least two letters, no digits.
+func cleanName(s string) string {
+	name := strings.Join(strings.Fields(s), " ")
+	letters := 0
+	for _, r := range name {
+		switch {
+		case r >= '0' && r <= '9', r == '/', r == '@', r == '<', r == '>', r == '|':
+			return ""
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	if letters < 2 || len([]rune(name)) > 80 {
+		return ""
+	}
+	return name
+}

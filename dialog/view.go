@@ -1,0 +1,142 @@
+package dialog
+
+import (
+	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
+)
+
+// Limits of what Telegram accepts: it refuses an inline keyboard with more
+// than 8 buttons in a row or 100 in all, and a message longer than 4096
+// characters.
+const (
+	maxPerRow  = 8
+	maxButtons = 100
+	maxTextLen = 4096
+)
+
+// view is what a screen is drawn from: the state on display and the world,
+// by value, so that drawing a screen cannot change it.
+type view struct {
+	s   State
+	env Env
+}
+
+func (m *machine) view() view { return view{s: m.s, env: m.env} }
+
+func (v view) p() *locales.Printer { return locales.For(v.s.Lang) }
+
+func (v view) t(id string, data map[string]any) string { return v.p().T(id, data) }
+
+// one is a screen of one message.
+func one(text string, buttons [][]Button) []Reply {
+	return []Reply{{Text: text, Buttons: buttons}}
+}
+
+// btn returns a button of this screen's version; its Data is "" if the
+// callback data would not fit, and row drops such buttons.
+func (v view) btn(text string, a Action, args ...string) Button {
+	data, err := Callback{Version: v.s.Version, Epoch: v.s.Epoch, Action: a, Args: args}.Encode()
+	if err != nil {
+		return Button{}
+	}
+	return Button{Text: text, Data: data}
+}
+
+func row(bs ...Button) []Button {
+	var r []Button
+	for _, b := range bs {
+		if b.Data != "" && len(r) < maxPerRow {
+			r = append(r, b)
+		}
+	}
+	return r
+}
+
+// rows drops empty rows and keeps the keyboard within Telegram's 100
+// buttons, always keeping the last row (Back/Cancel).
+func rows(rs ...[]Button) [][]Button {
+	var out [][]Button
+	n := 0
+	for i, r := range rs {
+		if len(r) == 0 {
+			continue
+		}
+		if n+len(r) > maxButtons || (i < len(rs)-1 && n+len(r) > maxButtons-maxPerRow) {
+			continue
+		}
+		out = append(out, r)
+		n += len(r)
+	}
+	return out
+}
+
+func (v view) backCancel() []Button {
+	return row(v.btn(v.t("BtnBack", nil), ActBack), v.btn(v.t("BtnCancel", nil), ActCancel))
+}
+
+// moving heads the date and time screens while a booking is being moved,
+// so that a citizen who came from a reminder knows which appointment
+// changes and when it is now.
+func (v view) moving() string {
+	d := v.s.Draft
+	if d.Ref == "" {
+		return ""
+	}
+	return v.t("MovingHeader", map[string]any{"Ref": d.Ref, "Old": v.p().When(d.OldStart, v.env.loc())}) + "\n\n"
+}
+
+func (v view) serviceName(code string) string {
+	if s, ok := v.env.service(code); ok {
+		return s.Name.In(v.s.Lang)
+	}
+	return code
+}
+
+func (v view) deptName(code string) string {
+	if d, ok := v.env.dept(code); ok {
+		return d.Name.In(v.s.Lang)
+	}
+	return code
+}
+
+// phone is the number to call when something goes wrong: the department's
+// of the booking under way, else the first one the catalog lists.
+func (v view) phone() string {
+	if d, ok := v.env.dept(v.s.Draft.Department); ok && len(d.Phones) > 0 {
+		return booking.FormatPhone(d.Phones[0])
+	}
+	for _, d := range v.env.Catalog.Departments {
+		if len(d.Phones) > 0 {
+			return booking.FormatPhone(d.Phones[0])
+		}
+	}
+	return "—"
+}
+
+// noteData is what any note may say: the facts every note can use, and
+// those its cause gave.
+func (v view) noteData() map[string]any {
+	last := v.env.lastDay()
+	d := map[string]any{"Phone": v.phone(), "Max": v.env.Catalog.MaxActive, "Count": v.env.Catalog.MaxActive,
+		"Last": v.p().Date(last), "Date": v.p().Date(v.s.Draft.Date), "Days": daysBetween(v.env.Today, last)}
+	for k, val := range v.s.noteData {
+		d[k] = val
+	}
+	return d
+}
+
+// noteText is the pending note as shown above a screen.
+func (v view) noteText() string {
+	if v.s.note == "Limit" {
+		return v.p().N(v.s.note, v.env.Catalog.MaxActive, v.noteData())
+	}
+	return v.t(v.s.note, v.noteData())
+}
+
+// clip keeps a message within Telegram's 4096 characters.
+func clip(s string) string {
+	if r := []rune(s); len(r) > maxTextLen {
+		return string(r[:maxTextLen-1]) + "…"
+	}
+	return s
+}
