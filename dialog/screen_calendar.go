@@ -64,7 +64,11 @@ func renderTime(v view) []Reply {
 	return one(v.moving()+text, rows(rs...))
 }
 
-func (m *machine) dateText(t string) { m.typedDate(t, "DateNotUnderstood") }
+func (m *machine) dateText(t string) {
+	if !m.typedDate(t) {
+		m.reprompt("DateNotUnderstood")
+	}
+}
 
 // timeText takes a free time, else a date: "1.12" is both 01:12 and
 // 1 December.
@@ -73,16 +77,18 @@ func (m *machine) timeText(t string) {
 		m.pickTime(c)
 		return
 	}
-	m.typedDate(t, "TimeNotUnderstood")
+	if !m.typedDate(t) {
+		m.reprompt("TimeNotUnderstood")
+	}
 }
 
-// typedDate picks the date t names, or re-prompts with note.
-func (m *machine) typedDate(t, note string) {
-	if d, ok := ParseTypedDate(t, m.env.Today); ok {
+// typedDate picks the date t names, if it names one.
+func (m *machine) typedDate(t string) bool {
+	d, ok := ParseTypedDate(t, m.env.Today)
+	if ok {
 		m.pickDate(d)
-		return
 	}
-	m.reprompt(note)
+	return ok
 }
 
 // pickWeek shows the calendar week a button names.

@@ -32,7 +32,7 @@ func renderService(v view) []Reply {
 }
 
 func (m *machine) pickDept(arg string) {
-	i, ok := index(arg, len(m.env.Catalog.Departments))
+	i, ok := catalogIndex(arg, len(m.env.Catalog.Departments))
 	if !ok {
 		m.reprompt("UseButtons")
 		return
@@ -44,7 +44,7 @@ func (m *machine) pickDept(arg string) {
 
 func (m *machine) pickService(arg string) {
 	svcs := m.env.Catalog.Services
-	i, ok := index(arg, len(svcs))
+	i, ok := catalogIndex(arg, len(svcs))
 	if !ok || svcs[i].Department != m.s.Draft.Department {
 		m.reprompt("UseButtons")
 		return
@@ -54,8 +54,8 @@ func (m *machine) pickService(arg string) {
 	m.loadWeek(0)
 }
 
-// index reads a button's catalog index, which must be below n.
-func index(arg string, n int) (int, bool) {
+// catalogIndex reads a button's catalog index, which must be below n.
+func catalogIndex(arg string, n int) (int, bool) {
 	i, err := strconv.Atoi(arg)
 	return i, err == nil && i >= 0 && i < n
 }
