@@ -315,7 +315,7 @@ func (b *Bot) answer(ctx context.Context, in incoming, toast string) {
 	}
 	_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 		CallbackQueryID: in.callbackID,
-		Text:            clip(toast, 200),
+		Text:            dialog.Clip(toast, dialog.MaxToastChars),
 	})
 	if err != nil {
 		b.log.Warn("bot: answer callback query", slog.String("err", b.wrap("answer", err).Error()))

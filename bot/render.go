@@ -2,19 +2,10 @@ package bot
 
 import (
 	"log/slog"
-	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 
 	"github.com/rantevou/rantevou/dialog"
-)
-
-// Telegram's limits on what one message may carry.
-const (
-	maxTextChars     = 4096
-	maxRowButtons    = 8
-	maxInlineButtons = 100
-	maxCallbackBytes = 64
 )
 
 // inlineKeyboard converts dialog buttons to an inline keyboard within
@@ -27,15 +18,15 @@ func inlineKeyboard(rows [][]dialog.Button, log *slog.Logger) *models.InlineKeyb
 	for _, row := range rows {
 		var cur []models.InlineKeyboardButton
 		for _, b := range row {
-			if b.Text == "" || b.Data == "" || len(b.Data) > maxCallbackBytes {
+			if b.Text == "" || b.Data == "" || len(b.Data) > dialog.MaxCallbackData {
 				log.Error("bot: render: dropped a button with invalid callback data", slog.String("label", b.Text), slog.Int("bytes", len(b.Data)))
 				continue
 			}
-			if total == maxInlineButtons {
+			if total == dialog.MaxButtons {
 				log.Error("bot: render: keyboard over 100 buttons truncated")
 				break
 			}
-			if len(cur) == maxRowButtons {
+			if len(cur) == dialog.MaxRowButtons {
 				out = append(out, cur)
 				cur = nil
 			}
@@ -63,13 +54,4 @@ func contactKeyboard(label string) *models.ReplyKeyboardMarkup {
 		ResizeKeyboard:  true,
 		OneTimeKeyboard: true,
 	}
-}
-
-// clip shortens text to max characters (not bytes: Greek letters are two).
-func clip(text string, max int) string {
-	if utf8.RuneCountInString(text) <= max {
-		return text
-	}
-	r := []rune(text)
-	return string(r[:max-1]) + "…"
 }

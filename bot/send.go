@@ -17,7 +17,7 @@ import (
 // conversation reply is worth a second's delay.
 func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply, retry bool) error {
 	kb := inlineKeyboard(r.Buttons, b.log)
-	text := clip(r.Text, maxTextChars)
+	text := dialog.Clip(r.Text, dialog.MaxTextChars)
 	if text != "" {
 		if editID != 0 {
 			err := b.edit(ctx, chatID, editID, text, kb, retry)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/rantevou/rantevou/dialog"
 )
 
 // SecretHeader carries the webhook's secret_token on every delivery.
@@ -84,7 +86,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(callbackAnswer{Method: "answerCallbackQuery", CallbackQueryID: in.callbackID, Text: clip(o.toast, 200)})
+			json.NewEncoder(w).Encode(callbackAnswer{Method: "answerCallbackQuery", CallbackQueryID: in.callbackID, Text: dialog.Clip(o.toast, dialog.MaxToastChars)})
 		case <-r.Context().Done():
 		}
 	})

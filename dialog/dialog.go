@@ -148,19 +148,15 @@ func (e Env) loc() *time.Location {
 }
 
 func (e Env) service(code string) (booking.Service, bool) {
-	for _, s := range e.Catalog.Services {
-		if s.Code == code {
-			return s, true
-		}
+	if s, ok := e.Catalog.Service(code); ok {
+		return *s, true
 	}
 	return booking.Service{}, false
 }
 
 func (e Env) dept(code string) (booking.Department, bool) {
-	for _, d := range e.Catalog.Departments {
-		if d.Code == code {
-			return d, true
-		}
+	if d, ok := e.Catalog.Department(code); ok {
+		return *d, true
 	}
 	return booking.Department{}, false
 }

@@ -246,7 +246,7 @@ func checkReplies(t testing.TB, rs []Reply) {
 		if strings.Contains(r.Text, "<no value>") {
 			t.Fatalf("template hole in %q", r.Text)
 		}
-		if len([]rune(r.Text)) > maxTextLen {
+		if len([]rune(r.Text)) > MaxTextChars {
 			t.Fatalf("text of %d characters", len([]rune(r.Text)))
 		}
 		if r.ContactButton && (len(r.Buttons) > 0 || r.Edit || r.ContactLabel == "") {
@@ -257,7 +257,7 @@ func checkReplies(t testing.TB, rs []Reply) {
 		}
 		n := 0
 		for _, row := range r.Buttons {
-			if len(row) == 0 || len(row) > maxPerRow {
+			if len(row) == 0 || len(row) > MaxRowButtons {
 				t.Fatalf("row of %d buttons", len(row))
 			}
 			for _, b := range row {
@@ -270,7 +270,7 @@ func checkReplies(t testing.TB, rs []Reply) {
 				}
 			}
 		}
-		if n > maxButtons {
+		if n > MaxButtons {
 			t.Fatalf("%d buttons", n)
 		}
 	}

@@ -48,7 +48,7 @@ func renderTime(v view) []Reply {
 	var rs [][]Button
 	var r []Button
 	for _, c := range v.s.Times {
-		if len(rs)*timesPerRow+len(r) >= maxButtons-8 {
+		if len(rs)*timesPerRow+len(r) >= MaxButtons-8 {
 			break
 		}
 		r = append(r, v.btn(c.String(), ActTime, compactClock(c)))

@@ -180,7 +180,7 @@ func (m *machine) show() []Reply {
 		m.s.note, m.s.noteData = "", nil
 	}
 	for i := range rs {
-		rs[i].Text = clip(rs[i].Text)
+		rs[i].Text = Clip(rs[i].Text, MaxTextChars)
 	}
 	return rs
 }
@@ -211,7 +211,7 @@ func (m *machine) leaving(scr Screen) {
 
 // say adds a plain message.
 func (m *machine) say(text string) {
-	m.replies = append(m.replies, Reply{Text: clip(text)})
+	m.replies = append(m.replies, Reply{Text: Clip(text, MaxTextChars)})
 }
 
 // removeKeyboard sends a short message that also takes away the reply

@@ -1,17 +1,22 @@
 package dialog
 
 import (
+	"unicode/utf8"
+
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/locales"
 )
 
 // Limits of what Telegram accepts: it refuses an inline keyboard with more
-// than 8 buttons in a row or 100 in all, and a message longer than 4096
-// characters.
+// than 8 buttons in a row or 100 in all, a message longer than 4096
+// characters and a callback answer longer than 200. The dialog draws within
+// them; the transport (package bot) checks again with the same numbers.
+// Callback data has its own limit, MaxCallbackData.
 const (
-	maxPerRow  = 8
-	maxButtons = 100
-	maxTextLen = 4096
+	MaxRowButtons = 8
+	MaxButtons    = 100
+	MaxTextChars  = 4096
+	MaxToastChars = 200
 )
 
 // view is what a screen is drawn from: the state on display and the world,
@@ -45,7 +50,7 @@ func (v view) btn(text string, a Action, args ...string) Button {
 func row(bs ...Button) []Button {
 	var r []Button
 	for _, b := range bs {
-		if b.Data != "" && len(r) < maxPerRow {
+		if b.Data != "" && len(r) < MaxRowButtons {
 			r = append(r, b)
 		}
 	}
@@ -61,7 +66,7 @@ func rows(rs ...[]Button) [][]Button {
 		if len(r) == 0 {
 			continue
 		}
-		if n+len(r) > maxButtons || (i < len(rs)-1 && n+len(r) > maxButtons-maxPerRow) {
+		if n+len(r) > MaxButtons || (i < len(rs)-1 && n+len(r) > MaxButtons-MaxRowButtons) {
 			continue
 		}
 		out = append(out, r)
@@ -133,10 +138,12 @@ func (v view) noteText() string {
 	return v.t(v.s.note, v.noteData())
 }
 
-// clip keeps a message within Telegram's 4096 characters.
-func clip(s string) string {
-	if r := []rune(s); len(r) > maxTextLen {
-		return string(r[:maxTextLen-1]) + "…"
+// Clip shortens s to at most max characters (not bytes: Greek letters take
+// two), ending it with "…" when it had to cut.
+func Clip(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
 	}
-	return s
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
 }
