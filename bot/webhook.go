@@ -20,9 +20,14 @@ const maxUpdateBytes = 1 << 20
 // WebhookHandler serves Telegram's webhook deliveries (mount it at
 // WebhookPath). A missing or wrong secret header gets 403 and nothing is
 // read further. An update is handled before the answer: 200 when it is
-// done (or was a duplicate), 503 when Redis or the database failed or its
-// replies could not be sent, so that Telegram delivers it again later (and
-// the redelivery sends the replies parked for it).
+// done (or was a duplicate), 503 when nothing could be done (Redis failed)
+// or its replies could not be sent, so that Telegram delivers it again
+// later (and the redelivery sends the replies parked for it).
+//
+// When PostgreSQL fails during a step, the dialog tells the citizen at once
+// to try again (with the department's phone) and the answer is 200: the
+// step changed nothing, and a redelivery minutes later, on a screen that
+// has moved on, would only surprise them.
 //
 // A button press is answered in the 200 itself: Telegram carries out one
 // Bot API call given as the body of the webhook's answer, which spares a
