@@ -53,10 +53,10 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 		})
 	}
 	now := o.now()
-	notify := []Notification{o.toCitizen(r.Citizen.TelegramID, NotifyConfirmed, now, nil)}
+	notify := []Notification{o.toCitizen(r.Citizen.TelegramID, NotifyConfirmed, now, Payload{})}
 	notify = append(notify, o.reminders(r.Citizen.TelegramID, r.Start, now)...)
 	if o.isToday(r.Start, now) {
-		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, nil))
+		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, Payload{}))
 	}
 	b, err := o.store.Insert(ctx, NewBooking{
 		Citizen:        r.Citizen,
@@ -89,14 +89,14 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 		})
 	}
 	now := o.now()
-	payload := payloadOf(map[string]any{"old_start": b.Start, "old_desk": b.Desk})
+	payload := Payload{OldStart: b.Start}
 	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, payload)}
 	notify = append(notify, o.reminders(b.Citizen.TelegramID, start, now)...)
 	if a.Kind == ActorCitizen {
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffRescheduled, now, payload))
 	}
 	if o.isToday(start, now) {
-		notify = append(notify, o.toStaff(b.Department, NotifyStaffToday, now, nil))
+		notify = append(notify, o.toStaff(b.Department, NotifyStaffToday, now, Payload{}))
 	}
 	moved, err := o.store.Move(ctx, Move{
 		Ref: b.Ref, Desks: desks, Start: start, End: end,
@@ -162,14 +162,13 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		if !b.Start.After(now) {
 			return Booking{}, Errorf(EClosed, "booking %s has already started", b.Ref)
 		}
-		notify = append(notify, o.toStaff(b.Department, NotifyStaffCancelled, now, nil))
+		notify = append(notify, o.toStaff(b.Department, NotifyStaffCancelled, now, Payload{}))
 	default:
 		reason = strings.TrimSpace(reason)
 		if reason == "" {
 			return Booking{}, Errorf(EInvalid, "cancel: staff must give a reason")
 		}
-		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now,
-			payloadOf(map[string]any{"reason": reason})))
+		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)

@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,8 +125,7 @@ func (o *Office) reminders(telegramID int64, start, now time.Time) []Notificatio
 	for _, off := range o.catalog.Reminders {
 		due := start.Add(-off)
 		if due.After(now) {
-			out = append(out, o.toCitizen(telegramID, NotifyReminder, due,
-				payloadOf(map[string]any{"before_minutes": int(off / time.Minute)})))
+			out = append(out, o.toCitizen(telegramID, NotifyReminder, due, Payload{Before: off}))
 		}
 	}
 	return out
@@ -137,17 +135,10 @@ func (o *Office) isToday(start, now time.Time) bool {
 	return DateOf(start, o.loc()) == DateOf(now, o.loc())
 }
 
-func (o *Office) toCitizen(telegramID int64, k NotificationKind, due time.Time, payload json.RawMessage) Notification {
+func (o *Office) toCitizen(telegramID int64, k NotificationKind, due time.Time, payload Payload) Notification {
 	return Notification{Kind: k, Channel: ChannelTelegram, Recipient: strconv.FormatInt(telegramID, 10), DueAt: due, Payload: payload}
 }
 
-func (o *Office) toStaff(dept string, k NotificationKind, due time.Time, payload json.RawMessage) Notification {
+func (o *Office) toStaff(dept string, k NotificationKind, due time.Time, payload Payload) Notification {
 	return Notification{Kind: k, Channel: ChannelSlack, Recipient: dept, DueAt: due, Payload: payload}
-}
-
-// payloadOf encodes the extras of a notification; the values are plain
-// strings, numbers and times, which always encode.
-func payloadOf(v map[string]any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
 }

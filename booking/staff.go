@@ -156,7 +156,7 @@ func (o *Office) CloseDay(ctx context.Context, a Actor, dept string, d Date, rea
 		return nil, err
 	}
 	now := o.now()
-	payload := payloadOf(map[string]any{"reason": reason, "date": d.String()})
+	payload := Payload{Reason: reason}
 	cancelled, err := o.store.CloseAndCancel(ctx, Closing{
 		Closure: c,
 		Reason:  reason,

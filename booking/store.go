@@ -2,47 +2,8 @@ package booking
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
-
-// NotificationKind names what a notification tells and so how it is rendered.
-type NotificationKind string
-
-const (
-	// To the citizen, on Telegram.
-	NotifyConfirmed        NotificationKind = "citizen.confirmed"   // booked: reference, what to bring, .ics
-	NotifyRescheduled      NotificationKind = "citizen.rescheduled" // moved: new time, .ics with the same UID
-	NotifyReminder         NotificationKind = "citizen.reminder"    // before the appointment, with keep/cancel/reschedule buttons
-	NotifyCancelledByStaff NotificationKind = "citizen.cancelled"   // staff cancelled: reason, book-again button
-	NotifyDayClosed        NotificationKind = "citizen.day_closed"  // the day was closed: reason, book-again button
-
-	// To the department's Slack channel.
-	NotifyStaffCancelled   NotificationKind = "staff.cancelled"   // a citizen cancelled
-	NotifyStaffRescheduled NotificationKind = "staff.rescheduled" // a citizen moved a booking
-	NotifyStaffToday       NotificationKind = "staff.today"       // a booking was made for today
-)
-
-// Channel is where a notification goes.
-type Channel string
-
-const (
-	ChannelTelegram Channel = "telegram" // Recipient is the citizen's chat ID
-	ChannelSlack    Channel = "slack"    // Recipient is the department code
-)
-
-// Notification is an outbox row: written in the same transaction as the change
-// that causes it, delivered at least once after DueAt, de-duplicated by ID.
-type Notification struct {
-	ID        int64
-	Kind      NotificationKind
-	Channel   Channel
-	Recipient string
-	BookingID int64 // 0 when not about one booking
-	DueAt     time.Time
-	Payload   json.RawMessage // kind-specific extras (reason, old start, …); may be null
-	Attempts  int
-}
 
 // NewBooking asks the store to insert a booking at the first of Desks that is
 // free over [Start, End).

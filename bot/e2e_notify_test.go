@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,15 +35,11 @@ var notificationID int64
 
 // notify sends a notification of kind about b to its citizen, as the outbox
 // worker would.
-func (e *e2e) notify(t testing.TB, tg *notify.Telegram, kind booking.NotificationKind, b booking.Booking, payload map[string]any) {
+func (e *e2e) notify(t testing.TB, tg *notify.Telegram, kind booking.NotificationKind, b booking.Booking, payload booking.Payload) {
 	t.Helper()
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
 	notificationID++
 	n := booking.Notification{ID: notificationID, Kind: kind, Channel: booking.ChannelTelegram,
-		Recipient: strconv.FormatInt(b.Citizen.TelegramID, 10), BookingID: b.ID, Payload: raw, DueAt: e.clock.Now()}
+		Recipient: strconv.FormatInt(b.Citizen.TelegramID, 10), BookingID: b.ID, Payload: payload, DueAt: e.clock.Now()}
 	if err := tg.Deliver(context.Background(), n); err != nil {
 		t.Fatalf("deliver %s: %v", kind, err)
 	}
@@ -129,7 +124,7 @@ func TestNotificationButtons(t *testing.T) {
 		const c = 801
 		e.fake.SetLanguage(c, "el")
 		b := e.bookFor(t, c, booking.Greek, "birth-certificate", tue, 9, 0)
-		e.notify(t, tg, booking.NotifyReminder, b, map[string]any{"start": b.Start})
+		e.notify(t, tg, booking.NotifyReminder, b, booking.Payload{})
 		reminder := e.last(t, c)
 		if !strings.Contains(reminder.Text, "Υπενθύμιση") || !strings.Contains(reminder.Text, "Τρίτη 1 Δεκεμβρίου") {
 			t.Fatalf("reminder text: %q", reminder.Text)
@@ -174,7 +169,7 @@ func TestNotificationButtons(t *testing.T) {
 		const c = 802
 		e.fake.SetLanguage(c, "en")
 		b := e.bookFor(t, c, booking.English, "family-status", tue, 10, 0)
-		e.notify(t, tg, booking.NotifyReminder, b, nil)
+		e.notify(t, tg, booking.NotifyReminder, b, booking.Payload{})
 		reminder := e.last(t, c)
 		e.pressOn(t, c, reminder.ID, "❌ Cancel appointment")
 		e.press(t, c, "◀ No, keep it")
@@ -190,7 +185,7 @@ func TestNotificationButtons(t *testing.T) {
 		const c = 803
 		e.fake.SetLanguage(c, "el")
 		b := e.bookFor(t, c, booking.Greek, "birth-certificate", tue, 11, 0)
-		e.notify(t, tg, booking.NotifyReminder, b, nil)
+		e.notify(t, tg, booking.NotifyReminder, b, booking.Payload{})
 		reminder := e.last(t, c)
 		// The citizen was half-way through something else, then went away.
 		e.say(t, c, "/start")
@@ -230,7 +225,7 @@ func TestNotificationButtons(t *testing.T) {
 		if _, err := e.office.Cancel(context.Background(), booking.Actor{Kind: booking.ActorSystem, ID: "test"}, b.Ref, "Βλάβη στο σύστημα"); err != nil {
 			t.Fatal(err)
 		}
-		e.notify(t, tg, booking.NotifyCancelledByStaff, b, map[string]any{"reason": "Βλάβη στο σύστημα"})
+		e.notify(t, tg, booking.NotifyCancelledByStaff, b, booking.Payload{Reason: "Βλάβη στο σύστημα"})
 		msg := e.last(t, c)
 		if msg.Document == nil || !strings.Contains(msg.Text, "Βλάβη στο σύστημα") {
 			t.Fatalf("cancellation: %+v", msg)
@@ -263,7 +258,7 @@ func TestNotificationButtons(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.wantStatus(t, b.Ref, booking.Cancelled)
-		e.notify(t, tg, booking.NotifyDayClosed, b, map[string]any{"reason": "Strike"})
+		e.notify(t, tg, booking.NotifyDayClosed, b, booking.Payload{Reason: "Strike"})
 		msg := e.last(t, c)
 		if !strings.Contains(msg.Text, "Strike") {
 			t.Fatalf("day closed: %q", msg.Text)

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -9,30 +8,6 @@ import (
 	"github.com/rantevou/rantevou/dialog"
 	"github.com/rantevou/rantevou/locales"
 )
-
-// Payload holds the kind-specific extras of a citizen notification, as the
-// booking core writes them into outbox.payload. Every field is optional.
-type Payload struct {
-	Reason   string    `json:"reason,omitempty"`    // why staff cancelled or closed the day
-	Start    time.Time `json:"start,omitempty"`     // reminders: the start they were set for
-	OldStart time.Time `json:"old_start,omitempty"` // rescheduled: where the booking was
-	Sequence int       `json:"sequence,omitempty"`  // calendar SEQUENCE, when the core counts changes
-	// BeforeMinutes is how long before the start a reminder was set for;
-	// with the row's due time it tells whether the booking moved since.
-	BeforeMinutes int `json:"before_minutes,omitempty"`
-}
-
-// ParsePayload decodes raw, tolerating null and unknown fields.
-func ParsePayload(raw json.RawMessage) (Payload, error) {
-	var p Payload
-	if len(raw) == 0 || string(raw) == "null" {
-		return p, nil
-	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return p, fmt.Errorf("notify: payload: %w", err)
-	}
-	return p, nil
-}
 
 // Message is a citizen notification ready to send: one Telegram message,
 // a document with a caption when it carries a calendar file.
@@ -85,10 +60,7 @@ func (r *Renderer) department(code string) booking.Department {
 // error matching ErrSkipped when the message is no longer wanted, and one
 // matching ErrPermanent when n cannot be rendered at all.
 func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, error) {
-	p, err := ParsePayload(n.Payload)
-	if err != nil {
-		return Message{}, Permanent(err)
-	}
+	p := n.Payload
 	lang := b.Citizen.Lang
 	pr := locales.For(lang)
 	loc := r.loc()
@@ -127,10 +99,10 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 		if data["Bring"] != "" {
 			text += "\n\n" + pr.T("notify_bring", data)
 		}
-		seq := p.Sequence
-		if seq == 0 && n.Kind == booking.NotifyRescheduled {
-			// Outbox ids only grow, so a later change always carries a
-			// higher SEQUENCE even when the core does not count changes.
+		// Outbox ids only grow, so each later change of the booking
+		// carries a higher calendar SEQUENCE than the one before.
+		seq := 0
+		if n.Kind == booking.NotifyRescheduled {
 			seq = int(n.ID)
 		}
 		return Message{
@@ -143,11 +115,8 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 		if b.Status != booking.Active {
 			return Message{}, Skip("booking no longer active")
 		}
-		if !p.Start.IsZero() && !p.Start.Equal(b.Start) {
-			return Message{}, Skip("booking moved")
-		}
-		if p.BeforeMinutes > 0 && !n.DueAt.IsZero() {
-			set := b.Start.Add(-time.Duration(p.BeforeMinutes) * time.Minute)
+		if p.Before > 0 && !n.DueAt.IsZero() {
+			set := b.Start.Add(-p.Before)
 			if d := n.DueAt.Sub(set); d > time.Minute || d < -time.Minute {
 				return Message{}, Skip("booking moved")
 			}
@@ -174,16 +143,12 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 		if reason == "" {
 			id += "_no_reason"
 		}
-		seq := p.Sequence
-		if seq == 0 {
-			seq = int(n.ID)
-		}
 		return Message{
 			Text: pr.T(id, data),
 			Buttons: [][]dialog.Button{
 				{{Text: pr.T("notify_button_book_again", nil), Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}},
 			},
-			ICS:     ICS(r.event(b, svc, dept, lang, seq, true)),
+			ICS:     ICS(r.event(b, svc, dept, lang, int(n.ID), true)),
 			ICSName: "rantevou-" + b.Ref + ".ics",
 		}, nil
 	}

@@ -25,11 +25,8 @@ func TestRender(t *testing.T) {
 	cancelled.CancelReason = "βλάβη συστήματος"
 	r := &notify.Renderer{Catalog: cat, Domain: "rantevou.example.gr", Now: func() time.Time { return start.Add(-24 * time.Hour) }}
 
-	note := func(k booking.NotificationKind, payload string) booking.Notification {
-		n := booking.Notification{ID: 99, Kind: k, Channel: booking.ChannelTelegram, Recipient: "42", BookingID: 7}
-		if payload != "" {
-			n.Payload = []byte(payload)
-		}
+	note := func(k booking.NotificationKind, p booking.Payload) booking.Notification {
+		n := booking.Notification{ID: 99, Kind: k, Channel: booking.ChannelTelegram, Recipient: "42", BookingID: 7, Payload: p}
 		if k == booking.NotifyReminder {
 			n.DueAt = start.Add(-24 * time.Hour)
 		}
@@ -43,21 +40,21 @@ func TestRender(t *testing.T) {
 		buttons []string // callback data, in order
 		ics     string   // in the calendar file; "" means none
 	}{
-		{"ConfirmedGreek", note(booking.NotifyConfirmed, ""), b,
+		{"ConfirmedGreek", note(booking.NotifyConfirmed, booking.Payload{}), b,
 			[]string{"Δευτέρα 3 Μαΐου", "09:30", "K7P4QX", "Πιστοποιητικό γέννησης", "Δημοτολόγιο", "A2", "Να φέρετε: Αστυνομική ταυτότητα"},
 			nil, "SEQUENCE:0"},
-		{"ConfirmedEnglish", note(booking.NotifyConfirmed, ""), english,
+		{"ConfirmedEnglish", note(booking.NotifyConfirmed, booking.Payload{}), english,
 			[]string{"Monday 3 May", "09:30", "K7P4QX", "Birth certificate", "Civil Registry", "Please bring: Identity card"},
 			nil, "SUMMARY:Birth certificate"},
-		{"RescheduledRaisesSequence", note(booking.NotifyRescheduled, `{"old_start":"2027-04-30T08:00:00Z"}`), b,
+		{"RescheduledRaisesSequence", note(booking.NotifyRescheduled, booking.Payload{OldStart: time.Date(2027, 4, 30, 8, 0, 0, 0, time.UTC)}), b,
 			[]string{"Δευτέρα 3 Μαΐου", "09:30"}, nil, "SEQUENCE:99"},
-		{"ReminderHasKeepCancelReschedule", note(booking.NotifyReminder, `{"before_minutes":1440}`), b,
+		{"ReminderHasKeepCancelReschedule", note(booking.NotifyReminder, booking.Payload{Before: 24 * time.Hour}), b,
 			[]string{"Υπενθύμιση", "Δευτέρα 3 Μαΐου", "09:30", "K7P4QX"},
 			[]string{dialog.GlobalButton(dialog.GlobalKeep, "K7P4QX"), dialog.GlobalButton(dialog.GlobalReschedule, "K7P4QX"), dialog.GlobalButton(dialog.GlobalCancel, "K7P4QX")}, ""},
-		{"CancelledByStaffWithReason", note(booking.NotifyCancelledByStaff, `{"reason":"βλάβη συστήματος"}`), cancelled,
+		{"CancelledByStaffWithReason", note(booking.NotifyCancelledByStaff, booking.Payload{Reason: "βλάβη συστήματος"}), cancelled,
 			[]string{"ακυρώθηκε", "Αιτία: βλάβη συστήματος", "Δευτέρα 3 Μαΐου"},
 			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "STATUS:CANCELLED"},
-		{"DayClosedWithReason", note(booking.NotifyDayClosed, `{"reason":"απεργία","date":"2027-05-03"}`), cancelled,
+		{"DayClosedWithReason", note(booking.NotifyDayClosed, booking.Payload{Reason: "απεργία"}), cancelled,
 			[]string{"κλειστή", "Δευτέρα 3 Μαΐου", "απεργία", "09:30"},
 			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "METHOD:CANCEL"},
 	}
@@ -102,7 +99,7 @@ func TestRender(t *testing.T) {
 	}
 
 	t.Run("ReminderOfCancelledBookingIsSkipped", func(t *testing.T) {
-		_, err := r.Render(note(booking.NotifyReminder, ""), cancelled)
+		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{}), cancelled)
 		if !errorsIs(err, notify.ErrSkipped) {
 			t.Fatalf("err = %v, want skipped", err)
 		}
@@ -110,13 +107,13 @@ func TestRender(t *testing.T) {
 	t.Run("ReminderOfMovedBookingIsSkipped", func(t *testing.T) {
 		moved := b
 		moved.Start = start.Add(2 * time.Hour)
-		_, err := r.Render(note(booking.NotifyReminder, `{"before_minutes":1440}`), moved)
+		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{Before: 24 * time.Hour}), moved)
 		if !errorsIs(err, notify.ErrSkipped) {
 			t.Fatalf("err = %v, want skipped", err)
 		}
 	})
 	t.Run("UnknownKindIsPermanent", func(t *testing.T) {
-		_, err := r.Render(note("citizen.horoscope", ""), b)
+		_, err := r.Render(note("citizen.horoscope", booking.Payload{}), b)
 		if !errorsIs(err, notify.ErrPermanent) {
 			t.Fatalf("err = %v, want permanent", err)
 		}

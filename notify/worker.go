@@ -313,6 +313,9 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 // it may have reached the recipient with only the answer lost, which is
 // the at-least-once window described in the package doc.
 func (w *Worker) send(ctx context.Context, c postgres.Claimed) error {
+	if c.Unreadable != nil {
+		return Permanent(c.Unreadable)
+	}
 	d, found := w.deliverers[c.Channel]
 	if !found {
 		return Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))

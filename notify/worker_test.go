@@ -170,6 +170,26 @@ func TestWorker(t *testing.T) {
 		}
 	})
 
+	t.Run("UnreadablePayloadIsParkedNotSent", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		ids, err := e.outbox.Enqueue(ctx, booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: "civil-registry"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.pool.Exec(ctx, `UPDATE outbox SET payload = '{"date": "tomorrow"}' WHERE id = $1`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		var calls atomic.Int32
+		counting := notify.DelivererFunc(func(context.Context, booking.Notification) error { calls.Add(1); return nil })
+		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: counting}, notify.Config{})
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := w.Stats(); calls.Load() != 0 || st.Parked != 1 {
+			t.Fatalf("%d sends, stats %+v; want the row parked without a send", calls.Load(), st)
+		}
+	})
+
 	t.Run("BlockedCitizenIsMarkedAndNotRetried", func(t *testing.T) {
 		e := newEnv(t, telegramfake.Limits{}, fastPace)
 		bs := e.bookMany(t, 1, 8001)
@@ -216,9 +236,9 @@ func TestWorker(t *testing.T) {
 		// cancelled booking, and one set for a time the booking no longer has.
 		_, err := e.outbox.Enqueue(ctx,
 			booking.Notification{Kind: booking.NotifyReminder, Channel: booking.ChannelTelegram, Recipient: "9001",
-				BookingID: cancelled.ID, Payload: []byte(`{"before_minutes":120}`)},
+				BookingID: cancelled.ID, Payload: booking.Payload{Before: 2 * time.Hour}},
 			booking.Notification{Kind: booking.NotifyReminder, Channel: booking.ChannelTelegram, Recipient: "9002",
-				BookingID: moved.ID, DueAt: time.Now().Add(-time.Minute), Payload: []byte(`{"before_minutes":120}`)})
+				BookingID: moved.ID, DueAt: time.Now().Add(-time.Minute), Payload: booking.Payload{Before: 2 * time.Hour}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -214,12 +214,7 @@ func columnsOf(ns []booking.Notification, now time.Time) notificationColumns {
 		c.kinds = append(c.kinds, string(n.Kind))
 		c.channels = append(c.channels, string(n.Channel))
 		c.recipients = append(c.recipients, n.Recipient)
-		var p *string
-		if len(n.Payload) > 0 {
-			s := string(n.Payload)
-			p = &s
-		}
-		c.payloads = append(c.payloads, p)
+		c.payloads = append(c.payloads, payloadText(n.Payload))
 		due := n.DueAt
 		if due.IsZero() {
 			due = now

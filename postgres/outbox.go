@@ -33,6 +33,10 @@ func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 type Claimed struct {
 	booking.Notification
 	Token string // names this claim; see Outbox.Confirm
+	// Unreadable says why the row's payload could not be decoded (a row
+	// written by hand, or by a newer version); such a row is parked, not
+	// delivered.
+	Unreadable error
 }
 
 // Claim leases up to limit due rows for lease and returns them oldest first.
@@ -63,12 +67,16 @@ func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]C
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
 		var c Claimed
 		var payload []byte
-		err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts)
-		if len(payload) > 0 && string(payload) != "null" {
-			c.Payload = json.RawMessage(payload)
+		if err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts); err != nil {
+			return c, err
+		}
+		if payload != nil {
+			// One row that cannot be read must not stop the others: it is
+			// handed over as it is, to be parked.
+			c.Unreadable = json.Unmarshal(payload, &c.Payload)
 		}
 		c.Token = token
-		return c, err
+		return c, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
@@ -172,21 +180,18 @@ func (o *Outbox) Enqueue(ctx context.Context, ns ...booking.Notification) ([]int
 func enqueue(ctx context.Context, tx pgx.Tx, ns []booking.Notification) ([]int64, error) {
 	b := &pgx.Batch{}
 	for _, n := range ns {
-		var bookingID, due, payload any
+		var bookingID, due any
 		if n.BookingID != 0 {
 			bookingID = n.BookingID
 		}
 		if !n.DueAt.IsZero() {
 			due = n.DueAt
 		}
-		if len(n.Payload) > 0 {
-			payload = []byte(n.Payload)
-		}
 		b.Queue(`
 			INSERT INTO outbox (kind, channel, recipient, booking_id, due_at, payload)
 			VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()), $6::jsonb)
 			RETURNING id`,
-			string(n.Kind), string(n.Channel), n.Recipient, bookingID, due, payload)
+			string(n.Kind), string(n.Channel), n.Recipient, bookingID, due, payloadText(n.Payload))
 	}
 	br := tx.SendBatch(ctx, b)
 	ids := make([]int64, 0, len(ns))
@@ -254,6 +259,18 @@ func (o *Outbox) Unreachable(ctx context.Context, telegramID int64) (bool, error
 		return false, fmt.Errorf("postgres: unreachable: %w", err)
 	}
 	return u, nil
+}
+
+// payloadText is p as the outbox's jsonb column keeps it, NULL when p
+// carries nothing. Encoding cannot fail: a payload holds strings, numbers
+// and a booking's times, which are all within the years JSON times allow.
+func payloadText(p booking.Payload) *string {
+	if p.IsZero() {
+		return nil
+	}
+	b, _ := json.Marshal(p)
+	s := string(b)
+	return &s
 }
 
 func newToken() string {

@@ -221,7 +221,7 @@ func TestOutbox(t *testing.T) {
 		due := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
 		n := staffNote("CR")
 		n.DueAt = due
-		n.Payload = []byte(`{"reason":"flood"}`)
+		n.Payload = booking.Payload{Reason: "flood", Day: booking.Date{Year: 2026, Month: time.March, Day: 2}}
 		future := staffNote("CR")
 		future.DueAt = time.Now().Add(time.Hour)
 		if _, err := o.Enqueue(ctx, n, future); err != nil {
@@ -231,8 +231,27 @@ func TestOutbox(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("claimed %d rows; the future one is not due", len(got))
 		}
-		if !got[0].DueAt.Equal(due) || string(got[0].Payload) != `{"reason": "flood"}` {
-			t.Fatalf("claimed %v %s; want due %v and the payload", got[0].DueAt, got[0].Payload, due)
+		if !got[0].DueAt.Equal(due) || got[0].Payload != n.Payload || got[0].Unreadable != nil {
+			t.Fatalf("claimed %v %+v (%v); want due %v and the payload", got[0].DueAt, got[0].Payload, got[0].Unreadable, due)
+		}
+	})
+
+	t.Run("ClaimHandsOverAnUnreadablePayload", func(t *testing.T) {
+		o := postgres.NewOutbox(pool)
+		defer drain(t, o)
+		ids, err := o.Enqueue(ctx, staffNote("CR"), staffNote("CR"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `UPDATE outbox SET payload = '{"before_minutes": "soon"}' WHERE id = $1`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		got, err := o.Claim(ctx, 10, time.Minute)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("claimed %d rows (%v); one bad payload must not hold up the others", len(got), err)
+		}
+		if got[0].ID != ids[0] || got[0].Unreadable == nil || got[1].Unreadable != nil {
+			t.Fatalf("claimed %+v; want the first row marked unreadable, the second not", got)
 		}
 	})
 

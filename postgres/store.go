@@ -113,17 +113,13 @@ func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string,
 		if bookingID != 0 {
 			id = bookingID
 		}
-		var payload any
-		if len(n.Payload) > 0 {
-			payload = []byte(n.Payload)
-		}
 		var due any
 		if !n.DueAt.IsZero() {
 			due = n.DueAt
 		}
 		b.Queue(`INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
 			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()))`,
-			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payload, due)
+			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payloadText(n.Payload), due)
 	}
 	return tx.SendBatch(ctx, b).Close()
 }

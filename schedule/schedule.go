@@ -34,9 +34,7 @@ type Config struct {
 	// Until is the latest local time a missed roster is still sent after a
 	// restart; 13:00 by default. Later, nobody needs that morning's roster.
 	// An Until not after At is taken as the end of the day.
-	Until booking.Clock
-	// Roster builds a department's roster notification (slack.RosterNotification).
-	Roster func(dept string, day booking.Date) booking.Notification
+	Until  booking.Clock
 	Now    func() time.Time
 	Tick   time.Duration // default 30 s
 	Logger *slog.Logger
@@ -114,7 +112,7 @@ func (s *Scheduler) RunDue(ctx context.Context) ([]string, error) {
 		if d.Slack.Channel == "" || len(d.Hours[day.Weekday()]) == 0 {
 			continue
 		}
-		won, err := s.jobs.Claim(ctx, JobName(d.Code), day, []booking.Notification{s.cfg.Roster(d.Code, day)})
+		won, err := s.jobs.Claim(ctx, JobName(d.Code), day, []booking.Notification{booking.RosterNotification(d.Code, day)})
 		if err != nil {
 			return queued, err
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
 	"github.com/rantevou/rantevou/schedule"
-	"github.com/rantevou/rantevou/slack"
 )
 
 func TestScheduler(t *testing.T) {
@@ -23,7 +22,7 @@ func TestScheduler(t *testing.T) {
 		return func() time.Time { return time.Date(y, m, d, hh, mm, 0, 0, cat.Location) }
 	}
 	newScheduler := func(now func() time.Time) *schedule.Scheduler {
-		return schedule.New(schedule.Config{Catalog: cat, Roster: slack.RosterNotification, Now: now}, jobs)
+		return schedule.New(schedule.Config{Catalog: cat, Now: now}, jobs)
 	}
 	rosters := func(t *testing.T) int {
 		t.Helper()
@@ -109,7 +108,7 @@ func TestScheduler(t *testing.T) {
 	})
 
 	t.Run("RunStopsWithContext", func(t *testing.T) {
-		s := schedule.New(schedule.Config{Catalog: cat, Roster: slack.RosterNotification,
+		s := schedule.New(schedule.Config{Catalog: cat,
 			Now: at(2026, 12, 14, 7, 31), Tick: 10 * time.Millisecond}, jobs)
 		rctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 		defer cancel()
@@ -128,7 +127,7 @@ func TestRosterTimeAfterDefaultCutOff(t *testing.T) {
 	pool := pgtest.New(t)
 	cat := booking.DefaultCatalog()
 	now := time.Date(2026, 12, 7, 15, 0, 0, 0, cat.Location) // a Monday
-	s := schedule.New(schedule.Config{Catalog: cat, At: 15 * 60, Roster: slack.RosterNotification,
+	s := schedule.New(schedule.Config{Catalog: cat, At: 15 * 60,
 		Now: func() time.Time { return now }}, postgres.NewJobs(pool))
 	got, err := s.RunDue(context.Background())
 	if err != nil {

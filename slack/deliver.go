@@ -26,10 +26,10 @@ func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
 	lang := a.deptLang(dept.Code)
 	var msgs []Message
 	switch n.Kind {
-	case KindRoster:
-		day, err := rosterDate(n.Payload)
-		if err != nil {
-			return notify.Permanent(err)
+	case booking.NotifyStaffRoster:
+		day := n.Payload.Day
+		if day == (booking.Date{}) {
+			return notify.Permanent(fmt.Errorf("slack: roster of %s without a day", dept.Code))
 		}
 		r, err := a.office.Roster(ctx, dept.Code, day)
 		if err != nil {
@@ -86,10 +86,6 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 	if err != nil {
 		return Message{}, fmt.Errorf("slack: alert booking %d: %w", n.BookingID, err)
 	}
-	p, err := notify.ParsePayload(n.Payload)
-	if err != nil {
-		return Message{}, notify.Permanent(err)
-	}
 	pr := locales.For(lang)
 	data := a.bookingData(pr, b)
 	id := "staff_alert_cancelled"
@@ -97,8 +93,8 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 	case booking.NotifyStaffRescheduled:
 		id = "staff_alert_rescheduled"
 		data["OldWhen"] = "?"
-		if !p.OldStart.IsZero() {
-			data["OldWhen"] = pr.Date(booking.DateOf(p.OldStart, a.loc)) + " " + pr.Time(p.OldStart, a.loc)
+		if old := n.Payload.OldStart; !old.IsZero() {
+			data["OldWhen"] = pr.Date(booking.DateOf(old, a.loc)) + " " + pr.Time(old, a.loc)
 		}
 	case booking.NotifyStaffToday:
 		if b.Status != booking.Active {

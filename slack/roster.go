@@ -1,8 +1,6 @@
 package slack
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	slackapi "github.com/slack-go/slack"
@@ -10,11 +8,6 @@ import (
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/locales"
 )
-
-// KindRoster is the outbox kind of a department's daily roster: Recipient
-// is the department code, the payload names the day. The roster is read
-// when it is delivered, so it shows the day as it is at 07:30.
-const KindRoster booking.NotificationKind = "staff.roster"
 
 // maxBlocks is Slack's limit of blocks in one message.
 const maxBlocks = 50
@@ -29,22 +22,6 @@ const (
 	blockReason  = "reason"
 	actionReason = "reason_input"
 )
-
-type rosterPayload struct {
-	Date string `json:"date"`
-}
-
-// RosterNotification is the outbox row of dept's roster for day; the
-// scheduler writes it in the same transaction as the day's job claim.
-func RosterNotification(dept string, day booking.Date) booking.Notification {
-	p, _ := json.Marshal(rosterPayload{Date: day.String()})
-	return booking.Notification{
-		Kind:      KindRoster,
-		Channel:   booking.ChannelSlack,
-		Recipient: dept,
-		Payload:   p,
-	}
-}
 
 // Message is one Slack message: Text is the notification fallback.
 type Message struct {
@@ -174,13 +151,4 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// rosterDate parses a roster payload.
-func rosterDate(raw json.RawMessage) (booking.Date, error) {
-	var p rosterPayload
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return booking.Date{}, fmt.Errorf("slack: roster payload: %w", err)
-	}
-	return booking.ParseDate(p.Date)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
-	"github.com/rantevou/rantevou/slack"
 )
 
 type block struct {
@@ -63,7 +62,7 @@ func TestRoster(t *testing.T) {
 	deliver := func(t *testing.T, d booking.Date) []block {
 		t.Helper()
 		before := len(e.fake.Channel(channel))
-		if err := e.adapter.Deliver(ctx, slack.RosterNotification(civil, d)); err != nil {
+		if err := e.adapter.Deliver(ctx, booking.RosterNotification(civil, d)); err != nil {
 			t.Fatal(err)
 		}
 		posts := e.fake.Channel(channel)[before:]

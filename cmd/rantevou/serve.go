@@ -195,7 +195,6 @@ func (m *Main) Run(ctx context.Context) error {
 	scheduler := schedule.New(schedule.Config{
 		Catalog: catalog,
 		At:      cfg.RosterAt,
-		Roster:  slack.RosterNotification,
 		Now:     m.Now,
 		Logger:  m.log,
 	}, postgres.NewJobs(m.pool))
