@@ -19,9 +19,12 @@ type Config struct {
 	RedisURL    string
 	CatalogFile string
 	HTTPAddr    string
-	LogLevel    slog.Level
-	LogFormat   string // "text" or "json"; "" picks text for a terminal, JSON otherwise
-	SessionTTL  time.Duration
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof) there: a
+	// separate listener, meant for localhost, never the public one.
+	DebugAddr  string
+	LogLevel   slog.Level
+	LogFormat  string // "text" or "json"; "" picks text for a terminal, JSON otherwise
+	SessionTTL time.Duration
 	// AvailabilityCache is how long a replica keeps a department's
 	// calendar reads (what citizens are shown; bookings are always decided
 	// by the database); 0 turns it off.
@@ -90,6 +93,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RedisURL:              get("REDIS_URL", defaultRedis),
 		CatalogFile:           get("CATALOG_FILE", ""),
 		HTTPAddr:              get("HTTP_ADDR", ""),
+		DebugAddr:             get("DEBUG_ADDR", ""),
 		LogFormat:             get("LOG_FORMAT", ""),
 		TelegramToken:         get("TELEGRAM_BOT_TOKEN", ""),
 		TelegramAPIURL:        get("TELEGRAM_API_URL", defaultTelegram),
@@ -118,6 +122,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return Config{}, &ConfigError{"HTTP_ADDR", "a listen address like :8080 or 127.0.0.1:8080"}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return Config{}, &ConfigError{"DEBUG_ADDR", "empty (off) or a listen address like 127.0.0.1:6060"}
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", defaultLogLevel))); err != nil {
 		return Config{}, &ConfigError{"LOG_LEVEL", "one of debug, info, warn, error"}

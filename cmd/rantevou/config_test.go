@@ -56,6 +56,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"LogFormat", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{"SessionTTLUnparsable", map[string]string{"SESSION_TTL": "half an hour"}, "SESSION_TTL"},
 		{"SessionTTLTooShort", map[string]string{"SESSION_TTL": "5s"}, "SESSION_TTL"},
+		{"DebugAddrMalformed", map[string]string{"DEBUG_ADDR": "6060"}, "DEBUG_ADDR"},
 		{"AvailabilityCacheNegative", map[string]string{"AVAILABILITY_CACHE": "-1s"}, "AVAILABILITY_CACHE"},
 		{"AvailabilityCacheTooLong", map[string]string{"AVAILABILITY_CACHE": "1h"}, "AVAILABILITY_CACHE"},
 		{"RosterTime", map[string]string{"ROSTER_TIME": "7.30"}, "ROSTER_TIME"},

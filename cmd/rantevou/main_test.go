@@ -163,6 +163,20 @@ func TestHealthAndReadiness(t *testing.T) {
 	})
 }
 
+// TestProfiler: DEBUG_ADDR serves the profiler on its own listener, and
+// the public one never does.
+func TestProfiler(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DebugAddr = "127.0.0.1:0"
+	m := startMain(t, cfg)
+	if code, body := get(t, m.debugURL+"/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("profiler index: %d %.80q", code, body)
+	}
+	if code, _ := get(t, m.URL()+"/debug/pprof/"); code == 200 {
+		t.Error("the public listener serves the profiler")
+	}
+}
+
 func TestReadinessRedisDown(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RedisURL = "redis://127.0.0.1:1/0?max_retries=-1&dial_timeout=200ms"

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -85,6 +86,7 @@ type Main struct {
 
 	ready     chan struct{}
 	url       string
+	debugURL  string // the profiler's, when DEBUG_ADDR is set
 	closeOnce sync.Once
 }
 
@@ -148,7 +150,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// replica using the same token (this process paces alone while Redis
 	// is down).
 	sender := throttle.New(throttle.Config{OnBlocked: func(chatID int64) {
-		if err := outbox.MarkUnreachable(context.WithoutCancel(ctx), chatID); err != nil {
+		if err := store.MarkUnreachable(context.WithoutCancel(ctx), chatID); err != nil {
 			m.log.Error("mark citizen unreachable", "chat", chatID, "err", err)
 		}
 	}, Limiter: redis.NewLimiter(m.rdb, m.RedisPrefix, 0, 0), Logger: m.log})
@@ -187,7 +189,7 @@ func (m *Main) Run(ctx context.Context) error {
 			API:      tg.API(),
 			Sender:   sender,
 			Bookings: store,
-			Reach:    outbox,
+			Reach:    store,
 			Renderer: &notify.Renderer{Catalog: catalog, Domain: "rantevou", Now: m.Now},
 		},
 		booking.ChannelSlack: staff,
@@ -222,6 +224,11 @@ func (m *Main) Run(ctx context.Context) error {
 			Done:          ctx.Done(),
 			Log:           m.log,
 		}))
+	}
+	if cfg.DebugAddr != "" {
+		if err := m.serveDebug(ctx, cfg.DebugAddr); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -282,6 +289,26 @@ func (m *Main) watch(outbox *postgres.Outbox, sessions *redis.Sessions, worker *
 			map[string]string{"outcome": outcome},
 			func() float64 { return float64(read(worker.Stats())) })
 	}
+}
+
+// serveDebug serves Go's profiler on its own listener until ctx ends.
+func (m *Main) serveDebug(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (DEBUG_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	context.AfterFunc(ctx, func() { srv.Close() })
+	m.debugURL = "http://" + ln.Addr().String()
+	m.log.Info("profiler listening", "url", m.debugURL+"/debug/pprof/")
+	return nil
 }
 
 // announce prints where to look first: what a person trying it needs.
