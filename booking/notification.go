@@ -2,6 +2,7 @@ package booking
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -125,3 +126,35 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 func RosterNotification(dept string, day Date) Notification {
 	return Notification{Kind: NotifyStaffRoster, Channel: ChannelSlack, Recipient: dept, Payload: Payload{Day: day}}
 }
+
+// Claimed is a notification leased to one delivery worker until the lease
+// runs out.
+type Claimed struct {
+	Notification
+	// Token names the lease, so that a worker that stalled past it can
+	// tell the row has been claimed by another since.
+	Token string
+	// Unreadable says why the stored payload could not be decoded (a row
+	// written by hand, or by a newer version); such a row is parked, not
+	// delivered.
+	Unreadable error
+}
+
+// The outcomes of a delivery besides success (nil) and a failure worth
+// retrying (any other error). A deliverer wraps its error with Permanent
+// or returns Skip; the worker parks or drops the row accordingly.
+var (
+	// ErrPermanent marks a failure that retrying cannot fix (the citizen
+	// blocked the bot, the booking is gone, the kind is unknown): the row
+	// is parked.
+	ErrPermanent = errors.New("permanent failure")
+	// ErrSkipped marks a row that needs no message any more (a reminder of
+	// a booking that was cancelled or moved): it counts as handled.
+	ErrSkipped = errors.New("skipped")
+)
+
+// Permanent wraps err so that the row is parked instead of retried.
+func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// Skip returns an error matching ErrSkipped that says why.
+func Skip(reason string) error { return fmt.Errorf("%w: %s", ErrSkipped, reason) }

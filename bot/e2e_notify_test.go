@@ -10,7 +10,6 @@ import (
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/dialog"
 	"github.com/rantevou/rantevou/notify"
-	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/throttle"
 )
 
@@ -24,7 +23,7 @@ func (e *e2e) notifier(t testing.TB) *notify.Telegram {
 		API:      e.bot.API(),
 		Sender:   sender,
 		Bookings: e.store,
-		Reach:    postgres.NewOutbox(e.pool),
+		Reach:    e.store,
 		Renderer: &notify.Renderer{Catalog: e.office.Catalog(), Now: e.clock.Now},
 	}
 }

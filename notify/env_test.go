@@ -22,6 +22,14 @@ import (
 
 const token = "123456:notify-test"
 
+// The worker and the Telegram deliverer declare what they need of the
+// database; the PostgreSQL store is what production gives them.
+var (
+	_ notify.Outbox       = (*postgres.Outbox)(nil)
+	_ notify.Reachability = (*postgres.Store)(nil)
+	_ notify.Bookings     = (*postgres.Store)(nil)
+)
+
 // env is a database with the default catalog, the real Office on the real
 // clock (so outbox rows are due by the database's clock), the fake Bot API
 // and the Telegram deliverer wired as in production.
@@ -70,7 +78,7 @@ func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *en
 		API:      api,
 		Sender:   sender,
 		Bookings: store,
-		Reach:    outbox,
+		Reach:    store,
 		Renderer: &notify.Renderer{Catalog: cat, Domain: "test.rantevou", Now: time.Now},
 	}
 	return e

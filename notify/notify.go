@@ -25,22 +25,3 @@
 // a slow answer; a rare doubled reminder costs the citizen far less than a
 // missed appointment.
 package notify
-
-import (
-	"errors"
-	"fmt"
-)
-
-// ErrPermanent marks a failure that retrying cannot fix (the citizen blocked
-// the bot, the booking is gone, the kind is unknown): the row is parked.
-var ErrPermanent = errors.New("permanent failure")
-
-// Permanent wraps err so the worker parks the row instead of retrying it.
-func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
-
-// ErrSkipped marks a row that needs no message any more (a reminder of a
-// booking that was cancelled or moved): it counts as handled.
-var ErrSkipped = errors.New("skipped")
-
-// Skip returns an error matching ErrSkipped that says why.
-func Skip(reason string) error { return fmt.Errorf("%w: %s", ErrSkipped, reason) }

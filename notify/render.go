@@ -57,8 +57,8 @@ func (r *Renderer) department(code string) booking.Department {
 }
 
 // Render renders n about booking b (the booking as it is now). It returns an
-// error matching ErrSkipped when the message is no longer wanted, and one
-// matching ErrPermanent when n cannot be rendered at all.
+// error matching booking.ErrSkipped when the message is no longer wanted, and one
+// matching booking.ErrPermanent when n cannot be rendered at all.
 func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, error) {
 	p := n.Payload
 	lang := b.Citizen.Lang
@@ -85,7 +85,7 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 	switch n.Kind {
 	case booking.NotifyConfirmed, booking.NotifyRescheduled:
 		if b.Status != booking.Active {
-			return Message{}, Skip("booking no longer active")
+			return Message{}, booking.Skip("booking no longer active")
 		}
 		id := "notify_confirmed"
 		if n.Kind == booking.NotifyRescheduled {
@@ -113,16 +113,16 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 
 	case booking.NotifyReminder:
 		if b.Status != booking.Active {
-			return Message{}, Skip("booking no longer active")
+			return Message{}, booking.Skip("booking no longer active")
 		}
 		if p.Before > 0 && !n.DueAt.IsZero() {
 			set := b.Start.Add(-p.Before)
 			if d := n.DueAt.Sub(set); d > time.Minute || d < -time.Minute {
-				return Message{}, Skip("booking moved")
+				return Message{}, booking.Skip("booking moved")
 			}
 		}
 		if r.Now != nil && !b.Start.After(r.Now()) {
-			return Message{}, Skip("appointment already began")
+			return Message{}, booking.Skip("appointment already began")
 		}
 		return Message{
 			Text: pr.T("notify_reminder", data),
@@ -152,7 +152,7 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 			ICSName: "rantevou-" + b.Ref + ".ics",
 		}, nil
 	}
-	return Message{}, Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
+	return Message{}, booking.Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
 }
 
 func (r *Renderer) event(b booking.Booking, svc booking.Service, dept booking.Department, lang booking.Lang, seq int, cancelled bool) Event {

@@ -100,7 +100,7 @@ func TestRender(t *testing.T) {
 
 	t.Run("ReminderOfCancelledBookingIsSkipped", func(t *testing.T) {
 		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{}), cancelled)
-		if !errorsIs(err, notify.ErrSkipped) {
+		if !errorsIs(err, booking.ErrSkipped) {
 			t.Fatalf("err = %v, want skipped", err)
 		}
 	})
@@ -108,13 +108,13 @@ func TestRender(t *testing.T) {
 		moved := b
 		moved.Start = start.Add(2 * time.Hour)
 		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{Before: 24 * time.Hour}), moved)
-		if !errorsIs(err, notify.ErrSkipped) {
+		if !errorsIs(err, booking.ErrSkipped) {
 			t.Fatalf("err = %v, want skipped", err)
 		}
 	})
 	t.Run("UnknownKindIsPermanent", func(t *testing.T) {
 		_, err := r.Render(note("citizen.horoscope", booking.Payload{}), b)
-		if !errorsIs(err, notify.ErrPermanent) {
+		if !errorsIs(err, booking.ErrPermanent) {
 			t.Fatalf("err = %v, want permanent", err)
 		}
 	})

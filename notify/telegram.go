@@ -25,7 +25,7 @@ type Bookings interface {
 	BookingByID(ctx context.Context, id int64) (booking.Booking, error)
 }
 
-// Reachability remembers citizens who blocked the bot; *postgres.Outbox
+// Reachability remembers citizens who blocked the bot; *postgres.Store
 // implements it.
 type Reachability interface {
 	Unreachable(ctx context.Context, telegramID int64) (bool, error)
@@ -46,19 +46,19 @@ type Telegram struct {
 func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
 	chatID, err := strconv.ParseInt(n.Recipient, 10, 64)
 	if err != nil {
-		return Permanent(fmt.Errorf("notify: telegram recipient %q: %w", n.Recipient, err))
+		return booking.Permanent(fmt.Errorf("notify: telegram recipient %q: %w", n.Recipient, err))
 	}
 	if n.BookingID == 0 {
-		return Permanent(fmt.Errorf("notify: %s without a booking", n.Kind))
+		return booking.Permanent(fmt.Errorf("notify: %s without a booking", n.Kind))
 	}
 	if blocked, err := t.Reach.Unreachable(ctx, chatID); err != nil {
 		return err
 	} else if blocked {
-		return Skip("citizen blocked the bot")
+		return booking.Skip("citizen blocked the bot")
 	}
 	b, err := t.Bookings.BookingByID(ctx, n.BookingID)
 	if booking.ErrorCode(err) == booking.ENotFound {
-		return Permanent(err)
+		return booking.Permanent(err)
 	}
 	if err != nil {
 		return fmt.Errorf("notify: booking %d: %w", n.BookingID, err)
@@ -76,10 +76,10 @@ func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
 		if merr := t.Reach.MarkUnreachable(context.WithoutCancel(ctx), chatID); merr != nil {
 			return merr
 		}
-		return Permanent(err)
+		return booking.Permanent(err)
 	}
 	if errors.Is(err, bot.ErrorBadRequest) {
-		return Permanent(err)
+		return booking.Permanent(err)
 	}
 	return err
 }

@@ -11,12 +11,31 @@ import (
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
-	"github.com/rantevou/rantevou/postgres"
 )
 
+// Outbox is the queue the worker drains; *postgres.Outbox implements it.
+// A claim is a lease, so a worker that dies leaves its rows to any other
+// once the lease runs out; every change after the claim names the claim and
+// does nothing when another worker holds the row since.
+type Outbox interface {
+	// Claim leases up to limit due rows for lease, oldest first, counting
+	// an attempt for each.
+	Claim(ctx context.Context, limit int, lease time.Duration) ([]booking.Claimed, error)
+	// Confirm renews the lease of c just before its send and reports
+	// whether the claim still holds.
+	Confirm(ctx context.Context, c booking.Claimed, lease time.Duration) (bool, error)
+	// Delivered records that row id reached its recipient (or needs no
+	// message any more).
+	Delivered(ctx context.Context, id int64) error
+	// Retry releases c to be claimed again at at.
+	Retry(ctx context.Context, c booking.Claimed, at time.Time, reason string) error
+	// Park gives up on c for good, keeping it for inspection.
+	Park(ctx context.Context, c booking.Claimed, reason string) error
+}
+
 // Deliverer sends one notification on its channel. It returns nil when the
-// recipient got it, an error matching ErrSkipped when it is no longer wanted,
-// one matching ErrPermanent when retrying cannot help, and any other error
+// recipient got it, an error matching booking.ErrSkipped when it is no longer wanted,
+// one matching booking.ErrPermanent when retrying cannot help, and any other error
 // for a failure worth retrying.
 type Deliverer interface {
 	Deliver(ctx context.Context, n booking.Notification) error
@@ -108,7 +127,7 @@ type Stats struct {
 // Worker delivers outbox rows. Run any number of them, in any number of
 // replicas: claims never overlap (FOR UPDATE SKIP LOCKED plus a lease).
 type Worker struct {
-	outbox     *postgres.Outbox
+	outbox     Outbox
 	deliverers map[booking.Channel]Deliverer
 	cfg        Config
 
@@ -117,7 +136,7 @@ type Worker struct {
 
 // NewWorker returns a worker over outbox that hands each row to the
 // Deliverer of its channel.
-func NewWorker(outbox *postgres.Outbox, deliverers map[booking.Channel]Deliverer, cfg Config) *Worker {
+func NewWorker(outbox Outbox, deliverers map[booking.Channel]Deliverer, cfg Config) *Worker {
 	cfg.defaults()
 	return &Worker{outbox: outbox, deliverers: deliverers, cfg: cfg}
 }
@@ -248,7 +267,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // deliver sends one claimed row and records the outcome. ctx ends the
 // delivery only at shutdown (after the drain); a slow send ends at
 // SendTimeout.
-func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
+func (w *Worker) deliver(ctx context.Context, c booking.Claimed) {
 	log := w.cfg.Logger.With(slog.Int64("outbox_id", c.ID), slog.String("kind", string(c.Kind)))
 	if ctx.Err() != nil {
 		return
@@ -280,7 +299,7 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 			return
 		}
 		w.delivered.Add(1)
-	case errors.Is(err, ErrSkipped):
+	case errors.Is(err, booking.ErrSkipped):
 		if err := w.outbox.Delivered(rec, c.ID); err != nil {
 			log.Error("outbox mark skipped failed", slog.Any("err", err))
 			return
@@ -290,7 +309,7 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 	case ctx.Err() != nil:
 		// Shut down mid-send: whether it went out is unknown. Leave the
 		// row to its lease; at least once beats never.
-	case errors.Is(err, ErrPermanent) || c.Attempts >= w.cfg.MaxAttempts:
+	case errors.Is(err, booking.ErrPermanent) || c.Attempts >= w.cfg.MaxAttempts:
 		if err := w.outbox.Park(rec, c, err.Error()); err != nil {
 			log.Error("outbox park failed", slog.Any("err", err))
 			return
@@ -312,13 +331,13 @@ func (w *Worker) deliver(ctx context.Context, c postgres.Claimed) {
 // that runs out of time is a failure like any other, retried with backoff;
 // it may have reached the recipient with only the answer lost, which is
 // the at-least-once window described in the package doc.
-func (w *Worker) send(ctx context.Context, c postgres.Claimed) error {
+func (w *Worker) send(ctx context.Context, c booking.Claimed) error {
 	if c.Unreadable != nil {
-		return Permanent(c.Unreadable)
+		return booking.Permanent(c.Unreadable)
 	}
 	d, found := w.deliverers[c.Channel]
 	if !found {
-		return Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))
+		return booking.Permanent(errors.New("notify: no deliverer for channel " + string(c.Channel)))
 	}
 	sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
 	defer cancel()

@@ -199,7 +199,7 @@ func TestWorker(t *testing.T) {
 		if _, err := w.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ := e.outbox.Unreachable(ctx, 8001); !u {
+		if u, _ := e.store.Unreachable(ctx, 8001); !u {
 			t.Fatal("citizen who blocked the bot is not marked unreachable")
 		}
 		if st := w.Stats(); st.Parked != 1 {

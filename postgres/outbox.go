@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,20 +31,10 @@ type Outbox struct {
 // NewOutbox returns the outbox over pool.
 func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
-// Claimed is an outbox row leased to one worker until its lease runs out.
-type Claimed struct {
-	booking.Notification
-	Token string // names this claim; see Outbox.Confirm
-	// Unreadable says why the row's payload could not be decoded (a row
-	// written by hand, or by a newer version); such a row is parked, not
-	// delivered.
-	Unreadable error
-}
-
 // Claim leases up to limit due rows for lease and returns them oldest first.
 // Each claim counts as an attempt, so a row that kills its worker every time
 // is parked in the end instead of looping forever.
-func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]Claimed, error) {
+func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]booking.Claimed, error) {
 	token := newToken()
 	rows, err := o.pool.Query(ctx, `
 		WITH due AS (
@@ -64,8 +56,8 @@ func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]C
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Claimed, error) {
-		var c Claimed
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (booking.Claimed, error) {
+		var c booking.Claimed
 		var payload []byte
 		if err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts); err != nil {
 			return c, err
@@ -82,30 +74,17 @@ func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]C
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
 	}
 	// UPDATE … RETURNING does not keep the CTE's order.
-	sortClaimed(out)
+	slices.SortFunc(out, func(a, b booking.Claimed) int {
+		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
-}
-
-func sortClaimed(cs []Claimed) {
-	for i := 1; i < len(cs); i++ {
-		for j := i; j > 0 && claimedLess(cs[j], cs[j-1]); j-- {
-			cs[j], cs[j-1] = cs[j-1], cs[j]
-		}
-	}
-}
-
-func claimedLess(a, b Claimed) bool {
-	if !a.DueAt.Equal(b.DueAt) {
-		return a.DueAt.Before(b.DueAt)
-	}
-	return a.ID < b.ID
 }
 
 // Confirm renews the lease of c just before it is sent and reports whether
 // the claim still holds. A worker that stalled past its lease (a long 429
 // pause) finds the row claimed by another worker, or already delivered, and
 // must not send it: this narrows the window for a duplicate to the send itself.
-func (o *Outbox) Confirm(ctx context.Context, c Claimed, lease time.Duration) (bool, error) {
+func (o *Outbox) Confirm(ctx context.Context, c booking.Claimed, lease time.Duration) (bool, error) {
 	tag, err := o.pool.Exec(ctx, `
 		UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond'
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
@@ -133,7 +112,7 @@ func (o *Outbox) Delivered(ctx context.Context, id int64) error {
 // the lease to run out. It changes nothing when the claim no longer holds:
 // a worker that stalled past its lease must not release a row that another
 // worker has claimed since, or the row could go out twice.
-func (o *Outbox) Retry(ctx context.Context, c Claimed, at time.Time, reason string) error {
+func (o *Outbox) Retry(ctx context.Context, c booking.Claimed, at time.Time, reason string) error {
 	_, err := o.pool.Exec(ctx, `
 		UPDATE outbox SET due_at = $3, lease_until = NULL, last_error = $4
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
@@ -147,7 +126,7 @@ func (o *Outbox) Retry(ctx context.Context, c Claimed, at time.Time, reason stri
 // Park gives up on the row of c: it is kept, with its reason, for
 // inspection and counted in Stats, but never claimed again. Like Retry, it
 // changes nothing when the claim no longer holds.
-func (o *Outbox) Park(ctx context.Context, c Claimed, reason string) error {
+func (o *Outbox) Park(ctx context.Context, c booking.Claimed, reason string) error {
 	_, err := o.pool.Exec(ctx, `
 		UPDATE outbox SET parked_at = now(), lease_until = NULL, last_error = $3
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
@@ -235,30 +214,6 @@ func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
 	}
 	s.OldestDue = time.Duration(oldest * float64(time.Second))
 	return s, nil
-}
-
-// MarkUnreachable records that the citizen blocked the bot, so nothing more
-// is sent to them until they write again.
-func (o *Outbox) MarkUnreachable(ctx context.Context, telegramID int64) error {
-	_, err := o.pool.Exec(ctx, `UPDATE citizens SET unreachable = true WHERE telegram_id = $1`, telegramID)
-	if err != nil {
-		return fmt.Errorf("postgres: mark unreachable: %w", err)
-	}
-	return nil
-}
-
-// Unreachable reports whether the citizen blocked the bot. An unknown
-// citizen is reachable: the bot may still write to a chat it was given.
-func (o *Outbox) Unreachable(ctx context.Context, telegramID int64) (bool, error) {
-	var u bool
-	err := o.pool.QueryRow(ctx, `SELECT unreachable FROM citizens WHERE telegram_id = $1`, telegramID).Scan(&u)
-	if err == pgx.ErrNoRows {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("postgres: unreachable: %w", err)
-	}
-	return u, nil
 }
 
 // payloadText is p as the outbox's jsonb column keeps it, NULL when p

@@ -162,7 +162,7 @@ func TestOutbox(t *testing.T) {
 		if len(stale) != 1 {
 			t.Fatalf("claimed %d rows", len(stale))
 		}
-		var live []postgres.Claimed
+		var live []booking.Claimed
 		for deadline := time.Now().Add(5 * time.Second); len(live) == 0 && time.Now().Before(deadline); {
 			live, _ = o.Claim(ctx, 10, time.Minute) // once the first lease has run out
 		}
@@ -252,25 +252,6 @@ func TestOutbox(t *testing.T) {
 		}
 		if got[0].ID != ids[0] || got[0].Unreadable == nil || got[1].Unreadable != nil {
 			t.Fatalf("claimed %+v; want the first row marked unreadable, the second not", got)
-		}
-	})
-
-	t.Run("UnreachableCitizen", func(t *testing.T) {
-		o := postgres.NewOutbox(pool)
-		if _, err := pool.Exec(ctx, `INSERT INTO citizens (telegram_id) VALUES (4242)`); err != nil {
-			t.Fatal(err)
-		}
-		if u, err := o.Unreachable(ctx, 4242); err != nil || u {
-			t.Fatalf("new citizen unreachable = %v, %v", u, err)
-		}
-		if err := o.MarkUnreachable(ctx, 4242); err != nil {
-			t.Fatal(err)
-		}
-		if u, err := o.Unreachable(ctx, 4242); err != nil || !u {
-			t.Fatalf("after 403 unreachable = %v, %v", u, err)
-		}
-		if u, err := o.Unreachable(ctx, 999); err != nil || u {
-			t.Fatalf("unknown chat unreachable = %v, %v", u, err)
 		}
 	})
 }

@@ -105,3 +105,21 @@ func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.
 		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang`, telegramID, string(l))
 	return wrap("set citizen lang", err)
 }
+
+// MarkUnreachable records that the citizen blocked the bot, so nothing more
+// is sent to them until they write again.
+func (s *Store) MarkUnreachable(ctx context.Context, telegramID int64) error {
+	_, err := s.pool.Exec(ctx, `UPDATE citizens SET unreachable = true WHERE telegram_id = $1`, telegramID)
+	return wrap("mark unreachable", err)
+}
+
+// Unreachable reports whether the citizen blocked the bot. An unknown
+// citizen is reachable: the bot may still write to a chat it was given.
+func (s *Store) Unreachable(ctx context.Context, telegramID int64) (bool, error) {
+	var u bool
+	err := s.pool.QueryRow(ctx, `SELECT unreachable FROM citizens WHERE telegram_id = $1`, telegramID).Scan(&u)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return u, wrap("unreachable", err)
+}

@@ -139,7 +139,7 @@ func TestCloseDayNotifiesEveryCitizenOnce(t *testing.T) {
 	}
 	sender := throttle.New(throttle.Config{Global: time.Millisecond, PerChat: time.Millisecond})
 	t.Cleanup(sender.Close)
-	tg := &notify.Telegram{API: api, Sender: sender, Bookings: e.store, Reach: e.outbox,
+	tg := &notify.Telegram{API: api, Sender: sender, Bookings: e.store, Reach: e.store,
 		Renderer: &notify.Renderer{Catalog: e.cat, Now: time.Now}}
 	w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 		booking.ChannelTelegram: tg, booking.ChannelSlack: e.adapter}, notify.Config{})
@@ -298,5 +298,5 @@ func TestAlertShowsPhoneGrouped(t *testing.T) {
 }
 
 func errorsIsSkipped(err error) bool {
-	return err != nil && strings.Contains(err.Error(), notify.ErrSkipped.Error())
+	return err != nil && strings.Contains(err.Error(), booking.ErrSkipped.Error())
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/locales"
-	"github.com/rantevou/rantevou/notify"
 )
 
 // Deliver posts one staff notification (a roster or an alert) to the
@@ -18,10 +17,10 @@ import (
 func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
 	dept, ok := a.department(n.Recipient)
 	if !ok {
-		return notify.Permanent(fmt.Errorf("slack: unknown department %q", n.Recipient))
+		return booking.Permanent(fmt.Errorf("slack: unknown department %q", n.Recipient))
 	}
 	if dept.Slack.Channel == "" {
-		return notify.Skip("department " + dept.Code + " has no Slack channel")
+		return booking.Skip("department " + dept.Code + " has no Slack channel")
 	}
 	lang := a.deptLang(dept.Code)
 	var msgs []Message
@@ -29,7 +28,7 @@ func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
 	case booking.NotifyStaffRoster:
 		day := n.Payload.Day
 		if day == (booking.Date{}) {
-			return notify.Permanent(fmt.Errorf("slack: roster of %s without a day", dept.Code))
+			return booking.Permanent(fmt.Errorf("slack: roster of %s without a day", dept.Code))
 		}
 		r, err := a.office.Roster(ctx, dept.Code, day)
 		if err != nil {
@@ -43,7 +42,7 @@ func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
 		}
 		msgs = []Message{m}
 	default:
-		return notify.Permanent(fmt.Errorf("slack: unknown kind %q", n.Kind))
+		return booking.Permanent(fmt.Errorf("slack: unknown kind %q", n.Kind))
 	}
 	for _, m := range msgs {
 		_, _, err := a.api.PostMessageContext(ctx, dept.Slack.Channel,
@@ -77,11 +76,11 @@ var configErrors = map[string]string{
 
 func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang booking.Lang) (Message, error) {
 	if n.BookingID == 0 {
-		return Message{}, notify.Permanent(fmt.Errorf("slack: %s without a booking", n.Kind))
+		return Message{}, booking.Permanent(fmt.Errorf("slack: %s without a booking", n.Kind))
 	}
 	b, err := a.bookings.BookingByID(ctx, n.BookingID)
 	if booking.ErrorCode(err) == booking.ENotFound {
-		return Message{}, notify.Permanent(err)
+		return Message{}, booking.Permanent(err)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("slack: alert booking %d: %w", n.BookingID, err)
@@ -98,7 +97,7 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 		}
 	case booking.NotifyStaffToday:
 		if b.Status != booking.Active {
-			return Message{}, notify.Skip("booking no longer active")
+			return Message{}, booking.Skip("booking no longer active")
 		}
 		id = "staff_alert_today"
 	}
