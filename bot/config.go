@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,10 +97,47 @@ func (c Config) apiURL() string {
 // default of two idle connections per host would open a new TCP (and TLS)
 // connection for most calls under load, which cost about a tenth of the
 // CPU of a step when measured.
-func NewTransport() *http.Transport {
+//
+// go-telegram/bot streams each request body through a pipe as chunked
+// multipart, and net/http writes every chunk of an unknown-length body to
+// the socket at once: a dozen write system calls per call, 17% of the
+// CPU of a step under load. Reading the body (a few hundred bytes) before
+// sending makes it one.
+func NewTransport() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 512
 	t.MaxIdleConnsPerHost = 512
 	t.IdleConnTimeout = 90 * time.Second
-	return t
+	return wholeBodies{t}
+}
+
+// wholeBodies sends a request body of unknown length in one piece.
+type wholeBodies struct{ next http.RoundTripper }
+
+// maxBufferedBody bounds what is read into memory; a larger body (a big
+// document) is streamed as it comes.
+const maxBufferedBody = 1 << 20
+
+func (t wholeBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > 0 {
+		return t.next.RoundTrip(r)
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, maxBufferedBody+1))
+	if err != nil {
+		r.Body.Close()
+		return nil, err
+	}
+	out := r.Clone(r.Context())
+	if len(head) > maxBufferedBody {
+		out.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+		return t.next.RoundTrip(out)
+	}
+	r.Body.Close()
+	out.Body = io.NopCloser(bytes.NewReader(head))
+	out.ContentLength = int64(len(head))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
+	return t.next.RoundTrip(out)
 }

@@ -19,7 +19,7 @@ func TestConversationPostgresDown(t *testing.T) {
 	e.say(t, c, "/start")
 	e.pressAt(t, c, 0, 0) // book: departments
 	e.pressAt(t, c, 0, 0) // a department: its services
-	e.pool.Close() // every query now fails, as in an outage
+	e.pool.Close()        // every query now fails, as in an outage
 	e.pressAt(t, c, 0, 0) // a service: loads its free days from PostgreSQL
 	if st := e.lastDelivery(t); st != http.StatusOK {
 		t.Fatalf("status %d; want 200 with the citizen told to try again", st)
