@@ -150,9 +150,11 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	defer conn.Release()
 	batch := &pgx.Batch{}
 	batch.Queue(`BEGIN`)
+	// A citizen booking through the bot has unblocked it, if they ever
+	// blocked it: their confirmation and reminders must go out again.
 	batch.Queue(`INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone
-		WHERE (citizens.name, citizens.phone) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone)`,
+		ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, unreachable = false
+		WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)`,
 		nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
 	batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
 	batch.Queue(attemptBooking,

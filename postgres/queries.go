@@ -96,18 +96,20 @@ func (s *Store) Citizen(ctx context.Context, telegramID int64) (booking.Citizen,
 	return c, wrap("citizen", err)
 }
 
-// SetCitizenLang remembers the citizen's language, creating the citizen if new.
+// SetCitizenLang remembers the citizen's language, creating the citizen if
+// new. A citizen choosing a language is writing to the bot, so they are
+// reachable again if they had blocked it.
 func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.Lang) error {
 	if l != booking.Greek && l != booking.English {
 		return booking.Errorf(booking.EInvalid, "language %q", l)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
-		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang`, telegramID, string(l))
+		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang, unreachable = false`, telegramID, string(l))
 	return wrap("set citizen lang", err)
 }
 
 // MarkUnreachable records that the citizen blocked the bot, so nothing more
-// is sent to them until they write again.
+// is sent to them until they book again or choose a language.
 func (s *Store) MarkUnreachable(ctx context.Context, telegramID int64) error {
 	_, err := s.pool.Exec(ctx, `UPDATE citizens SET unreachable = true WHERE telegram_id = $1`, telegramID)
 	return wrap("mark unreachable", err)
