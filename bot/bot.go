@@ -192,7 +192,7 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline b
 		}
 	}()
 
-	first, parked, err := b.dedupe.Seen(ctx, updateID)
+	first, parked, err := b.seen(ctx, updateID, &in)
 	if err != nil {
 		log.Error("bot: dedupe", slog.String("err", err.Error()))
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
@@ -225,6 +225,24 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline b
 	b.observeStep(time.Since(start))
 	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
 	return toast, nil
+}
+
+// seenLoader is a Deduper that also reads the chat's session in the same
+// round trip (package redis, with its sessions bound).
+type seenLoader interface {
+	SeenAndLoad(ctx context.Context, updateID, chatID int64) (first bool, parked []byte, s *conversation.Snapshot, err error)
+}
+
+// seen marks the update as taken on and, when the Deduper can, hands the
+// chat's session it read along to the conversation.
+func (b *Bot) seen(ctx context.Context, updateID int64, in *incoming) (bool, []byte, error) {
+	sl, ok := b.dedupe.(seenLoader)
+	if !ok {
+		return b.dedupe.Seen(ctx, updateID)
+	}
+	first, parked, snap, err := sl.SeenAndLoad(ctx, updateID, in.input.ChatID)
+	in.input.Session = snap
+	return first, parked, err
 }
 
 // resend sends the replies parked by an earlier delivery of the update.

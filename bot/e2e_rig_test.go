@@ -72,6 +72,10 @@ func newE2EWith(t testing.TB, sessionsOverride conversation.Sessions) *e2e {
 	}
 	engine := conversation.NewEngine(office, engineSessions, clk.Now)
 	dedupe := rstore.NewDeduper(client, prefix, 0)
+	if sessionsOverride == nil {
+		// As in production: the session is read with the update's mark.
+		dedupe = dedupe.WithSessions(sessions)
+	}
 
 	fake := telegramfake.New(testToken)
 	apiURL := fake.Start()

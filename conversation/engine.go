@@ -39,6 +39,17 @@ type Input struct {
 	ChatID, UserID int64
 	LangCode       string // Telegram's language_code of the sender
 	Event          dialog.Event
+	// Session, when set, is the chat's session as the transport read it
+	// in the same round trip as the update's dedupe; the first attempt
+	// starts from it instead of loading it again.
+	Session *Snapshot
+}
+
+// Snapshot is a chat's session as read from the store: nil Data and
+// Version 0 when there is none.
+type Snapshot struct {
+	Data    []byte
+	Version int64
 }
 
 // Engine runs conversations. It is safe for concurrent use: updates of one
@@ -85,9 +96,15 @@ const (
 // act on come back as friendly replies.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		data, version, err := e.sessions.Load(ctx, in.ChatID)
-		if err != nil {
-			return nil, fmt.Errorf("conversation: load session: %w", err)
+		var data []byte
+		var version int64
+		if attempt == 1 && in.Session != nil {
+			data, version = in.Session.Data, in.Session.Version
+		} else {
+			var err error
+			if data, version, err = e.sessions.Load(ctx, in.ChatID); err != nil {
+				return nil, fmt.Errorf("conversation: load session: %w", err)
+			}
 		}
 		var s dialog.State
 		if data != nil {

@@ -3,6 +3,7 @@ package conversation_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
@@ -365,6 +366,49 @@ func TestEngine(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEngineStartsFromTheGivenSession: the transport may hand over the
+// session it read with the update's dedupe. A current one is used as is; a
+// stale one (another update saved since) loses the compare-and-set, and
+// the engine redoes the update on the stored session.
+func TestEngineStartsFromTheGivenSession(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.chat(t, 9301, "en")
+	c.cmd("start")
+	data, v, err := f.sessions.Load(ctx, c.id)
+	if err != nil || data == nil {
+		t.Fatalf("session after /start: %v, %v", data, err)
+	}
+	book := dialog.Event{Kind: dialog.KindButton, Data: c.button("📅 Book an appointment")}
+
+	stale := &conversation.Snapshot{Data: []byte(`{}`), Version: v - 1}
+	rs, err := f.engine.Handle(ctx, conversation.Input{ChatID: c.id, UserID: c.id, LangCode: "en", Event: book, Session: stale})
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("handle with a stale snapshot: %v, %v", rs, err)
+	}
+	_, v2, _ := f.sessions.Load(ctx, c.id)
+	if v2 != v+1 {
+		t.Fatalf("version %d after the update; want %d: redone on the stored session and saved once", v2, v+1)
+	}
+	var s dialog.State
+	raw, v3, _ := f.sessions.Load(ctx, c.id)
+	if err := json.Unmarshal(raw, &s); err != nil || s.Screen != dialog.ScreenDept {
+		t.Fatalf("screen %v (%v); want the departments, as without a snapshot", s.Screen, err)
+	}
+
+	// A current snapshot is used as it is, without reading the store: one
+	// that says "no session" at the stored version starts afresh.
+	back := dialog.Event{Kind: dialog.KindButton, Data: find(t, rs, "◀ Back")}
+	rs, err = f.engine.Handle(ctx, conversation.Input{ChatID: c.id, UserID: c.id, LangCode: "en", Event: back,
+		Session: &conversation.Snapshot{Version: v3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) == 0 || !strings.Contains(rs[0].Text, "expired") {
+		t.Fatalf("replies %+v; a tap with no session behind it is answered as an expired conversation", rs)
+	}
 }
 
 // BenchmarkHandle measures whole updates against the real Redis and

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/rantevou/rantevou/conversation"
 )
 
 // DefaultDedupeTTL is how long an update_id is remembered: Telegram keeps an
@@ -16,9 +18,10 @@ const DefaultDedupeTTL = 24 * time.Hour
 
 // Deduper remembers which Telegram update_ids were already taken on.
 type Deduper struct {
-	client goredis.UniversalClient
-	prefix string
-	ttl    time.Duration
+	client   goredis.UniversalClient
+	prefix   string
+	ttl      time.Duration
+	sessions *Sessions // WithSessions: read with the mark
 }
 
 // NewDeduper returns a Deduper over client; ttl is DefaultDedupeTTL when zero.
@@ -44,7 +47,11 @@ const done = "1"
 // One command (SET NX GET): exactly one of any number of concurrent callers
 // gets firstTime.
 func (d *Deduper) Seen(ctx context.Context, updateID int64) (firstTime bool, parked []byte, err error) {
-	old, err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true}).Result()
+	return seen(d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true}).Result())
+}
+
+// seen decodes the answer of the mark's SET NX GET.
+func seen(old string, err error) (firstTime bool, parked []byte, _ error) {
 	switch {
 	case errors.Is(err, goredis.Nil):
 		return true, nil, nil
@@ -54,6 +61,45 @@ func (d *Deduper) Seen(ctx context.Context, updateID int64) (firstTime bool, par
 		return false, nil, nil
 	}
 	return false, []byte(old), nil
+}
+
+// WithSessions returns d reading, in SeenAndLoad, the chat's session in the
+// same round trip as the update's mark.
+func (d *Deduper) WithSessions(s *Sessions) *Deduper {
+	c := *d
+	c.sessions = s
+	return &c
+}
+
+// SeenAndLoad is Seen and, pipelined with it, the chat's session as Load
+// returns it (nil without WithSessions). A conversation step then costs two
+// Redis round trips, this one and the compare-and-set, instead of three.
+func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firstTime bool, parked []byte, snap *conversation.Snapshot, err error) {
+	if d.sessions == nil {
+		firstTime, parked, err = d.Seen(ctx, updateID)
+		return firstTime, parked, nil, err
+	}
+	var mark *goredis.StatusCmd
+	var load *goredis.SliceCmd
+	// The two keys have hash tags of their own: a Cluster client splits
+	// the pipeline by node, a single server answers it in one trip.
+	_, perr := d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		mark = p.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true})
+		load = d.sessions.load(ctx, p, chatID)
+		return nil
+	})
+	if perr != nil && !errors.Is(perr, goredis.Nil) {
+		return false, nil, nil, fmt.Errorf("redis: dedupe update: %w", perr)
+	}
+	firstTime, parked, err = seen(mark.Result())
+	if err != nil || !firstTime {
+		return firstTime, parked, nil, err
+	}
+	data, version, err := session(load.Result())
+	if err != nil {
+		return false, nil, nil, err
+	}
+	return true, nil, &conversation.Snapshot{Data: data, Version: version}, nil
 }
 
 // Park keeps replies (the transport's encoding of what it still has to

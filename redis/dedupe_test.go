@@ -74,6 +74,37 @@ func TestDeduper(t *testing.T) {
 			t.Fatalf("Park created a key for an unseen update")
 		}
 	})
+	t.Run("SeenAndLoadReadsTheSessionInTheSameTrip", func(t *testing.T) {
+		sessions := redis.NewSessions(client, prefix, 0)
+		dl := d.WithSessions(sessions)
+		const chat = 7001
+		first, _, snap, err := dl.SeenAndLoad(ctx, 200, chat)
+		if err != nil || !first || snap == nil || snap.Data != nil || snap.Version != 0 {
+			t.Fatalf("no session yet: %v %+v %v; want first and an empty snapshot", first, snap, err)
+		}
+		v, err := sessions.Save(ctx, chat, 0, []byte(`{"screen":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, snap, err = dl.SeenAndLoad(ctx, 201, chat)
+		if err != nil || !first || snap == nil || string(snap.Data) != `{"screen":1}` || snap.Version != v {
+			t.Fatalf("SeenAndLoad = %v %+v %v; want the saved session at version %d", first, snap, err, v)
+		}
+		first, _, snap, err = dl.SeenAndLoad(ctx, 201, chat)
+		if err != nil || first || snap != nil {
+			t.Fatalf("repeat: %v %+v %v; want a duplicate and no session", first, snap, err)
+		}
+		if err := dl.Park(ctx, 201, []byte("[]")); err != nil {
+			t.Fatal(err)
+		}
+		if _, parked, _, err := dl.SeenAndLoad(ctx, 201, chat); err != nil || string(parked) != "[]" {
+			t.Fatalf("parked replies %q, %v", parked, err)
+		}
+		// Without sessions bound it is Seen.
+		if first, _, snap, err := d.SeenAndLoad(ctx, 202, chat); err != nil || !first || snap != nil {
+			t.Fatalf("unbound: %v %+v %v", first, snap, err)
+		}
+	})
 	t.Run("ConcurrentOneWinner", func(t *testing.T) {
 		var winners atomic.Int32
 		var wg sync.WaitGroup

@@ -43,7 +43,16 @@ func (s *Sessions) Key(chatID int64) string {
 // Load returns the session of chatID and its version, (nil, 0, nil) when
 // there is none.
 func (s *Sessions) Load(ctx context.Context, chatID int64) ([]byte, int64, error) {
-	vals, err := s.client.HMGet(ctx, s.Key(chatID), "v", "d").Result()
+	return session(s.load(ctx, s.client, chatID).Result())
+}
+
+// load queues or sends the read of chatID's session.
+func (s *Sessions) load(ctx context.Context, c goredis.Cmdable, chatID int64) *goredis.SliceCmd {
+	return c.HMGet(ctx, s.Key(chatID), "v", "d")
+}
+
+// session decodes the answer of load.
+func session(vals []any, err error) ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("redis: load session: %w", err)
 	}

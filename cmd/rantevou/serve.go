@@ -157,7 +157,9 @@ func (m *Main) Run(ctx context.Context) error {
 	defer sender.Close()
 	sessions := redis.NewSessions(m.rdb, m.RedisPrefix, cfg.SessionTTL)
 	engine := conversation.NewEngine(m.office, sessions, m.Now)
-	tg, err := bot.New(botCfg, engine, redis.NewDeduper(m.rdb, m.RedisPrefix, 24*time.Hour), m.log)
+	// The update's dedupe and its chat's session are read in one round trip.
+	dedupe := redis.NewDeduper(m.rdb, m.RedisPrefix, 24*time.Hour).WithSessions(sessions)
+	tg, err := bot.New(botCfg, engine, dedupe, m.log)
 	if err != nil {
 		return err
 	}
