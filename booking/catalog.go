@@ -73,6 +73,25 @@ func (c *Catalog) Service(code string) (*Service, bool) {
 	return nil, false
 }
 
+// ServiceName returns the name of the service with code, or the code itself
+// for a service no longer in the catalog: an old booking may still name one,
+// and its citizen and staff must read something.
+func (c *Catalog) ServiceName(code string) Text {
+	if s, ok := c.Service(code); ok {
+		return s.Name
+	}
+	return Text{EL: code}
+}
+
+// DepartmentName returns the name of the department with code, or the code
+// itself for one no longer in the catalog, as ServiceName does.
+func (c *Catalog) DepartmentName(code string) Text {
+	if d, ok := c.Department(code); ok {
+		return d.Name
+	}
+	return Text{EL: code}
+}
+
 // ServicesOf returns the services of department, in catalog order.
 func (c *Catalog) ServicesOf(department string) []Service {
 	var out []Service

@@ -57,3 +57,88 @@ func FuzzFormatPhone(f *testing.F) {
 		}
 	})
 }
+
+func TestParsePhone(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"6912345678", "+306912345678"},
+		{"69 1234 5678", "+306912345678"},
+		{"691-234-5678", "+306912345678"},
+		{"+30 691 234 5678", "+306912345678"},
+		{"0030 6912345678", "+306912345678"},
+		{"2310 123 456", "+302310123456"},
+		{"(2310) 123-456", "+302310123456"},
+		{"2313317777", "+302313317777"},
+		{"6812345678", ""},      // not a mobile prefix
+		{"1234567890", ""},      // neither mobile nor landline
+		{"691234567", ""},       // nine digits
+		{"69123456789", ""},     // eleven digits
+		{"+44 7700 900123", ""}, // foreign, typed
+		{"69l2345678", ""},      // a letter
+		{"6912+345678", ""},     // plus in the middle
+		{"", ""},
+	} {
+		got, ok := ParsePhone(tc.in)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("ParsePhone(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+func TestContactPhone(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"306912345678", "+306912345678"},
+		{"+306912345678", "+306912345678"},
+		{"447700900123", "+447700900123"}, // a foreign SIM, vouched for by Telegram
+		{"301234", ""},
+		{"30681234567", ""},
+		{"abc", ""},
+	} {
+		got, ok := ContactPhone(tc.in)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("ContactPhone(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+func FuzzParsePhone(f *testing.F) {
+	for _, s := range []string{"6912345678", "+30 2310 123456", "0030-69-1234-5678", "12", "+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ParsePhone(s)
+		if !ok {
+			return
+		}
+		if len(got) != 13 || got[:3] != "+30" || (got[3] != '2' && got[3:5] != "69") {
+			t.Fatalf("ParsePhone(%q) = %q", s, got)
+		}
+		again, ok := ParsePhone(got)
+		if !ok || again != got {
+			t.Fatalf("normalised %q does not re-parse: %q", got, again)
+		}
+	})
+}
+
+// TestNormalizePhone checks that a staff search by phone finds bookings,
+// which store Greek numbers as +30XXXXXXXXXX, however the number is typed.
+func TestNormalizePhone(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"NationalMobile", "6912345678", "+306912345678"},
+		{"NationalLandline", "2310 123 456", "+302310123456"},
+		{"InternationalWithSpaces", "+30 691 234 5678", "+306912345678"},
+		{"DoubleZeroPrefix", "00306912345678", "+306912345678"},
+		{"AsTelegramSharesIt", "306912345678", "+306912345678"},
+		{"DashesAndBrackets", "(+30) 691-234-5678", "+306912345678"},
+		{"NoBreakSpace", "691\u00a0234\u00a05678", "+306912345678"},
+		{"ForeignKept", "+44 7700 900123", "+447700900123"},
+		{"ForeignDoubleZero", "0044 7700 900123", "+447700900123"},
+		{"ShortNumberUntouched", "12345", "12345"},
+		{"NotANumberUntouched", "K7P4QX", "K7P4QX"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := normalizePhone(tc.in); got != tc.want {
+				t.Fatalf("normalizePhone(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -90,9 +90,8 @@ func (o *Office) Find(ctx context.Context, a Actor, query string) ([]Booking, er
 		}
 	}
 	if len(found) == 0 {
-		// Bookings hold the number as the dialog normalised it
-		// (+30XXXXXXXXXX); the number as typed is tried too, for one
-		// stored some other way.
+		// Bookings hold the number in its stored form (phone.go); the
+		// number as typed is tried too, for one stored some other way.
 		phone := normalizePhone(query)
 		bs, err := o.store.BookingsByPhone(ctx, phone)
 		if err != nil {

@@ -20,7 +20,7 @@ type Message struct {
 
 // Renderer turns outbox rows into citizen messages.
 type Renderer struct {
-	Catalog *booking.Catalog
+	Catalog *booking.Catalog // required
 	// Domain goes into calendar UIDs ("rantevou-K7P4QX@Domain"); it should
 	// never change once citizens have entries in their calendars.
 	Domain string
@@ -28,32 +28,23 @@ type Renderer struct {
 }
 
 func (r *Renderer) loc() *time.Location {
-	if r.Catalog != nil && r.Catalog.Location != nil {
+	if r.Catalog.Location != nil {
 		return r.Catalog.Location
 	}
 	return athens
 }
 
-func (r *Renderer) service(code string) booking.Service {
-	if r.Catalog != nil {
-		for _, s := range r.Catalog.Services {
-			if s.Code == code {
-				return s
-			}
-		}
-	}
-	return booking.Service{Code: code, Name: booking.Text{EL: code}}
+// names is what a message says of its booking's service and department.
+type names struct {
+	service, department, bring booking.Text
 }
 
-func (r *Renderer) department(code string) booking.Department {
-	if r.Catalog != nil {
-		for _, d := range r.Catalog.Departments {
-			if d.Code == code {
-				return d
-			}
-		}
+func (r *Renderer) names(b booking.Booking) names {
+	n := names{service: r.Catalog.ServiceName(b.Service), department: r.Catalog.DepartmentName(b.Department)}
+	if svc, ok := r.Catalog.Service(b.Service); ok {
+		n.bring = svc.Bring
 	}
-	return booking.Department{Code: code, Name: booking.Text{EL: code}}
+	return n
 }
 
 // Render renders n about booking b (the booking as it is now). It returns an
@@ -64,16 +55,15 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 	lang := b.Citizen.Lang
 	pr := locales.For(lang)
 	loc := r.loc()
-	svc := r.service(b.Service)
-	dept := r.department(b.Department)
+	nm := r.names(b)
 	data := map[string]any{
 		"Ref":        b.Ref,
-		"Service":    svc.Name.In(lang),
-		"Department": dept.Name.In(lang),
+		"Service":    nm.service.In(lang),
+		"Department": nm.department.In(lang),
 		"Desk":       b.Desk,
 		"Date":       pr.Date(booking.DateOf(b.Start, loc)),
 		"Time":       pr.Time(b.Start, loc),
-		"Bring":      svc.Bring.In(lang),
+		"Bring":      nm.bring.In(lang),
 		"Name":       b.Citizen.Name,
 	}
 	reason := p.Reason
@@ -107,7 +97,7 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 		}
 		return Message{
 			Text:    text,
-			ICS:     ICS(r.event(b, svc, dept, lang, seq, false)),
+			ICS:     ICS(r.event(b, nm, lang, seq, false)),
 			ICSName: "rantevou-" + b.Ref + ".ics",
 		}, nil
 
@@ -148,25 +138,22 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 			Buttons: [][]dialog.Button{
 				{{Text: pr.T("notify_button_book_again", nil), Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}},
 			},
-			ICS:     ICS(r.event(b, svc, dept, lang, int(n.ID), true)),
+			ICS:     ICS(r.event(b, nm, lang, int(n.ID), true)),
 			ICSName: "rantevou-" + b.Ref + ".ics",
 		}, nil
 	}
 	return Message{}, booking.Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
 }
 
-func (r *Renderer) event(b booking.Booking, svc booking.Service, dept booking.Department, lang booking.Lang, seq int, cancelled bool) Event {
+func (r *Renderer) event(b booking.Booking, nm names, lang booking.Lang, seq int, cancelled bool) Event {
 	pr := locales.For(lang)
-	data := map[string]any{"Ref": b.Ref, "Bring": svc.Bring.In(lang), "Desk": b.Desk}
+	data := map[string]any{"Ref": b.Ref, "Bring": nm.bring.In(lang), "Desk": b.Desk}
 	desc := pr.T("notify_ics_description", data)
-	if svc.Bring.In(lang) != "" {
+	if nm.bring.In(lang) != "" {
 		desc += "\n" + pr.T("notify_bring", data)
 	}
-	office := ""
-	if r.Catalog != nil {
-		office = r.Catalog.Office.In(lang)
-	}
-	location := dept.Name.In(lang)
+	office := r.Catalog.Office.In(lang)
+	location := nm.department.In(lang)
 	if office != "" {
 		location = office + " — " + location
 	}
@@ -183,7 +170,7 @@ func (r *Renderer) event(b booking.Booking, svc booking.Service, dept booking.De
 		Sequence:    seq,
 		Start:       b.Start,
 		End:         b.End,
-		Summary:     svc.Name.In(lang),
+		Summary:     nm.service.In(lang),
 		Location:    location,
 		Description: desc,
 		Cancelled:   cancelled,

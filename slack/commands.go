@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,7 +129,7 @@ func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts,
 		}
 		dept = depts[0]
 	}
-	if !allowed(depts, dept) {
+	if !slices.Contains(depts, dept) {
 		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": dept}))
 	}
 	url := c.ResponseURL
@@ -202,7 +203,7 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 		}
 		return a.badArg(pr, depts, args[0])
 	}
-	if !allowed(depts, dept) {
+	if !slices.Contains(depts, dept) {
 		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": dept}))
 	}
 	day, ok := a.parseDay(args[1])
@@ -219,13 +220,13 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 		return ephemeral(pr.T("staff_reason_required", nil))
 	}
 	url := c.ResponseURL
+	deptName := a.office.Catalog().DepartmentName(dept).In(pr.Lang())
 	a.goSlow(func(ctx context.Context) {
-		d, _ := a.department(dept)
 		// A day already closed (a holiday, or a second close) is said so,
 		// instead of a second closure and a "0 cancelled" announcement.
 		if r, err := a.office.Roster(ctx, dept, day); err == nil && r.Closed {
 			a.respond(ctx, url, ephemeral(pr.T("staff_already_closed", map[string]any{
-				"Department": d.Name.In(pr.Lang()),
+				"Department": deptName,
 				"Date":       pr.Date(day),
 				"Reason":     r.Reason.In(pr.Lang()),
 			})))
@@ -237,7 +238,7 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 			return
 		}
 		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.T("staff_closed_done", map[string]any{
-			"Department": d.Name.In(pr.Lang()),
+			"Department": deptName,
 			"Date":       pr.Date(day),
 			"Reason":     reason,
 			"Count":      len(cancelled),
@@ -264,7 +265,7 @@ func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor bookin
 	var lines []string
 	more := 0
 	for _, b := range found {
-		if !allowed(depts, b.Department) {
+		if !slices.Contains(depts, b.Department) {
 			continue // another department's citizen: not theirs to see
 		}
 		if len(lines) == maxFound {

@@ -15,7 +15,7 @@ import (
 // department's channel. It is the outbox worker's Deliverer for the Slack
 // channel.
 func (a *Adapter) Deliver(ctx context.Context, n booking.Notification) error {
-	dept, ok := a.department(n.Recipient)
+	dept, ok := a.office.Catalog().Department(n.Recipient)
 	if !ok {
 		return booking.Permanent(fmt.Errorf("slack: unknown department %q", n.Recipient))
 	}
@@ -107,18 +107,14 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 
 // bookingData is the template data every staff line about b uses.
 func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string]any {
-	dept, _ := a.department(b.Department)
-	name := dept.Name.In(pr.Lang())
-	if name == "" {
-		name = b.Department
-	}
+	cat := a.office.Catalog()
 	return map[string]any{
 		"Ref":        b.Ref,
 		"Date":       pr.Date(booking.DateOf(b.Start, a.loc)),
 		"Time":       pr.Time(b.Start, a.loc),
 		"Desk":       b.Desk,
-		"Service":    a.service(b.Service).Name.In(pr.Lang()),
-		"Department": name,
+		"Service":    cat.ServiceName(b.Service).In(pr.Lang()),
+		"Department": cat.DepartmentName(b.Department).In(pr.Lang()),
 		"Name":       escape(b.Citizen.Name),
 		"Phone":      escape(booking.FormatPhone(b.Citizen.Phone)),
 	}

@@ -36,11 +36,7 @@ type Message struct {
 // short message.
 func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message {
 	pr := locales.For(lang)
-	dept, _ := a.department(r.Department)
-	head := map[string]any{"Department": dept.Name.In(lang), "Date": pr.Date(r.Date)}
-	if dept.Name.In(lang) == "" {
-		head["Department"] = r.Department
-	}
+	head := map[string]any{"Department": a.office.Catalog().DepartmentName(r.Department).In(lang), "Date": pr.Date(r.Date)}
 	title := pr.T("staff_roster_header", head)
 	if r.Closed {
 		text := pr.T("staff_roster_closed_day", map[string]any{"Date": pr.Date(r.Date), "Reason": r.Reason.In(lang)})
@@ -112,7 +108,7 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slacka
 		"Time":    pr.Time(b.Start, a.loc),
 		"Desk":    b.Desk,
 		"Ref":     b.Ref,
-		"Service": a.service(b.Service).Name.In(pr.Lang()),
+		"Service": a.office.Catalog().ServiceName(b.Service).In(pr.Lang()),
 		"Name":    escape(b.Citizen.Name),
 		"Phone":   escape(booking.FormatPhone(b.Citizen.Phone)),
 		"Status":  status,

@@ -111,28 +111,9 @@ func (a *Adapter) Routes() http.Handler {
 	return mux
 }
 
-// department returns the catalog's department code, or false.
-func (a *Adapter) department(code string) (booking.Department, bool) {
-	for _, d := range a.office.Catalog().Departments {
-		if d.Code == code {
-			return d, true
-		}
-	}
-	return booking.Department{}, false
-}
-
-func (a *Adapter) service(code string) booking.Service {
-	for _, s := range a.office.Catalog().Services {
-		if s.Code == code {
-			return s
-		}
-	}
-	return booking.Service{Code: code, Name: booking.Text{EL: code}}
-}
-
 // deptLang is the staff language of a department: Greek unless set.
 func (a *Adapter) deptLang(code string) booking.Lang {
-	if d, ok := a.department(code); ok && d.Slack.Lang == booking.English {
+	if d, ok := a.office.Catalog().Department(code); ok && d.Slack.Lang == booking.English {
 		return booking.English
 	}
 	return booking.Greek
@@ -147,15 +128,6 @@ func (a *Adapter) userPrinter(userID string) *locales.Printer {
 }
 
 func (a *Adapter) today() booking.Date { return booking.DateOf(a.cfg.Now(), a.loc) }
-
-func allowed(depts []string, dept string) bool {
-	for _, d := range depts {
-		if d == dept {
-			return true
-		}
-	}
-	return false
-}
 
 func staffActor(userID, name string) booking.Actor {
 	return booking.Actor{Kind: booking.ActorStaff, ID: userID, Name: name}
