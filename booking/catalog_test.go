@@ -300,6 +300,17 @@ func TestCatalogLookups(t *testing.T) {
 	if _, ok := c.Service("nope"); ok {
 		t.Error("Service(nope) found")
 	}
+	// A code no longer in the catalog (an old booking's) reads as itself,
+	// in either language.
+	if got := c.DepartmentName("dept-b"); got.EN != "Department B" {
+		t.Errorf("DepartmentName(dept-b) = %+v", got)
+	}
+	if got := c.DepartmentName("gone").In(English); got != "gone" {
+		t.Errorf("DepartmentName(gone) in English = %q", got)
+	}
+	if got := c.ServiceName("gone").In(Greek); got != "gone" {
+		t.Errorf("ServiceName(gone) = %q", got)
+	}
 	var got []string
 	for _, s := range c.ServicesOf("dept-a") {
 		got = append(got, s.Code)
