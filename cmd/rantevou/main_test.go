@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,9 +68,22 @@ type running struct {
 func startMain(t *testing.T, cfg Config) *running {
 	t.Helper()
 	_, prefix := redistest.New(t)
+	r, done := launch(t, "serve", cfg, prefix, nil)
+	waitServing(t, r, done, time.After(30*time.Second))
+	return r
+}
+
+// launch starts the program in process with Redis key prefix and clock now
+// (time.Now when nil) and returns at once, with the channel on which Run
+// returns. The test's cleanup stops it; name says which in the log.
+func launch(t *testing.T, name string, cfg Config, prefix string, now func() time.Time) (*running, <-chan error) {
+	t.Helper()
 	logs := &syncBuffer{}
 	m := NewMain(cfg, logs)
 	m.RedisPrefix = prefix
+	if now != nil {
+		m.Now = now
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -83,7 +95,7 @@ func startMain(t *testing.T, cfg Config) *running {
 			select {
 			case runErr = <-done:
 			case <-time.After(60 * time.Second):
-				runErr = errors.New("serve did not stop within 60 s of cancel")
+				runErr = fmt.Errorf("%s did not stop within 60 s of cancel", name)
 			}
 			m.Close()
 		})
@@ -93,20 +105,26 @@ func startMain(t *testing.T, cfg Config) *running {
 	// first: the program lets go of its connections before they go.
 	t.Cleanup(func() {
 		if err := stop(); err != nil && !t.Failed() {
-			t.Errorf("serve: %v", err)
+			t.Errorf("%s: %v", name, err)
 		}
 		if t.Failed() {
-			t.Logf("program log:\n%s", logs.String())
+			t.Logf("%s log:\n%s", name, logs.String())
 		}
 	})
+	return &running{Main: m, logs: logs, stop: stop}, done
+}
+
+// waitServing returns once r serves, failing the test if it stopped first or
+// deadline came.
+func waitServing(t *testing.T, r *running, done <-chan error, deadline <-chan time.Time) {
+	t.Helper()
 	select {
-	case <-m.Ready():
+	case <-r.Ready():
 	case err := <-done:
-		t.Fatalf("serve stopped before it was ready: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve not ready within 30 s\n%s", logs.String())
+		t.Fatalf("serve stopped before it was ready: %v\n%s", err, r.logs.String())
+	case <-deadline:
+		t.Fatalf("serve not ready in time\n%s", r.logs.String())
 	}
-	return &running{Main: m, logs: logs, stop: stop}
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -90,51 +90,13 @@ func replicaConfig(t *testing.T, databaseURL, redisURL, telegramAPI, slackAPI st
 func startReplicas(t *testing.T, n int, cfg Config, prefix string, now func() time.Time) []*running {
 	t.Helper()
 	rs := make([]*running, n)
-	dones := make([]chan error, n)
+	dones := make([]<-chan error, n)
 	for i := range rs {
-		logs := &syncBuffer{}
-		m := NewMain(cfg, logs)
-		m.RedisPrefix = prefix
-		m.Now = now
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
-		var once sync.Once
-		var runErr error
-		stop := func() error {
-			once.Do(func() {
-				cancel()
-				select {
-				case runErr = <-done:
-				case <-time.After(60 * time.Second):
-					runErr = fmt.Errorf("replica %d did not stop within 60 s of cancel", i)
-				}
-				m.Close()
-			})
-			return runErr
-		}
-		// Registered after the database's and Redis's cleanups, so it runs
-		// before them.
-		t.Cleanup(func() {
-			if err := stop(); err != nil && !t.Failed() {
-				t.Errorf("replica %d: serve: %v", i, err)
-			}
-			if t.Failed() {
-				t.Logf("replica %d log:\n%s", i, logs.String())
-			}
-		})
-		rs[i] = &running{Main: m, logs: logs, stop: stop}
-		dones[i] = done
+		rs[i], dones[i] = launch(t, fmt.Sprintf("replica %d", i), cfg, prefix, now)
 	}
 	deadline := time.After(30 * time.Second)
 	for i, r := range rs {
-		select {
-		case <-r.Ready():
-		case err := <-dones[i]:
-			t.Fatalf("replica %d stopped before it was ready: %v\n%s", i, err, r.logs.String())
-		case <-deadline:
-			t.Fatalf("replica %d not ready within 30 s\n%s", i, r.logs.String())
-		}
+		waitServing(t, r, dones[i], deadline)
 	}
 	return rs
 }
