@@ -109,24 +109,30 @@ func (cal *Calendar) Holiday(d Date) (Text, bool) {
 	return Text{}, false
 }
 
-// closuresOn returns the closures of dept in force on d: those passed in and
-// those of the catalog.
+// closuresOn returns the closures of dept among closures in force on d.
+//
+// The catalog's closures are not added: the store holds them (SyncCatalog
+// writes them, and a booking is refused by the database on their days too),
+// so the closures read from it already include them.
 func (cal *Calendar) closuresOn(dept string, d Date, closures []Closure) []Closure {
 	var out []Closure
-	for _, list := range [2][]Closure{cal.cat.Closures, closures} {
-		for _, c := range list {
-			if c.Department == dept && !d.Before(c.From) && !c.To.Before(d) {
-				out = append(out, c)
-			}
+	for _, c := range closures {
+		if c.Department == dept && !d.Before(c.From) && !c.To.Before(d) {
+			out = append(out, c)
 		}
 	}
 	return out
 }
 
+// Span returns the instants c's days span in the calendar's time zone:
+// from the midnight that begins c.From to the one that ends c.To.
+func (cal *Calendar) Span(c Closure) (start, end time.Time) {
+	return c.From.Midnight(cal.loc), c.To.AddDays(1).Midnight(cal.loc)
+}
+
 // DayClosed says whether department dept is closed all day on d and why:
 // a holiday, a closure of the whole department (or of every one of its
-// desks), or no opening hours that weekday. The catalog's own closures
-// apply in addition to closures.
+// desks), or no opening hours that weekday.
 func (cal *Calendar) DayClosed(dept *Department, d Date, closures []Closure) (Text, bool) {
 	if name, ok := cal.Holiday(d); ok {
 		return name, true

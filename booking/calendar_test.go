@@ -143,14 +143,21 @@ func TestDayClosed(t *testing.T) {
 	}
 }
 
-func TestDayClosedByCatalogClosure(t *testing.T) {
+// TestCatalogClosureCountedOnce: the catalog's closures reach the calendar
+// in the closures read from the store, which SyncCatalog wrote them to; the
+// calendar does not add them a second time.
+func TestCatalogClosureCountedOnce(t *testing.T) {
 	c := DefaultCatalog()
 	repairs := Text{EL: "Εργασίες", EN: "Works"}
 	c.Closures = []Closure{{Department: "general-protocol", From: mustDate(t, "2026-03-02"), To: mustDate(t, "2026-03-03"), Reason: repairs}}
 	cal := NewCalendar(c)
 	dept, _ := c.Department("general-protocol")
-	if reason, closed := cal.DayClosed(dept, mustDate(t, "2026-03-03"), nil); !closed || reason != repairs {
-		t.Errorf("catalog closure ignored: %+v, %v", reason, closed)
+	d := mustDate(t, "2026-03-03")
+	if reason, closed := cal.DayClosed(dept, d, c.Closures); !closed || reason != repairs {
+		t.Errorf("catalog closure read from the store ignored: %+v, %v", reason, closed)
+	}
+	if on := cal.closuresOn(dept.Code, d, c.Closures); len(on) != 1 {
+		t.Errorf("one closure in force counted %d times", len(on))
 	}
 }
 

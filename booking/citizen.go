@@ -65,6 +65,7 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 		Desks:          desks,
 		Start:          r.Start,
 		End:            end,
+		Day:            DateOf(r.Start, o.loc()),
 		IdempotencyKey: r.IdempotencyKey,
 		MaxActive:      o.catalog.MaxActive,
 		MaxPerService:  o.catalog.MaxPerService,
@@ -99,7 +100,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffToday, now, Payload{}))
 	}
 	moved, err := o.store.Move(ctx, Move{
-		Ref: b.Ref, Desks: desks, Start: start, End: end,
+		Ref: b.Ref, Desks: desks, Start: start, End: end, Day: DateOf(start, o.loc()),
 		IdempotencyKey: idempotencyKey, Notify: notify, Actor: a,
 	})
 	o.changed("rescheduled", 1, err)

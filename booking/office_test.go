@@ -436,6 +436,31 @@ func TestMark(t *testing.T) {
 	}
 }
 
+// TestCatalogClosure: a closure known in advance, from the catalog file,
+// closes its day for availability, booking and the roster alike, read from
+// the store that SyncCatalog wrote it to.
+func TestCatalogClosure(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	cat := booking.DefaultCatalog()
+	works := booking.Text{EL: "Εργασίες", EN: "Works"}
+	day := booking.Date{Year: 2026, Month: 12, Day: 8}
+	cat.Closures = []booking.Closure{{Department: "civil-registry", From: day, To: day, Reason: works}}
+	store := postgres.NewStore(pool)
+	if err := store.SyncCatalog(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	office := booking.NewOffice(cat, store, func() time.Time { return now })
+	if d, err := office.FreeSlots(ctx, "family-status", day); err != nil || !d.Closed || d.Reason != works {
+		t.Fatalf("free slots %+v, %v; want the day closed for works", d, err)
+	}
+	_, err := office.Book(ctx, booking.Request{Citizen: citizen(6101), Service: "family-status", Start: at(8, 9, 0)})
+	wantCode(t, err, booking.EClosed)
+	if r, err := office.Roster(ctx, "civil-registry", day); err != nil || !r.Closed || r.Reason != works {
+		t.Fatalf("roster %+v, %v; want the day closed for works", r, err)
+	}
+}
+
 func TestClosures(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()

@@ -138,9 +138,9 @@ func (c *readCache) SetStatus(ctx context.Context, ref string, s Status, a Actor
 	return b, err
 }
 
-func (c *readCache) AddClosure(ctx context.Context, cl Closure, a Actor) ([]Booking, error) {
-	defer c.changed(cl.Department)
-	return c.Store.AddClosure(ctx, cl, a)
+func (c *readCache) AddClosure(ctx context.Context, cl NewClosure) ([]Booking, error) {
+	defer c.changed(cl.Closure.Department)
+	return c.Store.AddClosure(ctx, cl)
 }
 
 func (c *readCache) CloseAndCancel(ctx context.Context, cl Closing) ([]Booking, error) {

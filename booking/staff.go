@@ -157,12 +157,11 @@ func (o *Office) CloseDay(ctx context.Context, a Actor, dept string, d Date, rea
 	now := o.now()
 	payload := Payload{Reason: reason}
 	cancelled, err := o.store.CloseAndCancel(ctx, Closing{
-		Closure: c,
-		Reason:  reason,
+		NewClosure: o.newClosure(a, c),
+		Reason:     reason,
 		Notify: func(b Booking) []Notification {
 			return []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyDayClosed, now, payload)}
 		},
-		Actor: a,
 	})
 	o.changed("cancelled", len(cancelled), err)
 	return cancelled, err
@@ -174,7 +173,13 @@ func (o *Office) AddClosure(ctx context.Context, a Actor, c Closure) ([]Booking,
 	if err := o.checkClosure(a, &c); err != nil {
 		return nil, err
 	}
-	return o.store.AddClosure(ctx, c, a)
+	return o.store.AddClosure(ctx, o.newClosure(a, c))
+}
+
+// newClosure is the store's request to store c for a.
+func (o *Office) newClosure(a Actor, c Closure) NewClosure {
+	start, end := o.cal.Span(c)
+	return NewClosure{Closure: c, Start: start, End: end, Actor: a}
 }
 
 // checkClosure checks that a may close c's department (or desk) over

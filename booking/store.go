@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// The store knows no time zone: the office's days, in which closures are
+// kept, come with each request, computed by the calendar (see Day and
+// Span), so that the catalog's zone has one home.
+
 // NewBooking asks the store to insert a booking at the first of Desks that is
 // free over [Start, End).
 type NewBooking struct {
@@ -13,6 +17,7 @@ type NewBooking struct {
 	Service        string
 	Desks          []string // candidate desks, in order of preference
 	Start, End     time.Time
+	Day            Date   // the office's day of Start, whose closures the store checks under its lock
 	IdempotencyKey string // optional; a repeat returns the first booking
 	MaxActive      int    // per-citizen limits, checked under a lock on the citizen
 	MaxPerService  int
@@ -27,6 +32,7 @@ type Move struct {
 	Ref            string
 	Desks          []string
 	Start, End     time.Time
+	Day            Date // the office's day of Start, whose closures the store checks under its lock
 	IdempotencyKey string
 	Notify         []Notification // pending reminders of the booking are replaced by these
 	Actor          Actor
@@ -40,17 +46,26 @@ type Cancel struct {
 	Actor  Actor
 }
 
+// NewClosure asks the store to store a closure.
+type NewClosure struct {
+	Closure Closure
+	// Start and End are the instants Closure's days span in the office's
+	// time zone, [Start, End) (Calendar.Span): the bookings it covers are
+	// those whose times overlap them.
+	Start, End time.Time
+	Actor      Actor
+}
+
 // Closing asks the store to store a closure and cancel every active booking
 // it covers, all in one transaction: either the closure exists and none of
 // its bookings is left active, or nothing changed.
 type Closing struct {
-	Closure Closure
-	Reason  string // the cancel reason of each booking
+	NewClosure
+	Reason string // the cancel reason of each booking
 	// Notify returns the notifications of one cancelled booking; their
 	// BookingID is filled in. It is called inside the transaction, so it
 	// must be quick and must not call the store.
 	Notify func(b Booking) []Notification
-	Actor  Actor
 }
 
 // Store keeps bookings, closures, the audit log and the outbox. Every method
@@ -70,7 +85,7 @@ type Store interface {
 	Cancel(ctx context.Context, c Cancel) (Booking, error)
 	SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error)
 	// AddClosure stores a closure and returns the active bookings it covers.
-	AddClosure(ctx context.Context, c Closure, a Actor) ([]Booking, error)
+	AddClosure(ctx context.Context, c NewClosure) ([]Booking, error)
 	// CloseAndCancel stores c.Closure and cancels the active bookings it
 	// covers (dropping their pending reminders, with an audit row and the
 	// notifications of each) in one transaction, and returns them cancelled.

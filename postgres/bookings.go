@@ -74,6 +74,10 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 			return b, nil
 		}
 	}
+	if m.Day == (booking.Date{}) {
+		// Without its day the closures could not be checked.
+		return booking.Booking{}, booking.Errorf(booking.EInvalid, "move: no day")
+	}
 	var b booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// As in Insert: order the move against closures. The closure lock
@@ -98,11 +102,11 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		}
 		var closed []string
 		if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
-			old.Department, dateValue(booking.DateOf(m.Start, s.location()))).Scan(&closed); err != nil {
+			old.Department, dateValue(m.Day)).Scan(&closed); err != nil {
 			return err
 		}
 		if m.Desks = withoutClosed(m.Desks, closed); len(m.Desks) == 0 {
-			return booking.Errorf(booking.EClosed, "%s closed on %s", old.Department, booking.DateOf(m.Start, s.location()))
+			return booking.Errorf(booking.EClosed, "%s closed on %s", old.Department, m.Day)
 		}
 		if m.IdempotencyKey != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO request_keys (key, booking_id) VALUES ($1, $2)`, m.IdempotencyKey, old.ID); err != nil {

@@ -19,11 +19,6 @@ const syncLock = int64(0x72616e7465766f75)
 // removed; desks and services that disappeared are kept, since old bookings
 // refer to them.
 func (s *Store) SyncCatalog(ctx context.Context, c *booking.Catalog) error {
-	if c.Location != nil {
-		s.mu.Lock()
-		s.loc = c.Location
-		s.mu.Unlock()
-	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLock); err != nil {
 			return err

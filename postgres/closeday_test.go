@@ -81,13 +81,12 @@ func TestCloseAndCancelAllOrNothing(t *testing.T) {
 			defer cancel()
 			calls := 0
 			_, err := f.store.CloseAndCancel(ctx, booking.Closing{
-				Closure: booking.Closure{Department: "civil-registry", From: day, To: day, Reason: booking.Text{EL: "απεργία"}},
-				Reason:  "απεργία",
+				NewClosure: f.strike(day, staff),
+				Reason:     "απεργία",
 				Notify: func(b booking.Booking) []booking.Notification {
 					calls++
 					return tc.notify(cancel, calls-1, b)
 				},
-				Actor: staff,
 			})
 			tc.want(t, err)
 			// Notify is called for each booking the update cancelled, so
@@ -102,10 +101,9 @@ func TestCloseAndCancelAllOrNothing(t *testing.T) {
 			// Nothing is stuck: the same closing without the failure
 			// does everything.
 			cancelled, err := f.store.CloseAndCancel(context.Background(), booking.Closing{
-				Closure: booking.Closure{Department: "civil-registry", From: day, To: day, Reason: booking.Text{EL: "απεργία"}},
-				Reason:  "απεργία",
-				Notify:  func(b booking.Booking) []booking.Notification { return []booking.Notification{dayClosed(b)} },
-				Actor:   staff,
+				NewClosure: f.strike(day, staff),
+				Reason:     "απεργία",
+				Notify:     func(b booking.Booking) []booking.Notification { return []booking.Notification{dayClosed(b)} },
 			})
 			if err != nil {
 				t.Fatal(err)

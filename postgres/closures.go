@@ -37,11 +37,11 @@ func (s *Store) Closures(ctx context.Context, department string, from, to bookin
 
 // AddClosure stores c and returns the active bookings it covers, so staff
 // can decide what to tell those citizens.
-func (s *Store) AddClosure(ctx context.Context, c booking.Closure, a booking.Actor) ([]booking.Booking, error) {
-	if c.To.Before(c.From) {
-		return nil, booking.Errorf(booking.EInvalid, "closure ends %s before it starts %s", c.To, c.From)
+func (s *Store) AddClosure(ctx context.Context, nc booking.NewClosure) ([]booking.Booking, error) {
+	if err := checkClosure(nc); err != nil {
+		return nil, err
 	}
-	from, to := s.closureRange(c)
+	c, a, from, to := nc.Closure, nc.Actor, nc.Start, nc.End
 	var covered []booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		id, err := insertClosure(ctx, tx, c, a)
@@ -82,11 +82,10 @@ func (s *Store) AddClosure(ctx context.Context, c booking.Closure, a booking.Act
 // citizen meanwhile is not active any more when the update gets its row
 // lock, so it is skipped rather than cancelled twice.
 func (s *Store) CloseAndCancel(ctx context.Context, cl booking.Closing) ([]booking.Booking, error) {
-	c := cl.Closure
-	if c.To.Before(c.From) {
-		return nil, booking.Errorf(booking.EInvalid, "closure ends %s before it starts %s", c.To, c.From)
+	if err := checkClosure(cl.NewClosure); err != nil {
+		return nil, err
 	}
-	from, to := s.closureRange(c)
+	c, from, to := cl.Closure, cl.Start, cl.End
 	var cancelled []booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		id, err := insertClosure(ctx, tx, c, cl.Actor)
@@ -180,11 +179,17 @@ func insertClosure(ctx context.Context, tx pgx.Tx, c booking.Closure, a booking.
 	return id, err
 }
 
-// closureRange is the span of time c covers: from the first day's
-// midnight to the midnight after the last, in the office's zone.
-func (s *Store) closureRange(c booking.Closure) (from, to time.Time) {
-	loc := s.location()
-	return c.From.Midnight(loc), c.To.AddDays(1).Midnight(loc)
+// checkClosure refuses a closure whose days or span are out of order or
+// missing: a closure without its span would cover no booking.
+func checkClosure(nc booking.NewClosure) error {
+	c := nc.Closure
+	if c.To.Before(c.From) {
+		return booking.Errorf(booking.EInvalid, "closure ends %s before it starts %s", c.To, c.From)
+	}
+	if !nc.Start.Before(nc.End) {
+		return booking.Errorf(booking.EInvalid, "closure of %s to %s spans %s to %s", c.From, c.To, nc.Start, nc.End)
+	}
+	return nil
 }
 
 // closeDetails is the audit detail of a closure that covers n bookings.

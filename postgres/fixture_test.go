@@ -49,6 +49,14 @@ func setup(tb testing.TB, edit func(*booking.Catalog)) *fixture {
 	return &fixture{office: booking.NewOffice(cat, store, func() time.Time { return now }), store: store, pool: pool, cat: cat}
 }
 
+// strike is the store's request to close the Civil Registry on day for a,
+// spanning the day as the Office computes it.
+func (f *fixture) strike(day booking.Date, a booking.Actor) booking.NewClosure {
+	c := booking.Closure{Department: "civil-registry", From: day, To: day, Reason: booking.Text{EL: "απεργία"}}
+	start, end := f.office.Calendar().Span(c)
+	return booking.NewClosure{Closure: c, Start: start, End: end, Actor: a}
+}
+
 func citizen(id int64) booking.Citizen {
 	return booking.Citizen{TelegramID: id, Name: "test", Phone: "6900000000", Lang: booking.Greek}
 }

@@ -41,10 +41,14 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 	if len(nb.Desks) == 0 {
 		return booking.Booking{}, booking.Errorf(booking.EInvalid, "insert: no candidate desk")
 	}
+	if nb.Day == (booking.Date{}) {
+		// Without its day the closures could not be checked.
+		return booking.Booking{}, booking.Errorf(booking.EInvalid, "insert: no day")
+	}
 	if nb.Citizen.Lang == "" {
 		nb.Citizen.Lang = booking.Greek
 	}
-	day := booking.DateOf(nb.Start, s.location())
+	day := nb.Day
 	notify := columnsOf(nb.Notify, nb.Now)
 	closedDesks := 0
 	for _, desk := range nb.Desks {

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,37 +16,19 @@ import (
 	"github.com/rantevou/rantevou/booking"
 )
 
-// Store is the PostgreSQL booking.Store.
+// Store is the PostgreSQL booking.Store. It knows no time zone: the
+// office's days come with each request (see booking.NewBooking.Day).
 type Store struct {
 	pool *pgxpool.Pool
-
-	mu  sync.RWMutex
-	loc *time.Location // the office's time zone, from the last SyncCatalog
 }
 
 var _ booking.Store = (*Store)(nil)
 
-// defaultZone is used until SyncCatalog tells the store the catalog's zone.
-const defaultZone = "Europe/Athens"
-
 // NewStore returns a Store over pool.
-func NewStore(pool *pgxpool.Pool) *Store {
-	loc, err := time.LoadLocation(defaultZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return &Store{pool: pool, loc: loc}
-}
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // Pool returns the store's connection pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
-// location is the zone in which closure days are local calendar days.
-func (s *Store) location() *time.Location {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.loc
-}
 
 // inTx runs fn in a transaction, committing if it returns nil and rolling
 // back otherwise (a failed statement poisons the transaction: 25P02).

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
@@ -134,5 +135,35 @@ func TestEnsureDatabase(t *testing.T) {
 	}
 	if err := postgres.Migrate(ctx, pool); err != nil {
 		t.Fatalf("second migrate: %v", err)
+	}
+}
+
+// TestRequestsCarryTheOfficesDays: the store knows no time zone, so a
+// request without the office's day (or a closure without its span) would
+// check no closure; it is refused instead.
+func TestRequestsCarryTheOfficesDays(t *testing.T) {
+	f := setup(t, nil)
+	ctx := context.Background()
+	start := at(2, 9, 0)
+	_, err := f.store.Insert(ctx, booking.NewBooking{Citizen: citizen(1), Department: "civil-registry", Service: "family-status",
+		Desks: []string{"A1"}, Start: start, End: start.Add(15 * time.Minute), Now: now})
+	if booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("insert without a day: %v, want invalid", err)
+	}
+	b, err := f.office.Book(ctx, booking.Request{Citizen: citizen(1), Service: "family-status", Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.store.Move(ctx, booking.Move{Ref: b.Ref, Desks: []string{"A1"}, Start: start.Add(time.Hour), End: start.Add(75 * time.Minute)})
+	if booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("move without a day: %v, want invalid", err)
+	}
+	day := booking.Date{Year: 2026, Month: 12, Day: 2}
+	_, err = f.store.AddClosure(ctx, booking.NewClosure{Closure: booking.Closure{Department: "civil-registry", From: day, To: day}})
+	if booking.ErrorCode(err) != booking.EInvalid {
+		t.Errorf("closure without its span: %v, want invalid", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM closures WHERE NOT static`); n != 0 {
+		t.Errorf("%d closures stored", n)
 	}
 }
