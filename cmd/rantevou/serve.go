@@ -193,6 +193,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Bookings: store,
 			Reach:    store,
 			Renderer: &notify.Renderer{Catalog: catalog, Domain: "rantevou", Now: m.Now},
+			Now:      m.Now,
 		},
 		booking.ChannelSlack: staff,
 	}, notify.Config{Logger: m.log})
