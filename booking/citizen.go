@@ -42,6 +42,10 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 	if r.Citizen.TelegramID <= 0 {
 		return Booking{}, Errorf(EInvalid, "book: no citizen")
 	}
+	if l := r.Citizen.Lang; l != "" && l != Greek && l != English {
+		// The database refuses it too; this says so before the insert.
+		return Booking{}, Errorf(EInvalid, "book: language %q", l)
+	}
 	svc, _, err := o.service(r.Service)
 	if err != nil {
 		return Booking{}, err

@@ -251,6 +251,7 @@ func TestBookBadInput(t *testing.T) {
 	}{
 		{"UnknownService", booking.Request{Citizen: citizen(2001), Service: "passport", Start: at(2, 9, 0)}, booking.ENotFound},
 		{"NoCitizen", booking.Request{Service: "family-status", Start: at(2, 9, 0)}, booking.EInvalid},
+		{"LanguageNotTheOffices", booking.Request{Citizen: booking.Citizen{TelegramID: 2001, Lang: "de"}, Service: "family-status", Start: at(2, 9, 0)}, booking.EInvalid},
 		{"Past", booking.Request{Citizen: citizen(2001), Service: "family-status", Start: at(0, 8, 0).Add(-24 * time.Hour)}, booking.EClosed},
 		{"WithinMinimumNotice", booking.Request{Citizen: citizen(2001), Service: "family-status", Start: at(0, 8, 30)}, booking.EClosed},
 		{"BeforeOpening", booking.Request{Citizen: citizen(2001), Service: "family-status", Start: at(2, 7, 45)}, booking.EClosed},

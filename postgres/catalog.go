@@ -17,7 +17,9 @@ const syncLock = int64(0x72616e7465766f75)
 // SyncCatalog upserts departments, desks, services and the catalog's static
 // closures. It is idempotent; static closures no longer in the catalog are
 // removed; desks and services that disappeared are kept, since old bookings
-// refer to them.
+// refer to them. A service is a department's (the database holds each
+// booking's service to its department), so one the catalog moves to another
+// department is added there and its old row stays with the old bookings.
 func (s *Store) SyncCatalog(ctx context.Context, c *booking.Catalog) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, syncLock); err != nil {
@@ -35,10 +37,10 @@ func (s *Store) SyncCatalog(ctx context.Context, c *booking.Catalog) error {
 		}
 		for _, sv := range c.Services {
 			b.Queue(`INSERT INTO services (code, department, name_el, name_en, minutes) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (code) DO UPDATE SET department = EXCLUDED.department, name_el = EXCLUDED.name_el,
+				ON CONFLICT (department, code) DO UPDATE SET name_el = EXCLUDED.name_el,
 				name_en = EXCLUDED.name_en, minutes = EXCLUDED.minutes
-				WHERE (services.department, services.name_el, services.name_en, services.minutes)
-				IS DISTINCT FROM (EXCLUDED.department, EXCLUDED.name_el, EXCLUDED.name_en, EXCLUDED.minutes)`,
+				WHERE (services.name_el, services.name_en, services.minutes)
+				IS DISTINCT FROM (EXCLUDED.name_el, EXCLUDED.name_en, EXCLUDED.minutes)`,
 				sv.Code, sv.Department, sv.Name.EL, sv.Name.EN, int(sv.Duration/time.Minute))
 		}
 		var depts, desks []string

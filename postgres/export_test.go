@@ -4,8 +4,30 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"github.com/rantevou/rantevou/migrations"
 )
 
 // InTx lets the external tests run a function the way the store runs its
 // transactions.
 func (s *Store) InTx(ctx context.Context, fn func(pgx.Tx) error) error { return s.inTx(ctx, fn) }
+
+// MigrateTo applies the migrations up to version, as Migrate applies them
+// all, so that a test can write rows as an older schema had them.
+func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return err
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		return err
+	}
+	return m.MigrateTo(ctx, version)
+}

@@ -34,6 +34,20 @@ func URL() string {
 // missing server fails the test: a skipped database test proves nothing.
 func New(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	pool := Empty(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	return pool
+}
+
+// Empty is New without the migrations, for tests of a migration: they
+// apply the ones before it, write rows as the old schema had them, and
+// migrate on.
+func Empty(t testing.TB) *pgxpool.Pool {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -80,9 +94,6 @@ func New(t testing.TB) *pgxpool.Pool {
 	// Registered after the drop, so it runs before it (cleanups run last
 	// first): the pool's connections are gone when the database is dropped.
 	t.Cleanup(pool.Close)
-	if err := postgres.Migrate(ctx, pool); err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
 	return pool
 }
 
