@@ -30,10 +30,11 @@ var (
 	_ notify.Bookings     = (*postgres.Store)(nil)
 )
 
-// env is a database with the default catalog, the real Office on the real
-// clock (so outbox rows are due by the database's clock), the fake Bot API
-// and the Telegram deliverer wired as in production.
+// env is a database with the default catalog, the real Office, the fake
+// Bot API and the Telegram deliverer wired as in production, all on one
+// clock that tests hand to their workers too.
 type env struct {
+	clock  *clock
 	pool   *pgxpool.Pool
 	store  *postgres.Store
 	office *booking.Office
@@ -64,10 +65,12 @@ func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *en
 	sender := throttle.New(pace)
 	tb.Cleanup(sender.Close)
 	outbox := postgres.NewOutbox(pool)
+	clk := newClock()
 	e := &env{
+		clock:  clk,
 		pool:   pool,
 		store:  store,
-		office: booking.NewOffice(cat, store, time.Now),
+		office: booking.NewOffice(cat, store, clk.Now),
 		cat:    cat,
 		outbox: outbox,
 		fake:   fake,
@@ -79,10 +82,24 @@ func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *en
 		Sender:   sender,
 		Bookings: store,
 		Reach:    store,
-		Renderer: &notify.Renderer{Catalog: cat, Domain: "test.rantevou", Now: time.Now},
+		Renderer: &notify.Renderer{Catalog: cat, Domain: "test.rantevou", Now: clk.Now},
 	}
 	return e
 }
+
+// clock is the tests' "now". It stands still, so that a time the worker
+// writes can be asserted exactly against it. It stops where the test
+// starts: whether a row is due goes by the database's clock, which runs on,
+// so rows the Office writes at this clock's time are due at once, as in
+// production.
+type clock struct{ t time.Time }
+
+func newClock() *clock {
+	// PostgreSQL keeps microseconds: times read back compare equal.
+	return &clock{t: time.Now().Truncate(time.Microsecond)}
+}
+
+func (c *clock) Now() time.Time { return c.t }
 
 // counter counts successful deliveries per outbox id: the proof that no
 // row reaches its citizen twice.
@@ -119,7 +136,7 @@ func (e *env) bookMany(tb testing.TB, n int, base int64) []booking.Booking {
 	tb.Helper()
 	ctx := context.Background()
 	var out []booking.Booking
-	day := booking.DateOf(time.Now(), e.cat.Location)
+	day := booking.DateOf(e.clock.Now(), e.cat.Location)
 	for d := 0; d < 30 && len(out) < n; d++ {
 		slots, err := e.office.FreeSlots(ctx, "birth-certificate", day.AddDays(d))
 		if err != nil {
@@ -155,6 +172,34 @@ func (e *env) bookMany(tb testing.TB, n int, base int64) []booking.Booking {
 func (e *env) desks(dept string) []string {
 	d, _ := e.cat.Department(dept)
 	return d.Desks
+}
+
+// row is what the outbox holds of one row after a delivery.
+type row struct {
+	due       time.Time
+	leased    bool
+	delivered bool
+	lastError string
+}
+
+func (e *env) row(tb testing.TB, id int64) row {
+	tb.Helper()
+	var r row
+	if err := e.pool.QueryRow(context.Background(), `
+		SELECT due_at, lease_until IS NOT NULL, delivered_at IS NOT NULL, last_error FROM outbox WHERE id = $1`, id).
+		Scan(&r.due, &r.leased, &r.delivered, &r.lastError); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// dueWithin fails unless r is due again between lo and hi after the clock,
+// the span the jittered backoff of its attempt may draw from.
+func (e *env) dueWithin(tb testing.TB, r row, lo, hi time.Duration) {
+	tb.Helper()
+	if in := r.due.Sub(e.clock.Now()); in < lo || in > hi {
+		tb.Fatalf("due again %v after the clock, want between %v and %v", in, lo, hi)
+	}
 }
 
 // pendingNow counts rows due now that are neither delivered nor parked.

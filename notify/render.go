@@ -24,7 +24,16 @@ type Renderer struct {
 	// Domain goes into calendar UIDs ("rantevou-K7P4QX@Domain"); it should
 	// never change once citizens have entries in their calendars.
 	Domain string
-	Now    func() time.Time
+	// Now is the clock of a calendar file's stamp and of whether an
+	// appointment has begun; time.Now when nil.
+	Now func() time.Time
+}
+
+func (r *Renderer) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 func (r *Renderer) loc() *time.Location {
@@ -111,7 +120,7 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 				return Message{}, booking.Skip("booking moved")
 			}
 		}
-		if r.Now != nil && !b.Start.After(r.Now()) {
+		if !b.Start.After(r.now()) {
 			return Message{}, booking.Skip("appointment already began")
 		}
 		return Message{
@@ -161,10 +170,6 @@ func (r *Renderer) event(b booking.Booking, nm names, lang booking.Lang, seq int
 	if domain == "" {
 		domain = "rantevou"
 	}
-	now := time.Now()
-	if r.Now != nil {
-		now = r.Now()
-	}
 	return Event{
 		UID:         "rantevou-" + b.Ref + "@" + domain,
 		Sequence:    seq,
@@ -174,6 +179,6 @@ func (r *Renderer) event(b booking.Booking, nm names, lang booking.Lang, seq int
 		Location:    location,
 		Description: desc,
 		Cancelled:   cancelled,
-		Stamp:       now,
+		Stamp:       r.now(),
 	}
 }

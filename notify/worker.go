@@ -67,6 +67,12 @@ type Config struct {
 	// end of the send. Default 10 s.
 	RecordTimeout time.Duration
 
+	// Now is the clock of the times the worker writes: a failed row is due
+	// again at Now plus its backoff. time.Now by default; whether a row is
+	// due, and leases, go by the database's clock, which every replica
+	// shares.
+	Now func() time.Time
+
 	Logger *slog.Logger
 }
 
@@ -108,6 +114,9 @@ func (c *Config) defaults() {
 	if budget := c.Lease * 3 / 4; c.SendTimeout+c.RecordTimeout > budget {
 		c.RecordTimeout = min(c.RecordTimeout, budget/4)
 		c.SendTimeout = budget - c.RecordTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -317,7 +326,7 @@ func (w *Worker) deliver(ctx context.Context, c booking.Claimed) {
 		w.parked.Add(1)
 		log.Warn("notification parked", slog.Int("attempts", c.Attempts), slog.Any("err", err))
 	default:
-		at := time.Now().Add(w.backoff(c.Attempts))
+		at := w.cfg.Now().Add(w.backoff(c.Attempts))
 		if err := w.outbox.Retry(rec, c, at, err.Error()); err != nil {
 			log.Error("outbox retry failed", slog.Any("err", err))
 			return

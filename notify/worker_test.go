@@ -75,7 +75,7 @@ func TestWorker(t *testing.T) {
 		})
 		a := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 			booking.ChannelTelegram: e.counts.wrap(dying), booking.ChannelSlack: staffSink},
-			notify.Config{Lease: lease, Concurrency: 1})
+			notify.Config{Lease: lease, Concurrency: 1, Now: e.clock.Now})
 		claimed, _ := a.RunOnce(killCtx)
 		if claimed < n {
 			t.Fatalf("worker A claimed %d rows, want all %d", claimed, n)
@@ -83,16 +83,21 @@ func TestWorker(t *testing.T) {
 
 		b := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 			booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
-			notify.Config{Lease: lease})
+			notify.Config{Lease: lease, Now: e.clock.Now})
 		if got, err := b.RunOnce(ctx); err != nil || got != 0 {
 			t.Fatalf("worker B claimed %d rows (%v) while A's lease holds", got, err)
 		}
-		time.Sleep(lease + 200*time.Millisecond)
 		// B takes over A's unsent rows (confirmations, and the staff rows
-		// of bookings made for today).
-		if got, err := b.RunOnce(ctx); err != nil || got < n-5 {
-			t.Fatalf("worker B took over %d rows (%v), want at least %d", got, err, n-5)
-		}
+		// of bookings made for today) once A's lease runs out.
+		took := 0
+		waitFor(t, 10*time.Second, "worker B took over A's unsent rows", func() bool {
+			got, err := b.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			took += got
+			return took >= n-5
+		})
 		for id, c := range e.counts.snapshot() {
 			if c != 1 {
 				t.Errorf("outbox row %d delivered %d times", id, c)
@@ -120,14 +125,11 @@ func TestWorker(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 				booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
-				notify.Config{Batch: 4, Poll: 20 * time.Millisecond})
+				notify.Config{Batch: 4, Poll: 20 * time.Millisecond, Now: e.clock.Now})
 			wg.Add(1)
 			go func() { defer wg.Done(); _ = w.Run(runCtx) }()
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for e.pendingNow(t) > 0 && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitFor(t, 20*time.Second, "every row delivered", func() bool { return e.pendingNow(t) == 0 })
 		stop()
 		wg.Wait()
 		counts := e.counts.snapshot()
@@ -152,13 +154,24 @@ func TestWorker(t *testing.T) {
 			calls.Add(1)
 			return errors.New("slack: 503")
 		})
+		base := 100 * time.Millisecond
 		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: failing},
-			notify.Config{MaxAttempts: 3, BackoffBase: 100 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
-		for i := 0; i < 30 && calls.Load() < 3; i++ {
-			if _, err := w.RunOnce(ctx); err != nil {
-				t.Fatal(err)
+			notify.Config{MaxAttempts: 3, BackoffBase: base, BackoffMax: 2 * base, Now: e.clock.Now})
+		for attempt := range int32(3) {
+			waitFor(t, 10*time.Second, "the row came due again", func() bool {
+				if _, err := w.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return calls.Load() > attempt
+			})
+			// Each retry is due at the worker's clock plus a backoff that
+			// doubles, drawn from its upper half; the last attempt parks.
+			switch r := e.row(t, ids[0]); attempt {
+			case 0:
+				e.dueWithin(t, r, base/2, base)
+			case 1:
+				e.dueWithin(t, r, base, 2*base)
 			}
-			time.Sleep(50 * time.Millisecond)
 		}
 		st := w.Stats()
 		if calls.Load() != 3 || st.Retried != 2 || st.Parked != 1 {
@@ -238,7 +251,7 @@ func TestWorker(t *testing.T) {
 			booking.Notification{Kind: booking.NotifyReminder, Channel: booking.ChannelTelegram, Recipient: "9001",
 				BookingID: cancelled.ID, Payload: booking.Payload{Before: 2 * time.Hour}},
 			booking.Notification{Kind: booking.NotifyReminder, Channel: booking.ChannelTelegram, Recipient: "9002",
-				BookingID: moved.ID, DueAt: time.Now().Add(-time.Minute), Payload: booking.Payload{Before: 2 * time.Hour}})
+				BookingID: moved.ID, DueAt: e.clock.Now().Add(-time.Minute), Payload: booking.Payload{Before: 2 * time.Hour}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,8 +276,10 @@ func TestWorker(t *testing.T) {
 			booking.ChannelTelegram: e.tg, booking.ChannelSlack: staffSink}, notify.Config{})
 		done := make(chan struct{})
 		go func() { _ = w.Run(runCtx); close(done) }()
-		time.Sleep(60 * time.Millisecond) // claimed, some sent, most waiting on the pace
-		stop()
+		waitFor(t, 10*time.Second, "all claimed, the first sent", func() bool {
+			return w.Stats().Claimed >= n && e.fake.Stats().Delivered >= 1
+		})
+		stop() // most still wait on the pace
 		<-done
 		if got := e.fake.Stats().Delivered; got != n {
 			t.Fatalf("delivered %d of %d before stopping", got, n)
@@ -384,15 +399,18 @@ func TestWorker(t *testing.T) {
 		lease := 1600 * time.Millisecond
 		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 			booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
-			notify.Config{Lease: lease, Poll: 20 * time.Millisecond, SendTimeout: time.Second, RecordTimeout: 100 * time.Millisecond})
+			notify.Config{Lease: lease, Poll: 20 * time.Millisecond, SendTimeout: time.Second, RecordTimeout: 100 * time.Millisecond, Now: e.clock.Now})
 		stop := run(t, w)
 		waitFor(t, 10*time.Second, "the confirmation reached the chat", func() bool { return len(e.fake.Chat(chat)) > 0 })
-		sent := time.Now()
-		waitFor(t, 10*time.Second, "the slow send was marked delivered", func() bool { return e.pendingNow(t) == 0 })
-		// Had the mark failed, the row would go out again when the lease of
-		// its claim ran out: keep the worker running past that.
-		time.Sleep(time.Until(sent.Add(lease + 300*time.Millisecond)))
+		waitFor(t, 10*time.Second, "the slow send's outcome was recorded", func() bool { return e.pendingNow(t) == 0 })
 		stop()
+		// Had the mark failed, the row would go out again when the lease of
+		// its claim ran out; marked delivered, no claim takes it again.
+		for id := range e.counts.snapshot() {
+			if r := e.row(t, id); !r.delivered || r.leased {
+				t.Fatalf("row %d: %+v; want it marked delivered and its lease gone", id, r)
+			}
+		}
 		if got := len(e.fake.Chat(chat)); got != 1 {
 			t.Fatalf("chat got %d messages, want 1", got)
 		}
@@ -429,25 +447,23 @@ func TestWorker(t *testing.T) {
 		backoff := 200 * time.Millisecond
 		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 			booking.ChannelTelegram: e.counts.wrap(tg), booking.ChannelSlack: staffSink},
-			notify.Config{Lease: time.Minute, RecordTimeout: 100 * time.Millisecond, BackoffBase: backoff, BackoffMax: backoff})
+			notify.Config{Lease: time.Minute, RecordTimeout: 100 * time.Millisecond, BackoffBase: backoff, BackoffMax: backoff, Now: e.clock.Now})
 		if _, err := w.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if st := w.Stats(); st.Retried != 1 {
 			t.Fatalf("stats %+v, want the failed send rescheduled", st)
 		}
-		var leased bool
-		var dueIn float64
-		var lastErr string
-		if err := e.pool.QueryRow(ctx, `
-			SELECT lease_until IS NOT NULL, extract(epoch FROM due_at - now())::float8, last_error
-			FROM outbox WHERE kind = $1 AND recipient = $2`, string(booking.NotifyConfirmed), strconv.Itoa(chat)).Scan(&leased, &dueIn, &lastErr); err != nil {
+		var id int64
+		if err := e.pool.QueryRow(ctx, `SELECT id FROM outbox WHERE kind = $1 AND recipient = $2`,
+			string(booking.NotifyConfirmed), strconv.Itoa(chat)).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		if leased || dueIn > backoff.Seconds() || !strings.Contains(lastErr, "500") {
-			t.Fatalf("after the failure: leased %v, due in %.3f s, last error %q; want no lease, due within %v, the 500",
-				leased, dueIn, lastErr, backoff)
+		r := e.row(t, id)
+		if r.leased || !strings.Contains(r.lastError, "500") {
+			t.Fatalf("after the failure: %+v; want no lease and the 500", r)
 		}
+		e.dueWithin(t, r, backoff/2, backoff)
 		failing.Store(false)
 		// Back within seconds, not at the minute the lease would hold it.
 		waitFor(t, 10*time.Second, "the row was claimed again and delivered", func() bool {

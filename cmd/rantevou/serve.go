@@ -196,7 +196,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Now:      m.Now,
 		},
 		booking.ChannelSlack: staff,
-	}, notify.Config{Logger: m.log})
+	}, notify.Config{Now: m.Now, Logger: m.log})
 	scheduler := schedule.New(schedule.Config{
 		Catalog: catalog,
 		At:      cfg.RosterAt,
