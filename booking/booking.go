@@ -1,8 +1,10 @@
 // Package booking is the domain of rantevou: the office's catalog
 // (departments, services, desks, hours), its calendar (holidays, closures,
-// daylight-saving), the rules a booking must obey, and the typed errors that
-// adapters turn into friendly messages. It does no I/O of its own: the Store
-// interface it declares is implemented by package postgres.
+// daylight-saving, the office's time zone), the rules a booking must obey
+// (phone numbers among them), the notifications each change writes and what
+// each carries, and the typed errors that adapters turn into friendly
+// messages. It does no I/O of its own: the Store interface it declares is
+// implemented by package postgres.
 package booking
 
 import (

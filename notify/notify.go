@@ -1,9 +1,11 @@
 // Package notify owns the delivery of outbox rows: a Worker that claims due
-// rows from the PostgreSQL outbox (safely from any number of replicas),
-// hands each to the Deliverer of its channel, and records the outcome with
-// retries, backoff and parking; and the Telegram side of delivery: each
-// citizen notification rendered in the citizen's language, with its buttons
-// and its .ics calendar file, sent through the throttled sender.
+// rows from an Outbox (the PostgreSQL one in production, safely from any
+// number of replicas), hands each to the Deliverer of its channel, and
+// records the outcome with retries, backoff and parking; and the Telegram
+// side of delivery: each citizen notification rendered in the citizen's
+// language, with its buttons and its .ics calendar file, sent through the
+// throttled sender. What each notification kind carries, and the outcomes a
+// Deliverer reports, are booking's (booking/notification.go).
 //
 // Delivery is a pipeline: each worker keeps a bounded number of deliveries
 // in flight and claims more rows as soon as one ends, so a chat that is
