@@ -9,12 +9,14 @@ import "strings"
 // staff search for one (normalizePhone), and how one is shown
 // (FormatPhone).
 
-// ParsePhone validates a Greek phone number as a citizen types it and
-// returns it in the stored form, +30XXXXXXXXXX. It accepts a mobile
-// (69xxxxxxxx) or a landline (2xxxxxxxxx), ten digits, with an optional +30
-// or 0030 prefix, and spaces, dashes, dots or parentheses anywhere, as
-// people write them. A foreign number cannot be typed: it comes only from
-// a shared contact, which Telegram vouches for.
+// ParsePhone validates a phone number as a citizen types it and returns
+// it in the stored form. A Greek number is a mobile (69xxxxxxxx) or a
+// landline (2xxxxxxxxx), ten digits, with an optional +30 or 0030 prefix,
+// stored as +30XXXXXXXXXX. A foreign number must be written in full
+// international form, + or 00 and the country code (+44 7700 900123), as a
+// resident with a foreign SIM would share it as a contact; it is checked
+// as ContactPhone checks a shared one. Spaces, dashes, dots or parentheses
+// may stand anywhere, as people write them.
 func ParsePhone(s string) (string, bool) {
 	var b strings.Builder
 	for i, r := range strings.TrimSpace(s) {
@@ -29,11 +31,20 @@ func ParsePhone(s string) (string, bool) {
 		}
 	}
 	d := b.String()
+	international := false
 	switch {
-	case strings.HasPrefix(d, "+30"):
-		d = d[3:]
-	case strings.HasPrefix(d, "0030"):
-		d = d[4:]
+	case strings.HasPrefix(d, "+"):
+		d, international = d[1:], true
+	case strings.HasPrefix(d, "00"):
+		d, international = d[2:], true
+	}
+	if national, greek := strings.CutPrefix(d, "30"); international && !greek {
+		if d == "" || d[0] == '0' {
+			return "", false // no country code begins with 0
+		}
+		return ContactPhone(d)
+	} else if international {
+		d = national
 	}
 	if !greekNational(d) {
 		return "", false

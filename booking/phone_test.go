@@ -68,13 +68,20 @@ func TestParsePhone(t *testing.T) {
 		{"2310 123 456", "+302310123456"},
 		{"(2310) 123-456", "+302310123456"},
 		{"2313317777", "+302313317777"},
-		{"6812345678", ""},      // not a mobile prefix
-		{"1234567890", ""},      // neither mobile nor landline
-		{"691234567", ""},       // nine digits
-		{"69123456789", ""},     // eleven digits
-		{"+44 7700 900123", ""}, // foreign, typed
-		{"69l2345678", ""},      // a letter
-		{"6912+345678", ""},     // plus in the middle
+		{"6812345678", ""},                   // not a mobile prefix
+		{"1234567890", ""},                   // neither mobile nor landline
+		{"691234567", ""},                    // nine digits
+		{"69123456789", ""},                  // eleven digits
+		{"+44 7700 900123", "+447700900123"}, // foreign, in full international form
+		{"0044 7700 900123", "+447700900123"},
+		{"+49 (151) 2345-6789", "+4915123456789"},
+		{"+0 123 456 789", ""},         // no country code begins with 0
+		{"+44 12", ""},                 // too short for any country
+		{"+1 234 567 890 123 456", ""}, // longer than E.164's 15 digits
+		{"+30 681 234 5678", ""},       // +30 is Greek: the Greek rules apply
+		{"7700 900123", ""},            // foreign without its country code
+		{"69l2345678", ""},             // a letter
+		{"6912+345678", ""},            // plus in the middle
 		{"", ""},
 	} {
 		got, ok := ParsePhone(tc.in)
@@ -109,7 +116,9 @@ func FuzzParsePhone(f *testing.F) {
 		if !ok {
 			return
 		}
-		if len(got) != 13 || got[:3] != "+30" || (got[3] != '2' && got[3:5] != "69") {
+		greek := len(got) == 13 && got[:3] == "+30" && (got[3] == '2' || got[3:5] == "69")
+		foreign := got[0] == '+' && got[1] != '0' && !strings.HasPrefix(got, "+30") && len(got) >= 9 && len(got) <= 16 && allDigits(got[1:])
+		if !greek && !foreign {
 			t.Fatalf("ParsePhone(%q) = %q", s, got)
 		}
 		again, ok := ParsePhone(got)
