@@ -396,10 +396,12 @@ func TestWorker(t *testing.T) {
 		const chat = 9601
 		e.bookMany(t, 1, chat)
 		e.fake.SetDelay(chat, 400*time.Millisecond)
-		lease := 1600 * time.Millisecond
+		// The send timeout is generous: a send that ran out of it under a
+		// loaded machine would be retried, and a second message is then
+		// the at-least-once window, not what this test is about.
 		w := notify.NewWorker(e.outbox, map[booking.Channel]notify.Deliverer{
 			booking.ChannelTelegram: e.counts.wrap(e.tg), booking.ChannelSlack: staffSink},
-			notify.Config{Lease: lease, Poll: 20 * time.Millisecond, SendTimeout: time.Second, RecordTimeout: 100 * time.Millisecond, Now: e.clock.Now})
+			notify.Config{Lease: 8 * time.Second, Poll: 20 * time.Millisecond, SendTimeout: 5 * time.Second, RecordTimeout: 100 * time.Millisecond, Now: e.clock.Now})
 		stop := run(t, w)
 		waitFor(t, 10*time.Second, "the confirmation reached the chat", func() bool { return len(e.fake.Chat(chat)) > 0 })
 		waitFor(t, 10*time.Second, "the slow send's outcome was recorded", func() bool { return e.pendingNow(t) == 0 })
