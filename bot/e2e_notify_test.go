@@ -131,7 +131,7 @@ func TestNotificationButtons(t *testing.T) {
 		// No session at all: the citizen never talked to the bot in this
 		// session's lifetime.
 		toast := e.pressOn(t, c, reminder.ID, "👍 Θα έρθω")
-		if !strings.HasPrefix(toast, "Τέλεια, σας περιμένουμε! 👍 Τρίτη 1 Δεκεμβρίου, 09:00") {
+		if !strings.HasPrefix(toast, "Ευχαριστούμε, σας περιμένουμε! 👍 Τρίτη 1 Δεκεμβρίου, 09:00") {
 			t.Fatalf("keep toast = %q", toast)
 		}
 		e.wantStatus(t, b.Ref, booking.Active)
@@ -152,12 +152,12 @@ func TestNotificationButtons(t *testing.T) {
 		if strings.Contains(toast, "περιμένουμε") {
 			t.Fatalf("keep on a cancelled booking toasted %q\n%s", toast, e.transcript(c))
 		}
-		if !strings.Contains(e.last(t, c).Text, "δεν είναι πια ενεργό") {
+		if !strings.Contains(e.last(t, c).Text, "δεν ισχύει πια") {
 			t.Fatalf("keep on a cancelled booking did not say so:\n%s", e.transcript(c))
 		}
 		// And cancel again says it is gone, with a way on.
 		e.pressOn(t, c, reminder.ID, "❌ Ακύρωση ραντεβού")
-		if m := e.last(t, c); !strings.Contains(m.Text, "δεν είναι πια ενεργό") || len(m.Inline) == 0 {
+		if m := e.last(t, c); !strings.Contains(m.Text, "δεν ισχύει πια") || len(m.Inline) == 0 {
 			t.Fatalf("cancel of a cancelled booking:\n%s", e.transcript(c))
 		}
 		e.wantAllAnswered(t)
@@ -174,7 +174,7 @@ func TestNotificationButtons(t *testing.T) {
 		e.press(t, c, "◀ No, keep it")
 		e.wantStatus(t, b.Ref, booking.Active)
 		e.wantScreen(t, c, dialog.ScreenMyBookings)
-		if toast := e.pressOn(t, c, reminder.ID, "👍 I'll be there"); toast != "Great, see you then! 👍 Tuesday 1 December, 10:00" {
+		if toast := e.pressOn(t, c, reminder.ID, "👍 I'll be there"); toast != "Thank you, see you then! 👍 Tuesday 1 December, 10:00" {
 			t.Fatalf("keep toast = %q", toast)
 		}
 		e.wantAllAnswered(t)
@@ -339,12 +339,12 @@ func TestMyBookingsAndFullDay(t *testing.T) {
 		t.Fatalf("a full day is offered\n%s", e.transcript(c))
 	}
 	e.say(t, c, "Παρασκευή")
-	if m := e.last(t, c); !strings.Contains(m.Text, "Παρασκευή 4 Δεκεμβρίου: δεν υπάρχουν ελεύθερες ώρες") || len(m.Inline) == 0 {
+	if m := e.last(t, c); !strings.Contains(m.Text, "Παρασκευή 4 Δεκεμβρίου: δεν υπάρχει πια ελεύθερη ώρα") || len(m.Inline) == 0 {
 		t.Fatalf("full day:\n%s", e.transcript(c))
 	}
 	e.wantScreen(t, c, dialog.ScreenDate)
-	e.press(t, c, "✖ Ακύρωση")
-	if m := e.last(t, c); !strings.Contains(m.Text, "έμεινε όπως ήταν") {
+	e.press(t, c, "✖ Διακοπή")
+	if m := e.last(t, c); !strings.Contains(m.Text, "παραμένει όπως ήταν") {
 		t.Fatalf("abandoning the move:\n%s", e.transcript(c))
 	}
 	got := e.wantStatus(t, first.Ref, booking.Active)
@@ -352,16 +352,29 @@ func TestMyBookingsAndFullDay(t *testing.T) {
 		t.Fatalf("the booking moved to %v", got.Start)
 	}
 
+	// With two active bookings, as many as the catalog allows, a new one
+	// is refused when its service is chosen, before any day.
+	e.say(t, c, "/book")
+	e.pressAt(t, c, 0, 0)
+	e.pressAt(t, c, 1, 0)
+	e.wantScreen(t, c, dialog.ScreenMenu)
+	if m := e.last(t, c); !strings.Contains(m.Text, "όσα επιτρέπονται τη φορά") {
+		t.Fatalf("limit:\n%s", e.transcript(c))
+	}
+	if _, err := e.office.Cancel(ctx, booking.Actor{Kind: booking.ActorCitizen, ID: strconv.FormatInt(c, 10)}, second.Ref, ""); err != nil {
+		t.Fatal(err)
+	}
+
 	// /lang half-way through a booking comes back to the same step.
 	e.say(t, c, "/book")
 	e.pressAt(t, c, 0, 0)
-	e.pressAt(t, c, 0, 0)
+	e.pressAt(t, c, 1, 0)
 	e.say(t, c, "αύριο")
 	e.wantScreen(t, c, dialog.ScreenTime)
 	e.say(t, c, "/lang")
 	e.press(t, c, "🇬🇧 English")
 	e.wantScreen(t, c, dialog.ScreenTime)
-	if m := e.last(t, c); !strings.Contains(m.Text, "we'll continue in English") || !strings.Contains(m.Text, "Tuesday 1 December") {
+	if m := e.last(t, c); !strings.Contains(m.Text, "we will continue in English") || !strings.Contains(m.Text, "Tuesday 1 December") {
 		t.Fatalf("after /lang:\n%s", e.transcript(c))
 	}
 	e.press(t, c, "13:00")

@@ -110,7 +110,7 @@ func TestConversation(t *testing.T) {
 		}
 		e.wantActive(t, c, 1)
 		e.press(t, c, "📋 My appointments")
-		e.press(t, c, "✖ Cancel "+ref)
+		e.press(t, c, "❌ Cancel "+ref)
 		e.press(t, c, "✅ Yes, cancel it")
 		if b, _ := e.store.Booking(ctx, ref); b.Status != booking.Cancelled {
 			t.Fatalf("status after cancel = %s", b.Status)
@@ -161,7 +161,7 @@ func TestConversation(t *testing.T) {
 		e.say(t, c, "/start")
 		e.pressAt(t, c, 0, 0)
 		e.pressAt(t, c, 0, 0)
-		e.press(t, c, "✖ Ακύρωση")
+		e.press(t, c, "✖ Διακοπή")
 		e.wantScreen(t, c, dialog.ScreenMenu)
 		e.wantActive(t, c, 0)
 	})

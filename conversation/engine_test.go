@@ -236,7 +236,7 @@ func TestEngine(t *testing.T) {
 			}
 		}
 		c.tap("Επιβεβαίωση")
-		c.wantSaid("κάποιος μόλις έκλεισε")
+		c.wantSaid("μόλις κλείστηκε από άλλον")
 		for _, r := range c.last {
 			for _, row := range r.Buttons {
 				for _, b := range row {
@@ -263,7 +263,7 @@ func TestEngine(t *testing.T) {
 		c.tap("Πέμπτη 26 Νοεμβρίου")
 		c.tap("12:30")
 		c.tap("Επιβεβαίωση")
-		c.wantSaid("Νέα ώρα: Πέμπτη 26 Νοεμβρίου, 12:30")
+		c.wantSaid("Νέα ημέρα και ώρα: Πέμπτη 26 Νοεμβρίου, 12:30")
 		bs := f.active(t, 1004)
 		if len(bs) != 1 || bs[0].Ref != ref || bs[0].Start.In(athens).Format("02 15:04") != "26 12:30" {
 			t.Fatalf("after reschedule: %+v", bs)
@@ -296,7 +296,7 @@ func TestEngine(t *testing.T) {
 
 		other := f.chat(t, 1012, "el")
 		other.send(again)
-		other.wantSaid("Δεν βρήκα εκείνο το ραντεβού")
+		other.wantSaid("Δεν βρήκαμε εκείνο το ραντεβού")
 		other.wantSaid("Σε ποια υπηρεσία")
 		if other.said("οικογενειακής") || other.said(b.Ref) {
 			t.Fatalf("another citizen learnt of the booking: %+v", other.last)
@@ -320,14 +320,11 @@ func TestEngine(t *testing.T) {
 			c.tap("Επιβεβαίωση")
 			c.wantSaid("κλείστηκε")
 		}
+		// The third is refused as soon as its service is chosen.
 		c.cmd("book")
 		c.tap("Ληξιαρχείο")
 		c.tap("📄")
-		c.tap("Παρασκευή 27 Νοεμβρίου")
-		c.tap("10:00")
-		c.tap("Μαρία")
-		c.tap("Επιβεβαίωση")
-		c.wantSaid("έως 2 ενεργά ραντεβού")
+		c.wantSaid("Έχετε ήδη 2 ενεργά ραντεβού, όσα επιτρέπονται τη φορά")
 	})
 
 	t.Run("LanguageRememberedAcrossSessions", func(t *testing.T) {

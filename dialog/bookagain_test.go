@@ -28,7 +28,7 @@ func TestStepBookAgain(t *testing.T) {
 		{name: "NoSessionOpensSameServiceCalendar", setup: func(c *convo) {},
 			screen: ScreenDate, service: "birth-record",
 			said:    []string{"Δήλωση γέννησης", "Τι να φέρετε: Ιατρική βεβαίωση τοκετού", "Διαλέξτε ημέρα"},
-			wantRan: []EffectKind{LoadBooking, LoadDays}},
+			wantRan: []EffectKind{LoadBooking, MyBookings, LoadDays}},
 		{name: "MidRescheduleForgetsTheMove", setup: func(c *convo) { c.toMine(); c.tap("Αλλαγή AB12CD") },
 			screen: ScreenDate, service: "birth-record",
 			said: []string{"Δήλωση γέννησης"}, notSaid: []string{"AB12CD"},
@@ -37,7 +37,7 @@ func TestStepBookAgain(t *testing.T) {
 					c.t.Fatalf("still moving %q after book again", c.s.Draft.Ref)
 				}
 			},
-			wantRan: []EffectKind{LoadBooking, LoadDays}},
+			wantRan: []EffectKind{LoadBooking, MyBookings, LoadDays}},
 		{name: "KeepsContactDetails", setup: func(c *convo) { c.toName(); c.text("Μαρία Παπαδοπούλου") },
 			screen: ScreenDate, service: "birth-record",
 			check: func(c *convo) {
@@ -45,7 +45,7 @@ func TestStepBookAgain(t *testing.T) {
 					c.t.Fatalf("contact details lost: %+v", c.s.Draft)
 				}
 			},
-			wantRan: []EffectKind{LoadBooking, LoadDays}},
+			wantRan: []EffectKind{LoadBooking, MyBookings, LoadDays}},
 		{name: "FromPhoneStepRemovesKeyboard", setup: func(c *convo) { c.toPhone() },
 			screen: ScreenDate, service: "birth-record", said: []string{"Δήλωση γέννησης"},
 			check: func(c *convo) {
@@ -53,12 +53,12 @@ func TestStepBookAgain(t *testing.T) {
 					c.t.Fatalf("the contact keyboard stays: %+v", c.replies)
 				}
 			},
-			wantRan: []EffectKind{LoadBooking, LoadDays}},
+			wantRan: []EffectKind{LoadBooking, MyBookings, LoadDays}},
 		{name: "SomeoneElsesFallsBackToDepartments", setup: func(c *convo) {}, err: booking.EForbidden,
-			screen: ScreenDept, said: []string{"Δεν βρήκα εκείνο το ραντεβού", "Σε ποια υπηρεσία"},
+			screen: ScreenDept, said: []string{"Δεν βρήκαμε εκείνο το ραντεβού", "Σε ποια υπηρεσία"},
 			notSaid: []string{"Δήλωση γέννησης"}, wantRan: []EffectKind{LoadBooking}},
 		{name: "NotFoundFallsBackToDepartments", setup: func(c *convo) { c.toTime() }, ref: "NOSUCH",
-			screen: ScreenDept, said: []string{"Δεν βρήκα εκείνο το ραντεβού", "Σε ποια υπηρεσία"},
+			screen: ScreenDept, said: []string{"Δεν βρήκαμε εκείνο το ραντεβού", "Σε ποια υπηρεσία"},
 			check: func(c *convo) {
 				if c.s.Draft.Service != "" || c.s.Draft.Department != "" {
 					c.t.Fatalf("the old draft survived: %+v", c.s.Draft)
@@ -68,9 +68,9 @@ func TestStepBookAgain(t *testing.T) {
 		{name: "ServiceNoLongerOfferedFallsBackToDepartments", setup: func(c *convo) {
 			c.w.past = []booking.Booking{{Ref: "OLD111", Service: "dog-licence", Status: booking.Cancelled}}
 		}, ref: "OLD111",
-			screen: ScreenDept, said: []string{"Δεν βρήκα εκείνο το ραντεβού"}, wantRan: []EffectKind{LoadBooking}},
+			screen: ScreenDept, said: []string{"Δεν βρήκαμε εκείνο το ραντεβού"}, wantRan: []EffectKind{LoadBooking}},
 		{name: "InternalErrorOffersRetryAndPhone", setup: func(c *convo) {}, err: booking.EInternal,
-			screen: ScreenMenu, said: []string{"Κάτι πήγε στραβά", "231 331 7777"}, wantRan: []EffectKind{LoadBooking}},
+			screen: ScreenMenu, said: []string{"Παρουσιάστηκε τεχνικό πρόβλημα", "231 331 7777"}, wantRan: []EffectKind{LoadBooking}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConvo(t)

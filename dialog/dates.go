@@ -56,18 +56,18 @@ func init() {
 		}
 	}
 	months := [12][]string{
-		{"ιανουαριου", "ιανουαριος", "ιαν", "january", "jan"},
-		{"φεβρουαριου", "φεβρουαριος", "φεβ", "february", "feb"},
-		{"μαρτιου", "μαρτιος", "μαρ", "march", "mar"},
-		{"απριλιου", "απριλιος", "απρ", "april", "apr"},
-		{"μαιου", "μαιος", "μαι", "may"},
-		{"ιουνιου", "ιουνιος", "ιουν", "june", "jun"},
-		{"ιουλιου", "ιουλιος", "ιουλ", "july", "jul"},
-		{"αυγουστου", "αυγουστος", "αυγ", "august", "aug"},
-		{"σεπτεμβριου", "σεπτεμβριος", "σεπ", "september", "sep", "sept"},
-		{"οκτωβριου", "οκτωβριος", "οκτ", "october", "oct"},
-		{"νοεμβριου", "νοεμβριος", "νοε", "november", "nov"},
-		{"δεκεμβριου", "δεκεμβριος", "δεκ", "december", "dec"},
+		{"ιανουαριου", "ιανουαριοσ", "ιαν", "january", "jan"},
+		{"φεβρουαριου", "φεβρουαριοσ", "φεβ", "february", "feb"},
+		{"μαρτιου", "μαρτιοσ", "μαρ", "march", "mar"},
+		{"απριλιου", "απριλιοσ", "απρ", "april", "apr"},
+		{"μαιου", "μαιοσ", "μαι", "may"},
+		{"ιουνιου", "ιουνιοσ", "ιουν", "june", "jun"},
+		{"ιουλιου", "ιουλιοσ", "ιουλ", "july", "jul"},
+		{"αυγουστου", "αυγουστοσ", "αυγ", "august", "aug"},
+		{"σεπτεμβριου", "σεπτεμβριοσ", "σεπ", "september", "sep", "sept"},
+		{"οκτωβριου", "οκτωβριοσ", "οκτ", "october", "oct"},
+		{"νοεμβριου", "νοεμβριοσ", "νοε", "november", "nov"},
+		{"δεκεμβριου", "δεκεμβριοσ", "δεκ", "december", "dec"},
 	}
 	for m, names := range months {
 		for _, n := range names {
@@ -77,33 +77,121 @@ func init() {
 }
 
 // ParseTypedDate understands a date as a citizen types it, relative to
-// today: "25/3", "25-03-2027", "25.3.27", "25 Μαρτίου", "March 25", "αύριο",
-// "ΑΥΡΙΟ", "tomorrow", "Δευτέρα", "deftera", "monday". A weekday means its
-// next occurrence after today; a day and month without a year mean the next
-// such date from today on.
+// today: "25/3", "25-03-2027", "25.3.27", "2027-03-25", "25 Μαρτίου",
+// "March 25", "αύριο", "ΑΥΡΙΟ", "tomorrow", "Δευτέρα", "deftera", "monday",
+// a weekday with a date ("Παρασκευή 4/12"), and a weekday of next week
+// ("την άλλη Δευτέρα", "Monday next week"). A weekday alone means its next
+// occurrence after today; a day and month without a year mean the next such
+// date from today on. A weekday that contradicts its date ("Παρασκευή 7/12"
+// when the 7th is a Monday) is no date: see parseTypedDate.
 func ParseTypedDate(s string, today booking.Date) (booking.Date, bool) {
-	f := strings.Trim(fold(s), " .!?,;«»\"'")
-	f = strings.Join(strings.Fields(f), " ")
-	if f == "" || len(f) > 40 {
-		return booking.Date{}, false
+	t, ok := parseTypedDate(s, today)
+	return t.date, ok && !t.mismatch()
+}
+
+// typedDate is what a typed date says: the date, and the weekday the
+// citizen wrote with it, if any.
+type typedDate struct {
+	date    booking.Date
+	said    time.Weekday
+	hasSaid bool
+}
+
+// mismatch reports a weekday written with a date it does not fall on.
+func (t typedDate) mismatch() bool { return t.hasSaid && t.date.Weekday() != t.said }
+
+// Words around a weekday that mean "of next week": «την άλλη Δευτέρα»,
+// «Δευτέρα της άλλης εβδομάδας», "Monday next week". They are folded in
+// init, as typed text is before it is compared.
+var (
+	nextWeekPrefixes = []string{"την άλλη ", "τη άλλη ", "άλλη ", "tin alli ", "alli "}
+	nextWeekSuffixes = []string{" της άλλης εβδομάδας", " της επόμενης εβδομάδας", " άλλης εβδομάδας",
+		" next week", " of next week", " tis allis evdomadas"}
+	// Words before a date that add nothing: «την Παρασκευή», "on Friday".
+	datePrefixes = []string{"την επόμενη ", "επόμενη ", "την ", "τη ", "στις ", "next ", "on ", "this ", "the "}
+)
+
+func init() {
+	for _, words := range [][]string{nextWeekPrefixes, nextWeekSuffixes, datePrefixes, timePrefixes} {
+		for i, w := range words {
+			// fold trims, and these keep the space that ends or starts them.
+			words[i] = strings.Replace(w, strings.TrimSpace(w), fold(w), 1)
+		}
+	}
+	for i := range timeSuffixes {
+		timeSuffixes[i].word = fold(timeSuffixes[i].word)
+	}
+	for i := range clockWords {
+		clockWords[i].word = strings.Replace(clockWords[i].word, strings.TrimSpace(clockWords[i].word), fold(clockWords[i].word), 1)
+	}
+}
+
+// parseTypedDate reads s as ParseTypedDate does, and also returns a
+// weekday that contradicts its date, so that the dialog can say so
+// instead of guessing which of the two the citizen meant.
+func parseTypedDate(s string, today booking.Date) (typedDate, bool) {
+	f := strings.Trim(fold(s), " .!?,;«»\"'“”")
+	f = strings.Join(strings.Fields(strings.ReplaceAll(f, ",", " ")), " ")
+	if f == "" || len(f) > 60 {
+		return typedDate{}, false
 	}
 	if n, ok := relativeDays[f]; ok {
-		return today.AddDays(n), true
+		return typedDate{date: today.AddDays(n)}, true
 	}
-	for _, prefix := range []string{"την ", "τη ", "την επομενη ", "επομενη ", "next ", "on ", "this "} {
-		f = strings.TrimPrefix(f, prefix)
+	nextWeek := false
+	for _, p := range nextWeekPrefixes {
+		if rest, ok := strings.CutPrefix(f, p); ok {
+			f, nextWeek = rest, true
+			break
+		}
+	}
+	for _, suf := range nextWeekSuffixes {
+		if rest, ok := strings.CutSuffix(f, suf); ok {
+			f, nextWeek = rest, true
+			break
+		}
+	}
+	for _, p := range datePrefixes {
+		f = strings.TrimPrefix(f, p)
 	}
 	if wd, ok := weekdayNames[f]; ok {
+		if nextWeek {
+			// The weekday of the calendar week after this one (Monday to
+			// Sunday), as «την άλλη Πέμπτη» means on a Tuesday.
+			monday := today.AddDays(7 - (int(today.Weekday())+6)%7)
+			return typedDate{date: monday.AddDays((int(wd) + 6) % 7)}, true
+		}
 		n := (int(wd) - int(today.Weekday()) + 7) % 7
 		if n == 0 {
 			n = 7
 		}
-		return today.AddDays(n), true
+		return typedDate{date: today.AddDays(n)}, true
 	}
-	if d, ok := parseNumericDate(f, today); ok {
-		return d, true
+	if nextWeek {
+		return typedDate{}, false // "next week" goes with a weekday only
 	}
-	return parseNamedDate(f, today)
+	// A weekday written before or after the date: «Παρασκευή 4/12»,
+	// "Friday 4 December", "4/12 Παρασκευή".
+	var t typedDate
+	if first, rest, ok := strings.Cut(f, " "); ok {
+		if wd, ok := weekdayNames[strings.TrimSuffix(first, ".")]; ok {
+			t.said, t.hasSaid, f = wd, true, rest
+		} else if i := strings.LastIndex(f, " "); i > 0 {
+			if wd, ok := weekdayNames[strings.TrimSuffix(f[i+1:], ".")]; ok {
+				t.said, t.hasSaid, f = wd, true, f[:i]
+			}
+		}
+	}
+	f = strings.TrimPrefix(f, "στις ")
+	d, ok := parseNumericDate(f, today)
+	if !ok {
+		d, ok = parseNamedDate(f, today)
+	}
+	if !ok {
+		return typedDate{}, false
+	}
+	t.date = d
+	return t, true
 }
 
 func parseNumericDate(f string, today booking.Date) (booking.Date, bool) {
@@ -122,6 +210,10 @@ func parseNumericDate(f string, today booking.Date) (booking.Date, bool) {
 		}
 		nums[i] = n
 	}
+	if len(nums) == 3 && len(parts[0]) == 4 {
+		// ISO 8601, as computers and some people write it: 2027-01-05.
+		return makeDate(nums[2], time.Month(nums[1]), nums[0], today)
+	}
 	year := -1
 	if len(nums) == 3 {
 		year = nums[2]
@@ -139,11 +231,16 @@ func parseNamedDate(f string, today booking.Date) (booking.Date, bool) {
 	}
 	day, month, year := -1, time.Month(0), -1
 	for _, p := range parts {
+		p = strings.TrimSuffix(strings.TrimSuffix(p, ","), ".")
 		if m, ok := monthNames[p]; ok && month == 0 {
 			month = m
 			continue
 		}
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(p, "th"), ","))
+		p = strings.TrimSuffix(p, "η") // «4η Δεκεμβρίου»
+		for _, suf := range []string{"st", "nd", "rd", "th"} {
+			p = strings.TrimSuffix(p, suf)
+		}
+		n, err := strconv.Atoi(p)
 		switch {
 		case err != nil:
 			return booking.Date{}, false
@@ -185,12 +282,95 @@ func makeDate(day int, month time.Month, year int, today booking.Date) (booking.
 	return d, true
 }
 
-// ParseTypedTime understands "9:30", "09.30", "0930", "9" as a local clock
-// time.
+// Words for a time, folded: «στις 9», «9 και μισή», «10 παρά τέταρτο»,
+// "half past 9", "9:30 pm".
+var (
+	timePrefixes = []string{"γύρω στις ", "στις ", "τις ", "στη ", "η ώρα ", "ώρα ", "at ", "around "}
+	// timeSuffixes say the half of the day; "π.μ." and the like lose
+	// their last dot to trimming before they are compared.
+	timeSuffixes = []struct {
+		word string
+		pm   bool
+	}{
+		{"π.μ", false}, {"πμ", false}, {"a.m", false}, {"am", false}, {"το πρωί", false}, {"in the morning", false},
+		{"μ.μ", true}, {"μμ", true}, {"p.m", true}, {"pm", true}, {"το μεσημέρι", true}, {"το απόγευμα", true},
+		{"in the afternoon", true}, {"η ώρα", false}, {"o'clock", false}, {"oclock", false},
+	}
+	// clockWords are minutes said with words after the hour.
+	clockWords = []struct {
+		word   string
+		offset int
+	}{
+		{" και μισή", 30}, {" και τέταρτο", 15}, {" παρά τέταρτο", -15},
+		{" kai misi", 30}, {" kai tetarto", 15}, {" para tetarto", -15},
+	}
+)
+
+// ParseTypedTime understands a local clock time as a citizen types it:
+// "9:30", "09.30", "0930", "9", «στις 9 και μισή», «9 και τέταρτο»,
+// «10 παρά τέταρτο», "half past 9", "quarter to 10", "2 μ.μ.", "2pm".
 func ParseTypedTime(s string) (booking.Clock, bool) {
-	f := strings.TrimSpace(strings.ToLower(s))
-	f = strings.TrimSuffix(strings.TrimSuffix(f, "πμ"), "am")
-	f = strings.TrimSpace(f)
+	c, _, ok := parseTypedTime(s)
+	return c, ok
+}
+
+// parseTypedTime is ParseTypedTime that also says whether the citizen
+// wrote which half of the day they meant ("π.μ.", "pm", «το απόγευμα»).
+func parseTypedTime(s string) (c booking.Clock, half bool, ok bool) {
+	f := strings.Join(strings.Fields(strings.Trim(fold(s), " .!?,;«»\"'“”")), " ")
+	if len(f) > 40 {
+		return 0, false, false
+	}
+	for _, p := range timePrefixes {
+		f = strings.TrimPrefix(f, p)
+	}
+	pm := false
+	for _, suf := range timeSuffixes {
+		if rest, found := strings.CutSuffix(f, suf.word); found {
+			f, pm = strings.TrimSpace(rest), suf.pm
+			half = suf.word != fold("η ώρα") && suf.word != "o'clock" && suf.word != "oclock"
+			break
+		}
+	}
+	c, ok = parseClockWords(f)
+	if !ok {
+		return 0, false, false
+	}
+	if pm && c < 12*60 {
+		c += 12 * 60
+	}
+	return c, half, true
+}
+
+// parseClockWords reads "9:30", "9 και μισή", "half past 9" and the like.
+func parseClockWords(f string) (booking.Clock, bool) {
+	offset := 0 // minutes added to the hour written
+	switch {
+	case strings.HasPrefix(f, "half past "):
+		f, offset = strings.TrimPrefix(f, "half past "), 30
+	case strings.HasPrefix(f, "quarter past "), strings.HasPrefix(f, "a quarter past "):
+		f, offset = f[strings.Index(f, "past ")+5:], 15
+	case strings.HasPrefix(f, "quarter to "), strings.HasPrefix(f, "a quarter to "):
+		f, offset = f[strings.Index(f, "to ")+3:], -15
+	default:
+		for _, w := range clockWords {
+			if rest, ok := strings.CutSuffix(f, w.word); ok {
+				f, offset = rest, w.offset
+				break
+			}
+		}
+	}
+	if offset != 0 {
+		h, err := strconv.Atoi(f)
+		if err != nil || h < 0 || h > 23 || len(f) > 2 {
+			return 0, false
+		}
+		c := h*60 + offset
+		if c < 0 {
+			return 0, false
+		}
+		return booking.Clock(c), true
+	}
 	h, m := f, "0"
 	if i := strings.IndexAny(f, ":. "); i >= 0 {
 		h, m = f[:i], f[i+1:]

@@ -44,13 +44,32 @@ func TestParseTypedDate(t *testing.T) {
 		{"3 Δεκεμβρίου", d(2026, 12, 3)},
 		{"December 3", d(2026, 12, 3)},
 		{"3 dec 2026", d(2026, 12, 3)},
+		// As citizens were seen to type them.
+		{"Παρασκευή 4/12", d(2026, 12, 4)},
+		{"Δευτέρα 7/12", d(2026, 12, 7)},
+		{"παρασκευη, 4/12", d(2026, 12, 4)},
+		{"την Παρασκευή 4/12", d(2026, 12, 4)},
+		{"Friday 4 December", d(2026, 12, 4)},
+		{"Fri 4/12", d(2026, 12, 4)},
+		{"4/12 Παρασκευή", d(2026, 12, 4)},
+		{"Παρασκευή 4 Δεκεμβρίου", d(2026, 12, 4)},
+		{"4η Δεκεμβρίου", d(2026, 12, 4)},
+		{"την άλλη Δευτέρα", d(2026, 11, 30)}, // Monday of next week
+		{"την άλλη Πέμπτη", d(2026, 12, 3)},   // not this week's, the 26th
+		{"Πέμπτη της άλλης εβδομάδας", d(2026, 12, 3)},
+		{"thursday next week", d(2026, 12, 3)},
+		{"2027-01-05", d(2027, 1, 5)},
+		{"2026-12-01", d(2026, 12, 1)},
+		{"στις 4/12", d(2026, 12, 4)},
 	} {
 		got, ok := ParseTypedDate(tc.in, today)
 		if !ok || got != tc.want {
 			t.Errorf("ParseTypedDate(%q) = %v, %v; want %v", tc.in, got, ok, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "31/4", "30/2", "0/3", "25/13", "κάποτε", "someday", "1/1/1999", "25/3/2027/1", "12345"} {
+	for _, bad := range []string{"", "31/4", "30/2", "0/3", "25/13", "κάποτε", "someday", "1/1/1999", "25/3/2027/1", "12345",
+		"Παρασκευή 7/12", // the 7th is a Monday: which did they mean?
+		"2027-13-05", "την άλλη εβδομάδα", "άλλη 4/12"} {
 		if got, ok := ParseTypedDate(bad, today); ok {
 			t.Errorf("ParseTypedDate(%q) = %v, want no date", bad, got)
 		}
@@ -65,12 +84,30 @@ func TestParseTypedTime(t *testing.T) {
 	}{
 		{"09:30", 570, true}, {"9:30", 570, true}, {"9.30", 570, true}, {"0930", 570, true},
 		{"930", 570, true}, {"9", 540, true}, {"13:05", 785, true},
+		{"στις 9 και μισή", 570, true}, {"9 και μισή", 570, true}, {"ΣΤΙΣ 9 ΚΑΙ ΜΙΣΗ", 570, true},
+		{"9 και τέταρτο", 555, true}, {"10 παρά τέταρτο", 585, true}, {"στις 9:30", 570, true},
+		{"στις 10", 600, true}, {"at 9:30", 570, true}, {"half past 9", 570, true}, {"quarter to 10", 585, true},
+		{"2 μ.μ.", 840, true}, {"2pm", 840, true}, {"2 το μεσημέρι", 840, true}, {"9 π.μ.", 540, true},
+		{"12 μ.μ.", 720, true}, {"9.30.", 570, true},
 		{"24:00", 0, false}, {"9:60", 0, false}, {"μεσημέρι", 0, false}, {"", 0, false}, {"12345", 0, false},
+		{"25 και μισή", 0, false}, {"και μισή", 0, false},
 	} {
 		got, ok := ParseTypedTime(tc.in)
 		if ok != tc.ok || (ok && got != tc.want) {
 			t.Errorf("ParseTypedTime(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestTypedWeekdayAgainstDate: a weekday that contradicts its date is
+// reported with both, for the dialog to point out.
+func TestTypedWeekdayAgainstDate(t *testing.T) {
+	td, ok := parseTypedDate("Παρασκευή 7/12", today)
+	if !ok || !td.mismatch() || td.said != time.Friday || td.date != (booking.Date{Year: 2026, Month: 12, Day: 7}) {
+		t.Fatalf("got %+v, %v", td, ok)
+	}
+	if td, _ := parseTypedDate("Δευτέρα 7/12", today); td.mismatch() {
+		t.Fatal("a matching weekday is reported")
 	}
 }
 

@@ -211,15 +211,15 @@ func (m *machine) back() {
 }
 
 // text handles typed text: data on the screens that take it, words for
-// Back and Cancel anywhere, a short re-prompt everywhere else. On the name
-// step too: nobody's full name is the one word «Ακύρωση», and taking it as
+// Back and Stop anywhere, a short re-prompt everywhere else. On the name
+// step too: nobody's full name is the one word «Διακοπή», and taking it as
 // a name would put a citizen who wanted to stop one tap from booking.
 func (m *machine) text(t string) {
 	switch fold(t) {
 	case "πισω", "back", "piso", "◀ πισω", "◀ back":
 		m.back()
 		return
-	case "ακυρωση", "cancel", "akyrosi", "stop", "στοπ", "✖ ακυρωση", "✖ cancel":
+	case "διακοπη", "stop", "στοπ", "diakopi", "ακυρωση", "cancel", "akyrosi", "✖ διακοπη", "✖ stop", "✖ ακυρωση", "✖ cancel":
 		m.cancelFlow()
 		return
 	}
@@ -264,7 +264,8 @@ func (m *machine) cancelFlow() {
 // which the citizen should not have to type twice in one session.
 func (m *machine) resetDraft() {
 	m.s.Draft = Draft{Name: m.s.Draft.Name, Phone: m.s.Draft.Phone, ContactName: m.s.Draft.ContactName}
-	m.s.Days, m.s.Times, m.s.Week, m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef = nil, nil, 0, "", "", "", ""
+	m.s.Days, m.s.Unavailable, m.s.Times, m.s.Week = nil, nil, nil, 0
+	m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef, m.s.LimitCheck = "", "", "", "", ""
 }
 
 // info answers with every department's contacts and hours, below which

@@ -177,10 +177,12 @@ func (c *convo) hasButton(label string) bool {
 	return false
 }
 
-// said reports whether any reply of the last update contains s.
+// said reports whether any reply of the last update contains s; a
+// no-break space (in phone numbers) counts as a space.
 func (c *convo) said(s string) bool {
 	for _, r := range c.replies {
-		if strings.Contains(r.Text, s) || strings.Contains(r.Toast, s) {
+		text := strings.ReplaceAll(r.Text, "\u00a0", " ")
+		if strings.Contains(text, s) || strings.Contains(r.Toast, s) {
 			return true
 		}
 	}

@@ -49,9 +49,14 @@ func TestMessageIDsExist(t *testing.T) {
 				}
 			case *ast.AssignStmt:
 				for i, l := range n.Lhs {
-					if sel, ok := l.(*ast.SelectorExpr); ok && sel.Sel.Name == "note" && i < len(n.Rhs) {
+					if sel, ok := l.(*ast.SelectorExpr); ok && (sel.Sel.Name == "note" || sel.Sel.Name == "id") && i < len(n.Rhs) {
 						lit(n.Rhs[i])
 					}
+				}
+			case *ast.CompositeLit:
+				// A limit names its note first: limit{"LimitTotal", …}.
+				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "limit" && len(n.Elts) > 0 {
+					lit(n.Elts[0])
 				}
 			}
 			return true

@@ -29,10 +29,19 @@ func (m *machine) daysLoaded(r Result) {
 		m.failed()
 		return
 	}
-	m.s.Days = nil
+	m.s.Days, m.s.Unavailable = nil, nil
+	dep, _ := m.env.dept(m.s.Draft.Department)
 	for _, d := range r.Days {
-		if !d.Closed && len(d.Slots) > 0 {
+		switch {
+		case !d.Closed && len(d.Slots) > 0:
 			m.s.Days = append(m.s.Days, d.Date)
+		case len(dep.Hours[d.Date.Weekday()]) == 0:
+			// A day the department never opens (a Sunday): nobody
+			// expects it in the list.
+		case d.Closed:
+			m.s.Unavailable = append(m.s.Unavailable, DayNote{Date: d.Date, Reason: d.Reason})
+		default:
+			m.s.Unavailable = append(m.s.Unavailable, DayNote{Date: d.Date, Full: true})
 		}
 	}
 	m.draw(ScreenDate)
@@ -88,9 +97,9 @@ func (m *machine) booked(r Result) {
 		m.s.note = "SlotTaken"
 		m.effects = append(m.effects, Effect{Kind: LoadSlots, Service: m.s.Draft.Service, Date: m.s.Draft.Date})
 	case booking.ELimit:
-		m.s.note = "Limit"
-		m.resetDraft()
-		m.draw(ScreenMenu)
+		// The store counted under its lock and refused; which rule it
+		// applied, the citizen's bookings tell.
+		m.checkLimits(LimitAfterBook)
 	case booking.EClosed, booking.EInvalid:
 		m.s.note = "Closed"
 		m.loadWeek(m.env.weekOf(m.s.Draft.Date))
@@ -118,6 +127,10 @@ func (m *machine) cancelled(r Result) {
 }
 
 func (m *machine) mineLoaded(r Result) {
+	if m.s.LimitCheck != "" {
+		m.limitsChecked(r)
+		return
+	}
 	if r.Err != "" {
 		m.failed()
 		return
@@ -174,7 +187,7 @@ func (m *machine) bookAgain(r Result) {
 	}
 	m.s.Draft.Department, m.s.Draft.Service = svc.Department, svc.Code
 	m.park(ScreenService)
-	m.loadWeek(0)
+	m.checkLimits(LimitBeforeDay)
 }
 
 // langSet shows, in the language just chosen, the screen the chooser was

@@ -11,14 +11,14 @@ import (
 
 func renderConfirm(v view) []Reply {
 	p, d, loc := v.p(), v.s.Draft, v.env.loc()
-	rs := rows(row(v.btn(v.t("BtnConfirm", nil), ActConfirm)), v.backCancel())
+	rs := rows(row(v.btn(v.t("BtnConfirm", nil), ActConfirm)), v.backStop())
 	if d.Ref != "" {
 		return one(v.t("ConfirmMove", map[string]any{"Ref": d.Ref, "Service": v.serviceName(d.Service),
 			"Old": p.When(d.OldStart, loc), "When": p.When(d.Start, loc)}), rs)
 	}
 	return one(v.t("ConfirmPrompt", map[string]any{"Department": v.deptName(d.Department),
 		"Service": v.serviceName(d.Service), "When": p.When(d.Start, loc), "Name": d.Name,
-		"Phone": booking.FormatPhone(d.Phone)}), rs)
+		"Phone": unbroken(booking.FormatPhone(d.Phone))}), rs)
 }
 
 func renderDone(v view) []Reply {

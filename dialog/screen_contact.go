@@ -16,7 +16,7 @@ import (
 func renderPhone(v view) []Reply {
 	return []Reply{
 		{Text: v.t("PhonePrompt", nil), ContactButton: true, ContactLabel: v.t("BtnShareContact", nil)},
-		{Text: v.t("PhoneBackHint", nil), Buttons: rows(v.backCancel())},
+		{Text: v.t("PhoneBackHint", nil), Buttons: rows(v.backStop())},
 	}
 }
 
@@ -25,7 +25,7 @@ func renderName(v view) []Reply {
 	if name := v.s.Draft.offeredName(); name != "" {
 		rs = append(rs, row(v.btn(v.t("BtnUseName", map[string]any{"Name": name}), ActUseName)))
 	}
-	rs = append(rs, v.backCancel())
+	rs = append(rs, v.backStop())
 	return one(v.t("NamePrompt", nil), rows(rs...))
 }
 
@@ -58,7 +58,7 @@ func (m *machine) sharedContact(c Contact) {
 // asks for the name.
 func (m *machine) phoneGiven(phone string) {
 	m.s.Draft.Phone = phone
-	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": booking.FormatPhone(phone)})
+	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": unbroken(booking.FormatPhone(phone))})
 	m.draw(ScreenName)
 }
 

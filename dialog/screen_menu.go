@@ -94,14 +94,20 @@ func (v view) infoText() string {
 	return b.String()
 }
 
-// formatPhones lists a department's phones as people read them.
+// formatPhones lists a department's phones as people read them, each
+// kept on one line (see unbroken).
 func formatPhones(phones []string) string {
 	out := make([]string, len(phones))
 	for i, p := range phones {
-		out[i] = booking.FormatPhone(p)
+		out[i] = unbroken(booking.FormatPhone(p))
 	}
 	return strings.Join(out, ", ")
 }
+
+// unbroken joins the groups of a formatted phone number with no-break
+// spaces, so that a narrow screen never wraps a number in its middle,
+// where half of it would read as another number.
+func unbroken(phone string) string { return strings.ReplaceAll(phone, " ", "\u00a0") }
 
 // hours renders opening hours, grouping consecutive days with equal hours:
 // "Δευτέρα – Παρασκευή 08:00–14:00".

@@ -44,6 +44,10 @@ type State struct {
 	Week int `json:"week,omitempty"`
 	// Days are the dates that can be picked on the calendar on display.
 	Days []booking.Date `json:"days,omitempty"`
+	// Unavailable are the days of that week on which the department
+	// usually opens but which cannot be booked, each with why, so that a
+	// day missing from the list is explained.
+	Unavailable []DayNote `json:"na,omitempty"`
 	// Times are the free start times on the time screen, local clock.
 	Times []booking.Clock `json:"times,omitempty"`
 	// Bookings are the citizen's bookings as last listed.
@@ -58,6 +62,10 @@ type State struct {
 	FocusAction GlobalAction `json:"focus_action,omitempty"`
 	// DoneRef is the reference of the booking just made or moved.
 	DoneRef string `json:"done,omitempty"`
+	// LimitCheck says the citizen's bookings are being loaded to check the
+	// limits before a new booking's calendar is shown (LimitBeforeDay), or
+	// after the store refused a booking for its limits (LimitAfterBook).
+	LimitCheck LimitCheck `json:"lc,omitempty"`
 	// Resume is the screen the language chooser was opened from, shown
 	// again in the new language, so that /lang mid-booking loses nothing.
 	Resume Screen `json:"resume,omitempty"`
@@ -84,6 +92,23 @@ type Draft struct {
 	// is its current start.
 	Ref      string    `json:"ref,omitempty"`
 	OldStart time.Time `json:"old,omitempty"`
+}
+
+// LimitCheck is why the citizen's bookings are being loaded to check the
+// limits: see State.LimitCheck.
+type LimitCheck string
+
+const (
+	LimitBeforeDay LimitCheck = "day"
+	LimitAfterBook LimitCheck = "book"
+)
+
+// DayNote is a day of the calendar week on display that cannot be booked:
+// closed (a holiday, a closure, with its reason) or without a free time.
+type DayNote struct {
+	Date   booking.Date `json:"d"`
+	Reason booking.Text `json:"r,omitzero"`
+	Full   bool         `json:"f,omitempty"`
 }
 
 // Held is one of the citizen's upcoming bookings, as listed.

@@ -121,7 +121,7 @@ func TestStep(t *testing.T) {
 	t.Run("InvalidPhoneRePrompts", func(t *testing.T) {
 		c := newConvo(t)
 		c.toPhone()
-		for _, bad := range []string{"12345", "6812345678", "+44 7700 900123", "69123456789", "τηλέφωνο"} {
+		for _, bad := range []string{"12345", "6812345678", "7700 900123", "+0 7700 900123", "69123456789", "τηλέφωνο"} {
 			c.text(bad)
 			c.wantScreen(ScreenPhone)
 			c.wantSaid("δεν φαίνεται σωστός")
@@ -135,7 +135,7 @@ func TestStep(t *testing.T) {
 		c.toName()
 		c.text("12345")
 		c.wantScreen(ScreenName)
-		c.wantSaid("ονοματεπώνυμό σας")
+		c.wantSaid("όνομα και επώνυμο με γράμματα")
 	})
 	t.Run("FreeTextAtButtonStepRePrompts", func(t *testing.T) {
 		for name, to := range map[string]func(*convo){
@@ -209,7 +209,7 @@ func TestStep(t *testing.T) {
 		c.w.errs[Book] = []booking.Code{booking.ESlotTaken}
 		c.tap("Επιβεβαίωση")
 		c.wantScreen(ScreenTime)
-		c.wantSaid("κάποιος μόλις έκλεισε")
+		c.wantSaid("μόλις κλείστηκε από άλλον")
 		if _, ok := c.ran(LoadSlots); !ok {
 			t.Fatal("times not reloaded")
 		}
@@ -219,13 +219,22 @@ func TestStep(t *testing.T) {
 		c.tap("Επιβεβαίωση")
 		c.wantScreen(ScreenDone)
 	})
-	t.Run("LimitReached", func(t *testing.T) {
+	t.Run("LimitRefusedByTheStoreNamesTheRule", func(t *testing.T) {
+		// Another chat of the citizen's booked the same service meanwhile:
+		// the store refuses, and the reloaded bookings name the rule.
 		c := newConvo(t)
 		c.toConfirm()
 		c.w.errs[Book] = []booking.Code{booking.ELimit}
+		c.w.bookings = []booking.Booking{{Ref: "ZX98YW", Service: "family-status", Start: today.AddDays(3).At(600, c.w.loc())}}
 		c.tap("Επιβεβαίωση")
-		c.wantScreen(ScreenMenu)
-		c.wantSaid("έως 2 ενεργά ραντεβού")
+		c.wantScreen(ScreenService)
+		c.wantSaid("Έχετε ήδη ραντεβού για «Πιστοποιητικό οικογενειακής κατάστασης» (Παρασκευή 27 Νοεμβρίου, 10:00)")
+		c2 := newConvo(t)
+		c2.toConfirm()
+		c2.w.errs[Book] = []booking.Code{booking.ELimit}
+		c2.tap("Επιβεβαίωση")
+		c2.wantScreen(ScreenMenu)
+		c2.wantSaid("Τώρα μπορείτε να δοκιμάσετε ξανά")
 	})
 	t.Run("InternalErrorOffersRetryAndPhone", func(t *testing.T) {
 		c := newConvo(t)
@@ -258,7 +267,7 @@ func TestStep(t *testing.T) {
 		c.w.noSlots[booking.Date{Year: 2026, Month: 11, Day: 26}] = true
 		c.text("26/11")
 		c.wantScreen(ScreenDate)
-		c.wantSaid("Πέμπτη 26 Νοεμβρίου: δεν υπάρχουν ελεύθερες ώρες")
+		c.wantSaid("Πέμπτη 26 Νοεμβρίου: δεν υπάρχει πια ελεύθερη ώρα")
 	})
 	t.Run("TypedDateOutsideHorizon", func(t *testing.T) {
 		c := newConvo(t)
@@ -296,7 +305,7 @@ func TestStep(t *testing.T) {
 			c.tap("Back")
 		}
 		c.text("someday")
-		c.wantSaid("didn't understand that date")
+		c.wantSaid("did not understand that date")
 	})
 	t.Run("TimeNotOffered", func(t *testing.T) {
 		c := newConvo(t)
@@ -322,7 +331,7 @@ func TestStep(t *testing.T) {
 		c.tap("Πίσω")
 		c.tap("Πρώτη διαθέσιμη")
 		c.wantScreen(ScreenDate)
-		c.wantSaid("Δεν βρέθηκε ελεύθερη ώρα")
+		c.wantSaid("Δεν βρήκαμε ελεύθερη ώρα")
 	})
 	t.Run("WeekNavigation", func(t *testing.T) {
 		c := newConvo(t)
@@ -371,7 +380,7 @@ func TestStep(t *testing.T) {
 		c.w.bookings = nil
 		c.tap("Ναι, ακύρωση")
 		c.wantScreen(ScreenMyBookings)
-		c.wantSaid("δεν είναι πια ενεργό")
+		c.wantSaid("δεν ισχύει πια")
 	})
 	t.Run("RescheduleSwapsAtomically", func(t *testing.T) {
 		c := newConvo(t)
@@ -381,7 +390,7 @@ func TestStep(t *testing.T) {
 		c.tap("Τετάρτη 25 Νοεμβρίου")
 		c.tap("09:15")
 		c.wantScreen(ScreenConfirm)
-		c.wantSaid("Από: Πέμπτη 26 Νοεμβρίου, 10:00")
+		c.wantSaid("Παλιά ώρα: Πέμπτη 26 Νοεμβρίου, 10:00")
 		c.tap("Επιβεβαίωση")
 		e, ok := c.ran(Reschedule)
 		if !ok || e.Ref != "AB12CD" || e.Key == "" {
@@ -391,7 +400,7 @@ func TestStep(t *testing.T) {
 			t.Fatal("reschedule booked anew")
 		}
 		c.wantScreen(ScreenDone)
-		c.wantSaid("Νέα ώρα: Τετάρτη 25 Νοεμβρίου, 09:15")
+		c.wantSaid("Νέα ημέρα και ώρα: Τετάρτη 25 Νοεμβρίου, 09:15")
 	})
 	t.Run("RescheduleSlotTaken", func(t *testing.T) {
 		c := newConvo(t)
@@ -402,7 +411,7 @@ func TestStep(t *testing.T) {
 		c.w.errs[Reschedule] = []booking.Code{booking.ESlotTaken}
 		c.tap("Επιβεβαίωση")
 		c.wantScreen(ScreenTime)
-		c.wantSaid("κάποιος μόλις έκλεισε")
+		c.wantSaid("μόλις κλείστηκε από άλλον")
 	})
 	t.Run("GlobalButtons", func(t *testing.T) {
 		c := newConvo(t)
@@ -410,7 +419,7 @@ func TestStep(t *testing.T) {
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalKeep, "AB12CD")})
 		// Keep checks the booking is still on, and only toasts: the
 		// reminder stays as it is and nothing is drawn.
-		if len(c.replies) != 1 || c.replies[0].Toast != "Τέλεια, σας περιμένουμε! 👍 Πέμπτη 26 Νοεμβρίου, 10:00" || c.replies[0].Text != "" {
+		if len(c.replies) != 1 || c.replies[0].Toast != "Ευχαριστούμε, σας περιμένουμε! 👍 Πέμπτη 26 Νοεμβρίου, 10:00" || c.replies[0].Text != "" {
 			t.Fatalf("keep: %+v ran %+v", c.replies, c.w.ran)
 		}
 		if _, ok := c.ran(MyBookings); !ok || len(c.w.ran) != 1 {
@@ -420,7 +429,7 @@ func TestStep(t *testing.T) {
 		// what is active, below the reminder.
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalKeep, "GONE12")})
 		c.wantScreen(ScreenMyBookings)
-		c.wantSaid("δεν είναι πια ενεργό")
+		c.wantSaid("δεν ισχύει πια")
 		if c.replies[0].Edit || strings.Contains(c.replies[0].Toast, "περιμένουμε") {
 			t.Fatalf("keep of a gone booking: %+v", c.replies)
 		}
@@ -444,7 +453,8 @@ func TestStep(t *testing.T) {
 		c.wantScreen(ScreenDate)
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalCancel, "ZZZZZZ")})
 		c.wantScreen(ScreenMyBookings)
-		c.wantSaid("δεν είναι πια ενεργό")
+		c.wantSaid("δεν ισχύει πια")
+		c.w.past, c.w.bookings = c.w.bookings, nil // cancelled above
 		c.send(Event{Kind: KindButton, Data: GlobalButton(GlobalBookAgain, "AB12CD")})
 		c.wantScreen(ScreenDate)
 		if c.s.Draft.Service != "family-status" {
@@ -484,7 +494,7 @@ func TestStep(t *testing.T) {
 			t.Fatal("the draft was lost")
 		}
 		// From the menu it comes back to the menu.
-		c.tap("Cancel")
+		c.tap("Stop")
 		c.cmd("lang")
 		c.tap("Ελληνικά")
 		c.wantScreen(ScreenMenu)
@@ -505,14 +515,16 @@ func TestStep(t *testing.T) {
 			t.Fatal("not booked after switching language")
 		}
 	})
-	t.Run("TypedCancelOnNameStepIsNotAName", func(t *testing.T) {
-		c := newConvo(t)
-		c.toName()
-		c.text("ακύρωση")
-		c.wantScreen(ScreenMenu)
-		c.wantSaid("Δεν κλείστηκε κανένα ραντεβού")
-		if c.s.Draft.Name != "" {
-			t.Fatalf("«ακύρωση» was taken as the name %q", c.s.Draft.Name)
+	t.Run("TypedStopOnNameStepIsNotAName", func(t *testing.T) {
+		for _, word := range []string{"διακοπή", "ακύρωση", "✖ Διακοπή", "stop"} {
+			c := newConvo(t)
+			c.toName()
+			c.text(word)
+			c.wantScreen(ScreenMenu)
+			c.wantSaid("Δεν κλείστηκε κανένα ραντεβού")
+			if c.s.Draft.Name != "" {
+				t.Fatalf("%q was taken as the name %q", word, c.s.Draft.Name)
+			}
 		}
 	})
 	t.Run("TypedHolidayIsNamed", func(t *testing.T) {
@@ -585,12 +597,15 @@ func TestStepCancel(t *testing.T) {
 		{"Phone", (*convo).toPhone, "Δεν κλείστηκε κανένα"},
 		{"Name", (*convo).toName, "Δεν κλείστηκε κανένα"},
 		{"Confirm", (*convo).toConfirm, "Δεν κλείστηκε κανένα"},
-		{"RescheduleDate", func(c *convo) { c.toMine(); c.tap("Αλλαγή AB12CD") }, "έμεινε όπως ήταν"},
+		{"RescheduleDate", func(c *convo) { c.toMine(); c.tap("Αλλαγή AB12CD") }, "παραμένει όπως ήταν"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConvo(t)
 			tc.to(c)
-			c.tap("Ακύρωση")
+			if c.hasButton("Ακύρωση") {
+				t.Fatal("stopping a flow is labelled like cancelling a booking")
+			}
+			c.tap("Διακοπή")
 			c.wantScreen(ScreenMenu)
 			c.wantSaid(tc.say)
 			if c.s.Draft.Service != "" || c.s.Draft.Ref != "" {
@@ -623,7 +638,7 @@ func TestStepCommandsAnywhere(t *testing.T) {
 		{"/cancel", ScreenMenu, "Τι θέλετε", ""},
 		{"/lang", ScreenLang, "Διαλέξτε γλώσσα", ""},
 		{"/help", "", "/mybookings", ""},
-		{"/info", "", "2313317413", ""},
+		{"/info", "", "231 331 7413", ""},
 		{"/start@rantevou_bot", ScreenMenu, "Γεια σας", ""},
 		{"/whatever", "", "Πώς λειτουργεί", ""},
 	}
@@ -716,7 +731,7 @@ func TestStepEnglishConversation(t *testing.T) {
 func TestStepLeavingPhoneRemovesKeyboard(t *testing.T) {
 	for _, leave := range []func(*convo){
 		func(c *convo) { c.tap("Πίσω") },
-		func(c *convo) { c.tap("Ακύρωση") },
+		func(c *convo) { c.tap("Διακοπή") },
 		func(c *convo) { c.cmd("book") },
 		func(c *convo) { c.cmd("mybookings") },
 		func(c *convo) { c.cmd("lang") },

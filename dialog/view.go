@@ -75,8 +75,11 @@ func rows(rs ...[]Button) [][]Button {
 	return out
 }
 
-func (v view) backCancel() []Button {
-	return row(v.btn(v.t("BtnBack", nil), ActBack), v.btn(v.t("BtnCancel", nil), ActCancel))
+// backStop is the last row of every step of a flow: one step back, or stop
+// the flow altogether. Stopping reads «Διακοπή», never «Ακύρωση», which is
+// what cancelling a booking is called.
+func (v view) backStop() []Button {
+	return row(v.btn(v.t("BtnBack", nil), ActBack), v.btn(v.t("BtnStop", nil), ActCancel))
 }
 
 // moving heads the date and time screens while a booking is being moved,
@@ -108,11 +111,11 @@ func (v view) deptName(code string) string {
 // of the booking under way, else the first one the catalog lists.
 func (v view) phone() string {
 	if d, ok := v.env.dept(v.s.Draft.Department); ok && len(d.Phones) > 0 {
-		return booking.FormatPhone(d.Phones[0])
+		return unbroken(booking.FormatPhone(d.Phones[0]))
 	}
 	for _, d := range v.env.Catalog.Departments {
 		if len(d.Phones) > 0 {
-			return booking.FormatPhone(d.Phones[0])
+			return unbroken(booking.FormatPhone(d.Phones[0]))
 		}
 	}
 	return "—"
@@ -130,12 +133,16 @@ func (v view) noteData() map[string]any {
 	return d
 }
 
+// pluralNotes are the notes whose wording depends on their Count.
+var pluralNotes = map[string]bool{"LimitTotal": true, "LimitService": true}
+
 // noteText is the pending note as shown above a screen.
 func (v view) noteText() string {
-	if v.s.note == "Limit" {
-		return v.p().N(v.s.note, v.env.Catalog.MaxActive, v.noteData())
+	d := v.noteData()
+	if n, ok := d["Count"].(int); ok && pluralNotes[v.s.note] {
+		return v.p().N(v.s.note, n, d)
 	}
-	return v.t(v.s.note, v.noteData())
+	return v.t(v.s.note, d)
 }
 
 // Clip shortens s to at most max characters (not bytes: Greek letters take

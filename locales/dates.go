@@ -39,6 +39,17 @@ func (p *Printer) Date(d booking.Date) string {
 	return elWeekdays[d.Weekday()] + " " + day + " " + elMonths[d.Month-1]
 }
 
+// DayMonth returns d without its weekday: «7 Δεκεμβρίου», "7 December".
+func (p *Printer) DayMonth(d booking.Date) string {
+	if d.Month < time.January || d.Month > time.December {
+		return d.String()
+	}
+	if p.lang == booking.English {
+		return strconv.Itoa(d.Day) + " " + d.Month.String()
+	}
+	return strconv.Itoa(d.Day) + " " + elMonths[d.Month-1]
+}
+
 // Time returns the 24-hour local clock time of t in loc, e.g. "09:30".
 func (p *Printer) Time(t time.Time, loc *time.Location) string {
 	if loc == nil {

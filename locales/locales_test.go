@@ -25,6 +25,8 @@ var realistic = map[string]any{
 	"Citizen": "Μαρία Π.", "Total": 3, "Link": "https://example.org", "Command": "/rantevou",
 	"User": "<@U0EXAMPLE1>", "Status": "active", "Free": 120, "Value": "x", "Query": "K7P4QX", "Page": 1,
 	"Pages": 2, "OldWhen": "Τρίτη 4 Μαΐου, 10:00", "Field": "reason", "Departments": "civil-registry",
+	"DayMonth": "7 Δεκεμβρίου", "Weekday": "Δευτέρα", "Said": "Παρασκευή", "HeldService": "Πιστοποιητικό γέννησης",
+	"Next": true,
 }
 
 // forms returns the plural forms each message of a file defines.
@@ -130,10 +132,10 @@ func TestMessagesNotEmpty(t *testing.T) {
 
 func TestGreekPlural(t *testing.T) {
 	p := For(booking.Greek)
-	if got := p.N("Limit", 1, nil); !strings.Contains(got, "1 ενεργό ραντεβού") {
+	if got := p.N("LimitTotal", 1, realistic); !strings.Contains(got, "ένα ενεργό ραντεβού") {
 		t.Errorf("one: %q", got)
 	}
-	if got := p.N("Limit", 2, nil); !strings.Contains(got, "2 ενεργά ραντεβού") {
+	if got := p.N("LimitTotal", 2, realistic); !strings.Contains(got, "2 ενεργά ραντεβού") {
 		t.Errorf("other: %q", got)
 	}
 	if got := For(booking.English).N("MineList", 3, nil); got != "📋 You have 3 appointments:" {

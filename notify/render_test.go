@@ -52,7 +52,7 @@ func TestRender(t *testing.T) {
 			[]string{"Υπενθύμιση", "Δευτέρα 3 Μαΐου", "09:30", "K7P4QX"},
 			[]string{dialog.GlobalButton(dialog.GlobalKeep, "K7P4QX"), dialog.GlobalButton(dialog.GlobalReschedule, "K7P4QX"), dialog.GlobalButton(dialog.GlobalCancel, "K7P4QX")}, ""},
 		{"CancelledByStaffWithReason", note(booking.NotifyCancelledByStaff, booking.Payload{Reason: "βλάβη συστήματος"}), cancelled,
-			[]string{"ακυρώθηκε", "Αιτία: βλάβη συστήματος", "Δευτέρα 3 Μαΐου"},
+			[]string{"ακύρωσε", "Λόγος: βλάβη συστήματος", "Δευτέρα 3 Μαΐου"},
 			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "STATUS:CANCELLED"},
 		{"DayClosedWithReason", note(booking.NotifyDayClosed, booking.Payload{Reason: "απεργία"}), cancelled,
 			[]string{"κλειστή", "Δευτέρα 3 Μαΐου", "απεργία", "09:30"},

@@ -229,7 +229,7 @@ func TestLogsHideTokenAndPhone(t *testing.T) {
 	press(t, fake, user, regexp.MustCompile(`^\d\d:\d\d$`))
 	waitText(t, fake, user, "6912345678")
 	fake.ShareContact(user, "306912345678", user) // as Telegram sends it
-	waitText(t, fake, user, "ονοματεπώνυμο")
+	waitText(t, fake, user, "Σε ποιο όνομα")
 	fake.SendText(user, "Μαρία Παπαδοπούλου")
 	press(t, fake, user, regexp.MustCompile(`Επιβεβαίωση`))
 	waitText(t, fake, user, "Κωδικός")
