@@ -115,7 +115,7 @@ func (c *readCache) changed(department string) {
 	c.gen[department]++
 }
 
-func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, error) {
+func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, error) {
 	defer c.changed(nb.Department)
 	return c.Store.Insert(ctx, nb)
 }

@@ -80,7 +80,9 @@ type Store interface {
 	Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error)
 	Closures(ctx context.Context, department string, from, to Date) ([]Closure, error)
 
-	Insert(ctx context.Context, nb NewBooking) (Booking, error)
+	// Insert books nb; created is false when nb repeats an earlier request
+	// (its IdempotencyKey) and the booking returned is that one's.
+	Insert(ctx context.Context, nb NewBooking) (b Booking, created bool, err error)
 	Move(ctx context.Context, m Move) (Booking, error)
 	Cancel(ctx context.Context, c Cancel) (Booking, error)
 	SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error)

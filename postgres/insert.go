@@ -25,25 +25,26 @@ const maxRefTries = 8
 // In a pipeline each statement still takes its snapshot when it starts, so
 // the attempt counts every booking committed by whoever held the citizen's
 // lock before, and sees every closure committed before the closure lock
-// was granted. ON CONFLICT DO NOTHING also covers the exclusion
-// constraint: when another transaction holds an overlapping booking of the
+// was granted. It reports whether the booking is new: false for the one
+// a repeated request (same idempotency key) made before. ON CONFLICT DO
+// NOTHING also covers the exclusion constraint: when another transaction holds an overlapping booking of the
 // desk, PostgreSQL waits for it and inserts nothing if it commits. When
 // nothing is inserted the transaction has only touched the citizen's row,
 // and the next desk is a new attempt.
-func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, error) {
+func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, bool, error) {
 	if nb.IdempotencyKey != "" {
 		if b, err := s.byIdempotencyKey(ctx, nb.IdempotencyKey); err == nil {
-			return b, nil
+			return b, false, nil
 		} else if booking.ErrorCode(err) != booking.ENotFound {
-			return booking.Booking{}, wrap("insert", err)
+			return booking.Booking{}, false, wrap("insert", err)
 		}
 	}
 	if len(nb.Desks) == 0 {
-		return booking.Booking{}, booking.Errorf(booking.EInvalid, "insert: no candidate desk")
+		return booking.Booking{}, false, booking.Errorf(booking.EInvalid, "insert: no candidate desk")
 	}
 	if nb.Day == (booking.Date{}) {
 		// Without its day the closures could not be checked.
-		return booking.Booking{}, booking.Errorf(booking.EInvalid, "insert: no day")
+		return booking.Booking{}, false, booking.Errorf(booking.EInvalid, "insert: no day")
 	}
 	if nb.Citizen.Lang == "" {
 		nb.Citizen.Lang = booking.Greek
@@ -55,24 +56,24 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 		for try := 0; ; try++ {
 			ref, err := newRef()
 			if err != nil {
-				return booking.Booking{}, wrap("insert", err)
+				return booking.Booking{}, false, wrap("insert", err)
 			}
 			r, err := s.attempt(ctx, nb, desk, ref, day, notify)
 			if err != nil {
 				if uniqueOn(err, constraintIdempotency) {
 					return s.twin(ctx, nb.IdempotencyKey)
 				}
-				return booking.Booking{}, wrap("insert", err)
+				return booking.Booking{}, false, wrap("insert", err)
 			}
 			switch {
 			case r.booking.ID != 0:
-				return r.booking, nil
+				return r.booking, true, nil
 			case r.twin:
 				return s.twin(ctx, nb.IdempotencyKey)
 			case nb.MaxActive > 0 && r.total >= nb.MaxActive:
-				return booking.Booking{}, booking.Errorf(booking.ELimit, "citizen holds %d active bookings (max %d)", r.total, nb.MaxActive)
+				return booking.Booking{}, false, booking.Errorf(booking.ELimit, "citizen holds %d active bookings (max %d)", r.total, nb.MaxActive)
 			case nb.MaxPerService > 0 && r.same >= nb.MaxPerService:
-				return booking.Booking{}, booking.Errorf(booking.ELimit, "citizen holds %d active bookings of %s (max %d)", r.same, nb.Service, nb.MaxPerService)
+				return booking.Booking{}, false, booking.Errorf(booking.ELimit, "citizen holds %d active bookings of %s (max %d)", r.same, nb.Service, nb.MaxPerService)
 			}
 			if r.closed {
 				closedDesks++
@@ -85,7 +86,7 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 			if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bookings WHERE ref = $1),
 				EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $2)`,
 				ref, nullString(nb.IdempotencyKey)).Scan(&refTaken, &keyTaken); err != nil {
-				return booking.Booking{}, wrap("insert", err)
+				return booking.Booking{}, false, wrap("insert", err)
 			}
 			if keyTaken {
 				return s.twin(ctx, nb.IdempotencyKey)
@@ -97,9 +98,9 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 		}
 	}
 	if closedDesks == len(nb.Desks) {
-		return booking.Booking{}, booking.Errorf(booking.EClosed, "%s closed on %s", nb.Department, day)
+		return booking.Booking{}, false, booking.Errorf(booking.EClosed, "%s closed on %s", nb.Department, day)
 	}
-	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", nb.Start.UTC().Format(time.RFC3339))
+	return booking.Booking{}, false, booking.Errorf(booking.ESlotTaken, "no free desk at %s", nb.Start.UTC().Format(time.RFC3339))
 }
 
 // attemptResult is what one attempt found under the locks.
@@ -201,9 +202,10 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 }
 
 // twin returns the booking already made under key by a twin request.
-func (s *Store) twin(ctx context.Context, key string) (booking.Booking, error) {
+// twin returns the booking an earlier request with key made: not new.
+func (s *Store) twin(ctx context.Context, key string) (booking.Booking, bool, error) {
 	b, err := s.byIdempotencyKey(ctx, key)
-	return b, wrap("insert", err)
+	return b, false, wrap("insert", err)
 }
 
 // notificationColumns are notifications as the arrays attemptBooking unnests.

@@ -145,7 +145,7 @@ func TestRequestsCarryTheOfficesDays(t *testing.T) {
 	f := setup(t, nil)
 	ctx := context.Background()
 	start := at(2, 9, 0)
-	_, err := f.store.Insert(ctx, booking.NewBooking{Citizen: citizen(1), Department: "civil-registry", Service: "family-status",
+	_, _, err := f.store.Insert(ctx, booking.NewBooking{Citizen: citizen(1), Department: "civil-registry", Service: "family-status",
 		Desks: []string{"A1"}, Start: start, End: start.Add(15 * time.Minute), Now: now})
 	if booking.ErrorCode(err) != booking.EInvalid {
 		t.Errorf("insert without a day: %v, want invalid", err)

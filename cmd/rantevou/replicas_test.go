@@ -204,14 +204,11 @@ func TestReplicas(t *testing.T) {
 	if got := metricSum(t, rs, `rantevou_telegram_updates_total{kind="duplicate"}`); int(got) != len(deliveries)-len(count) {
 		t.Errorf("the replicas counted %v duplicate updates, want %d", got, len(deliveries)-len(count))
 	}
-	if got := metricSum(t, rs, `rantevou_bookings_total{action="created"}`); got < 1 {
+	// The confirm taps may race on two replicas and both run the booking:
+	// the second gets the first's booking back by its idempotency key, and
+	// is not counted again.
+	if got := metricSum(t, rs, `rantevou_bookings_total{action="created"}`); got != 1 {
 		t.Errorf("the replicas counted %v bookings created, want 1", got)
-	} else if got > 1 {
-		// The confirm taps raced on two replicas and both ran the booking:
-		// the second got the first's booking back by its idempotency key,
-		// and Office.Book counts that as one more "created". One booking,
-		// one set of notifications; only the counter is off.
-		t.Logf("the replicas counted %v bookings created for the one booking (the double tap's twin counted as created)", got)
 	}
 
 	// Every callback query answered once: the fake, like Telegram, takes
