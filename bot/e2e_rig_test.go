@@ -185,7 +185,15 @@ func (e *e2e) activeBookings(t testing.TB, chat int64) int {
 // transcript renders the chat as a readable conversation.
 func (e *e2e) transcript(chat int64) string {
 	var b strings.Builder
+	texts := map[int]string{} // each message's text as last shown
 	for _, ev := range e.fake.Events(chat) {
+		if ev.Kind == telegramfake.BotEdit && texts[ev.MessageID] == ev.Message.Text && len(ev.Message.Inline) == 0 {
+			fmt.Fprintf(&b, "« bot removes the buttons of #%d\n", ev.MessageID)
+			continue
+		}
+		if ev.Kind == telegramfake.BotSend || ev.Kind == telegramfake.BotDocument || ev.Kind == telegramfake.BotEdit {
+			texts[ev.MessageID] = ev.Message.Text
+		}
 		switch ev.Kind {
 		case telegramfake.UserText:
 			fmt.Fprintf(&b, "» user: %s\n", ev.Text)
@@ -211,9 +219,11 @@ func (e *e2e) transcript(chat int64) string {
 				fmt.Fprintf(&b, "    %s\n", strings.Join(labels, " "))
 			}
 			for _, row := range ev.Message.Keyboard {
+				var keys []string
 				for _, btn := range row {
-					fmt.Fprintf(&b, "    {keyboard: %s}\n", btn.Text)
+					keys = append(keys, "{keyboard: "+btn.Text+"}")
 				}
+				fmt.Fprintf(&b, "    %s\n", strings.Join(keys, " "))
 			}
 			if ev.Message.RemoveKeyboard {
 				b.WriteString("    {keyboard removed}\n")

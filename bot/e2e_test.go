@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/dialog"
 	rstore "github.com/rantevou/rantevou/redis"
+	"github.com/rantevou/rantevou/telegramfake"
 )
 
 // session reads the chat's dialog state from Redis; the zero State when
@@ -214,6 +216,17 @@ func TestConversation(t *testing.T) {
 		}
 		e.wantActive(t, c, 1)
 		e.wantAllAnswered(t)
+		// The second tap is told the booking is made, not that its button
+		// was old: it was the latest when tapped.
+		var toasts []string
+		for _, ev := range e.fake.Events(c) {
+			if ev.Kind == telegramfake.BotAnswer && ev.Text != "" {
+				toasts = append(toasts, ev.Text)
+			}
+		}
+		if len(toasts) != 1 || !strings.Contains(toasts[0], "έχει ήδη κλειστεί") {
+			t.Fatalf("toasts %q, want one saying the appointment is already booked\n%s", toasts, e.transcript(c))
+		}
 	})
 	t.Run("SlotTakenBeforeConfirm", func(t *testing.T) {
 		const c = 608

@@ -16,6 +16,9 @@ import (
 // sending a new message otherwise. With retry it waits out short 429s, as a
 // conversation reply is worth a second's delay.
 func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply, retry bool) error {
+	if r.DropButtons {
+		return b.dropButtons(ctx, chatID, editID, retry)
+	}
 	kb := inlineKeyboard(r.Buttons, b.log)
 	text := dialog.Clip(r.Text, dialog.MaxTextChars)
 	if text != "" {
@@ -39,7 +42,7 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 	addInline := false
 	switch {
 	case r.ContactButton:
-		p.ReplyMarkup = contactKeyboard(r.ContactLabel)
+		p.ReplyMarkup = contactKeyboard(r.ContactLabel, r.Keys)
 		addInline = kb != nil
 	case r.RemoveKeyboard:
 		p.ReplyMarkup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
@@ -60,6 +63,24 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: sent.ID, ReplyMarkup: kb})
 		return err
 	})
+}
+
+// dropButtons takes the inline buttons off message msgID, leaving its text:
+// the dialog's record of a finished screen. Without a message (the tap
+// came without one) there is nothing to do; a message already without
+// buttons, or gone, is fine too.
+func (b *Bot) dropButtons(ctx context.Context, chatID int64, msgID int, retry bool) error {
+	if msgID == 0 {
+		return nil
+	}
+	err := b.call(ctx, chatID, retry, "drop buttons", func() error {
+		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID})
+		return err
+	})
+	if notModified(err) || editImpossible(err) {
+		return nil
+	}
+	return err
 }
 
 func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb *models.InlineKeyboardMarkup, retry bool) error {

@@ -8,7 +8,27 @@
 // Replies are platform-neutral (text plus inline buttons); package bot turns
 // them into Telegram messages. Every button carries the version of the screen
 // it was drawn on (see Callback), so a stale or doubled tap is answered with a
-// polite toast instead of being acted on.
+// polite toast instead of being acted on; the second tap of a doubled
+// Confirm or «Ναι, ακύρωση» is told that it is done.
+//
+// Where replies land follows one rule, so that a result is always where the
+// citizen is looking, at the bottom of the chat:
+//
+//   - Moving within a flow (department, service, week, day, time, Back)
+//     edits the tapped message in place: one message per flow.
+//   - An outcome — booked, moved, cancelled, or refused (a limit, a time
+//     just taken, a day closed, a booking gone, a technical problem) — is
+//     always a new message at the bottom, never an edit. The screen it
+//     finished (the summary, the cancel question) keeps its text as a
+//     record and loses its buttons (Reply.DropButtons).
+//   - A message that holds a booking's code or a cancellation is never
+//     edited afterwards: its buttons open their screen below it, and lose
+//     theirs as they do (State.Sealed).
+//   - A typed message or a command is answered below it, as a chat is.
+//
+// The phone step is one message whose reply keyboard holds the
+// share-contact key and Back and Stop; whatever follows it takes that
+// keyboard away with its own first message (see machine.withoutKeyboard).
 //
 // Each screen is defined once, in the screens table (screens.go): how it is
 // drawn, when a saved state can draw it, where Back leads and what typed
@@ -70,6 +90,13 @@ type Reply struct {
 	RemoveKeyboard bool       // remove a reply keyboard shown earlier
 	Edit           bool       // edit the message of the tapped button instead of sending a new one
 	Toast          string     // short text for answerCallbackQuery
+	// Keys are plain keys of the reply keyboard under the share-contact
+	// key (ContactButton), each sending its label as typed text: the
+	// phone step's Back and Stop, on the one message it sends.
+	Keys [][]string `json:",omitempty"`
+	// DropButtons, with Edit and no Text, takes the inline buttons off the
+	// tapped message and leaves its text: the record of a finished screen.
+	DropButtons bool `json:",omitempty"`
 }
 
 // Button is one inline button. Data is at most 64 bytes.

@@ -37,6 +37,10 @@ func Step(s State, e Event, env Env) (State, []Reply, []Effect) {
 		// Never silence: whatever slipped through shows the current screen.
 		m.reprompt("UseButtons")
 	}
+	if m.s.dropKeyboard && len(m.effects) == 0 {
+		// The update ends with no message left to take the keyboard away.
+		m.removeKeyboard("KeyboardGone", nil)
+	}
 	return m.s, m.replies, m.effects
 }
 
@@ -75,7 +79,7 @@ func (m *machine) start(e Event) {
 	}
 	if e.Kind == KindContact {
 		// A contact from the keyboard of a session that has expired since.
-		m.removeKeyboard("KeyboardGone", nil)
+		m.keyboardGone()
 	}
 	m.s.note = "Welcome"
 	m.draw(ScreenMenu)
@@ -132,7 +136,7 @@ func (m *machine) button(data string) {
 	}
 	c, err := ParseCallback(data)
 	if err != nil || c.Epoch != m.s.Epoch || c.Version != m.s.Version {
-		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
+		m.stale(c, err == nil && c.Epoch == m.s.Epoch)
 		return
 	}
 	arg := ""
@@ -181,6 +185,25 @@ func (m *machine) button(data string) {
 	default:
 		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
 	}
+}
+
+// stale answers a tap on a button whose screen has gone. The second tap of
+// a doubled Confirm or «Ναι, ακύρωση» comes after the first one's outcome:
+// it is told that this is done, not that its button was an old one, since
+// it was the latest when tapped.
+func (m *machine) stale(c Callback, ours bool) {
+	id, data := "StaleButton", map[string]any(nil)
+	switch {
+	case !ours:
+	case c.Action == ActConfirm && m.s.Screen == ScreenDone && m.s.DoneRef != "":
+		id, data = "AlreadyBooked", map[string]any{"Ref": m.s.DoneRef}
+		if m.s.Draft.Ref != "" {
+			id = "AlreadyMoved"
+		}
+	case c.Action == ActDoCancel && len(c.Args) > 0 && c.Args[0] == m.s.CancelledRef:
+		id, data = "AlreadyCancelled", map[string]any{"Ref": m.s.CancelledRef}
+	}
+	m.replies = append(m.replies, Reply{Toast: m.t(id, data)})
 }
 
 // global handles a button sent outside a conversation (reminders,
@@ -235,7 +258,7 @@ func (m *machine) contact(c *Contact) {
 	h := screens[m.s.Screen].contact
 	if h == nil || c == nil {
 		// The contact keyboard outlived its screen somehow: take it away.
-		m.removeKeyboard("KeyboardGone", nil)
+		m.keyboardGone()
 		m.reprompt("UseButtons")
 		return
 	}

@@ -143,9 +143,20 @@ func (c *convo) send(e Event) []Reply {
 func (c *convo) text(s string) []Reply { return c.send(Event{Kind: KindText, Text: s}) }
 func (c *convo) cmd(s string) []Reply  { return c.send(Event{Kind: KindCommand, Command: s}) }
 
-// tap taps the button of the last replies whose label contains label.
+// tap taps the button of the last replies whose label contains label: an
+// inline button, else a key of the reply keyboard, which sends its label
+// as typed text, as Telegram's clients do.
 func (c *convo) tap(label string) []Reply {
 	c.t.Helper()
+	for _, r := range c.replies {
+		for _, row := range r.Keys {
+			for _, k := range row {
+				if strings.Contains(k, label) && !c.hasButton(label) {
+					return c.send(Event{Kind: KindText, Text: k})
+				}
+			}
+		}
+	}
 	return c.send(Event{Kind: KindButton, Data: c.button(label).Data})
 }
 
@@ -213,14 +224,25 @@ func (c *convo) ran(kind EffectKind) (Effect, bool) {
 	return Effect{}, false
 }
 
+// transcript shows replies as the citizen gets them: each message new at
+// the bottom unless marked as an edit of the tapped message.
 func transcript(rs []Reply) string {
 	var b strings.Builder
 	for _, r := range rs {
 		if r.Toast != "" {
 			b.WriteString("[toast] " + r.Toast + "\n")
 		}
+		if r.DropButtons {
+			b.WriteString("(the tapped message keeps its text and loses its buttons)\n")
+		}
 		if r.Text != "" {
+			if r.Edit {
+				b.WriteString("(edits the tapped message:)\n")
+			}
 			b.WriteString(r.Text + "\n")
+		}
+		if r.RemoveKeyboard {
+			b.WriteString("  {keyboard removed}\n")
 		}
 		for _, row := range r.Buttons {
 			b.WriteString("  ")
@@ -231,6 +253,9 @@ func transcript(rs []Reply) string {
 		}
 		if r.ContactButton {
 			b.WriteString("  {" + r.ContactLabel + "}\n")
+			for _, row := range r.Keys {
+				b.WriteString("  {" + strings.Join(row, "} {") + "}\n")
+			}
 		}
 	}
 	return b.String()
@@ -242,8 +267,17 @@ func transcript(rs []Reply) string {
 func checkReplies(t testing.TB, rs []Reply) {
 	t.Helper()
 	for _, r := range rs {
+		if r.DropButtons {
+			if !r.Edit || r.Text != "" || len(r.Buttons) > 0 || r.RemoveKeyboard || r.ContactButton {
+				t.Fatalf("a reply that drops the tapped message's buttons does more: %+v", r)
+			}
+			continue
+		}
 		if r.Text == "" && r.Toast == "" {
 			t.Fatalf("empty reply: %+v", r)
+		}
+		if len(r.Keys) > 0 && !r.ContactButton {
+			t.Fatalf("reply keys without the contact keyboard: %+v", r)
 		}
 		if strings.Contains(r.Text, "<no value>") {
 			t.Fatalf("template hole in %q", r.Text)

@@ -85,7 +85,11 @@ func (m *machine) firstLoaded(r Result) {
 	m.effects = append(m.effects, Effect{Kind: LoadSlots, Service: m.s.Draft.Service, Date: m.s.Draft.Date})
 }
 
+// booked shows the outcome of a confirmed booking or move. Whatever it is,
+// made or refused, it comes in a new message at the bottom, and the
+// summary that was confirmed stays above without its buttons.
 func (m *machine) booked(r Result) {
+	m.outcome(r.Err == "")
 	switch r.Err {
 	case "":
 		m.s.DoneRef = r.Booking.Ref
@@ -112,11 +116,15 @@ func (m *machine) booked(r Result) {
 	}
 }
 
+// cancelled shows the outcome of «Ναι, ακύρωση» in a new message, the
+// question staying above without its buttons.
 func (m *machine) cancelled(r Result) {
+	m.outcome(r.Err == "")
 	switch r.Err {
 	case "":
 		m.s.note, m.s.noteData = "Cancelled", map[string]any{"Ref": r.Booking.Ref}
 		m.resetDraft()
+		m.s.CancelledRef = r.Booking.Ref
 		m.draw(ScreenMenu)
 	case booking.ENotFound, booking.EConflict, booking.EForbidden:
 		m.s.note = "BookingGone"
@@ -206,6 +214,7 @@ func (m *machine) langSet() {
 // the same: its code says what broke, not what they can do, and the engine
 // has logged it with the effect.
 func (m *machine) failed() {
+	m.outcome(false)
 	m.s.note = "Internal"
 	if m.s.Screen == ScreenNone {
 		m.s.Screen = ScreenMenu

@@ -11,13 +11,13 @@ import (
 // the name, typed or taken from the shared contact. A booking being moved
 // keeps its own and skips both.
 
-// renderPhone is two messages: Telegram carries one keyboard per message,
-// and the share-contact keyboard is not an inline one.
+// renderPhone is one message with a reply keyboard: the share-contact key,
+// and under it Back and Stop as keys that send their label as text (which
+// text takes like the buttons). Telegram carries one keyboard per message,
+// and the share-contact key cannot be an inline button.
 func renderPhone(v view) []Reply {
-	return []Reply{
-		{Text: v.t("PhonePrompt", nil), ContactButton: true, ContactLabel: v.t("BtnShareContact", nil)},
-		{Text: v.t("PhoneBackHint", nil), Buttons: rows(v.backStop())},
-	}
+	return []Reply{{Text: v.t("PhonePrompt", nil), ContactButton: true, ContactLabel: v.t("BtnShareContact", nil),
+		Keys: [][]string{{v.t("BtnBack", nil), v.t("BtnStop", nil)}}}}
 }
 
 func renderName(v view) []Reply {

@@ -94,6 +94,8 @@ func (m *machine) limitsChecked(r Result) {
 		// theirs ended or was cancelled meanwhile.
 		l.id = "LimitChanged"
 	}
+	// A refusal: a new message below, the screen it answers released.
+	m.outcome(false)
 	m.s.note, m.s.noteData = l.id, l.data
 	if l.id == "LimitService" {
 		m.s.Draft.Service, m.s.Draft.Date, m.s.Draft.Start = "", booking.Date{}, time.Time{}

@@ -1,5 +1,7 @@
 package dialog
 
+import "strings"
+
 // A screen is everything the dialog knows about one Screen, so that
 // following a step, or adding one, means reading or writing one entry of
 // the screens table and the functions it names. What each button does is
@@ -136,16 +138,79 @@ func newBookingAt(s State) bool {
 }
 
 // draw makes scr the screen on display under a new version and renders it.
+// Moving within a flow replaces the tapped message (see the package doc's
+// rule for outcomes, and release and outcome for the exceptions).
 func (m *machine) draw(scr Screen) {
 	m.leaving(scr)
 	m.s.Screen = scr
 	m.s.Version++
-	edit := m.s.tapped && !m.removedKeyboard()
-	for i, r := range m.show() {
-		r.Edit = edit && i == 0 && !r.ContactButton
+	if m.s.tapped && m.s.Sealed {
+		// The tapped message holds an outcome (a booking's code, a
+		// cancellation): it stays, and what its buttons open comes below.
+		m.release()
+	}
+	m.s.Sealed, m.s.sealing = m.s.sealing, false
+	edit := m.s.tapped && !m.removedKeyboard() && !m.s.dropKeyboard
+	m.add(m.show(), edit)
+	m.s.tapped = false // only the first screen of a step replaces the tapped message
+}
+
+// add queues a screen's replies: its first as an edit of the tapped
+// message when edit, and with the reply keyboard taken away when that is
+// pending (see leaving).
+func (m *machine) add(rs []Reply, edit bool) {
+	if m.s.dropKeyboard && len(rs) > 0 {
+		m.s.dropKeyboard = false
+		rs = m.withoutKeyboard(rs)
+	}
+	for i, r := range rs {
+		r.Edit = edit && i == 0 && !r.ContactButton && !r.RemoveKeyboard
 		m.replies = append(m.replies, r)
 	}
-	m.s.tapped = false // only the first screen of a step replaces the tapped message
+}
+
+// withoutKeyboard takes the phone step's reply keyboard away with the
+// first message of rs. Telegram carries one reply_markup per message, and a
+// message that removes a reply keyboard cannot get inline buttons later,
+// so a first message with buttons gives its first paragraph to the
+// removal (the note above the screen, or its heading) and keeps the rest;
+// only a screen of one paragraph needs a message of its own, «Εντάξει.».
+func (m *machine) withoutKeyboard(rs []Reply) []Reply {
+	first := rs[0]
+	if first.ContactButton {
+		return rs // the keyboard is shown again, as it was
+	}
+	if len(first.Buttons) == 0 {
+		first.RemoveKeyboard = true
+		return append([]Reply{first}, rs[1:]...)
+	}
+	head, tail, ok := strings.Cut(first.Text, "\n\n")
+	if !ok {
+		head, tail = m.t("KeyboardGone", nil), first.Text
+	}
+	first.Text = tail
+	return append([]Reply{{Text: head, RemoveKeyboard: true}, first}, rs[1:]...)
+}
+
+// release leaves the tapped message as it is, a record of what was done
+// or refused, without its buttons, which could only repeat or contradict
+// it; whatever comes next is a new message below, where the citizen is
+// looking. Every outcome releases the message of the screen it finished.
+func (m *machine) release() {
+	if !m.s.tapped {
+		return
+	}
+	m.replies = append(m.replies, Reply{Edit: true, DropButtons: true})
+	m.s.tapped = false
+}
+
+// outcome releases the finished screen's message; the screen drawn next
+// shows the outcome in a new message. With seal, that message holds the
+// outcome for good (the booking's code and what to bring, a cancellation)
+// and is never edited afterwards: its buttons open their screens below it.
+func (m *machine) outcome(seal bool) {
+	m.release()
+	m.s.sealing = seal
 }
 
 // reprompt shows the current screen again, under the same version, as a new
@@ -162,8 +227,9 @@ func (m *machine) reprompt(id string) {
 		// offers what can be done next.
 		m.s.Screen = ScreenMenu
 		m.s.Version++
+		m.s.Sealed = false
 	}
-	m.replies = append(m.replies, m.show()...)
+	m.add(m.show(), false)
 }
 
 // show renders the screen on display with the pending note above it, and
@@ -199,25 +265,39 @@ func (m *machine) park(scr Screen) {
 	m.leaving(scr)
 	m.s.Screen = scr
 	m.s.Version++
+	m.s.Sealed = false
 }
 
 // leaving takes away the reply keyboard of the screen on display when the
-// dialog moves on to scr.
+// dialog moves on to scr: with the first message of scr (see add).
 func (m *machine) leaving(scr Screen) {
-	if screens[m.s.Screen].keyboard && scr != m.s.Screen && !m.removedKeyboard() {
-		m.removeKeyboard("KeyboardGone", nil)
+	if screens[m.s.Screen].keyboard && scr != m.s.Screen {
+		m.keyboardGone()
 	}
 }
 
-// say adds a plain message.
-func (m *machine) say(text string) {
-	m.replies = append(m.replies, Reply{Text: Clip(text, MaxTextChars)})
+// keyboardGone has the next message take away the phone step's reply
+// keyboard, unless a message did already.
+func (m *machine) keyboardGone() {
+	if !m.removedKeyboard() {
+		m.s.dropKeyboard = true
+	}
 }
 
-// removeKeyboard sends a short message that also takes away the reply
-// keyboard of the phone screen. Telegram carries one reply_markup per message,
-// so it cannot ride on a message with inline buttons.
+// say adds a plain message, which also takes away a reply keyboard due to
+// go.
+func (m *machine) say(text string) {
+	r := Reply{Text: Clip(text, MaxTextChars)}
+	if m.s.dropKeyboard {
+		r.RemoveKeyboard, m.s.dropKeyboard = true, false
+	}
+	m.replies = append(m.replies, r)
+}
+
+// removeKeyboard sends message id, which also takes away the reply
+// keyboard of the phone screen.
 func (m *machine) removeKeyboard(id string, data map[string]any) {
+	m.s.dropKeyboard = false
 	m.replies = append(m.replies, Reply{Text: m.t(id, data), RemoveKeyboard: true})
 }
 

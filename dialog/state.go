@@ -62,6 +62,12 @@ type State struct {
 	FocusAction GlobalAction `json:"focus_action,omitempty"`
 	// DoneRef is the reference of the booking just made or moved.
 	DoneRef string `json:"done,omitempty"`
+	// CancelledRef is the booking the citizen cancelled last in this
+	// session, so that a doubled «Ναι, ακύρωση» is told it is done.
+	CancelledRef string `json:"cxd,omitempty"`
+	// Sealed says the message on display holds an outcome, which a tap
+	// on its buttons leaves in place (see machine.outcome).
+	Sealed bool `json:"sealed,omitempty"`
 	// LimitCheck says the citizen's bookings are being loaded to check the
 	// limits before a new booking's calendar is shown (LimitBeforeDay), or
 	// after the store refused a booking for its limits (LimitAfterBook).
@@ -77,6 +83,12 @@ type State struct {
 	tapped   bool
 	note     string
 	noteData map[string]any
+	// dropKeyboard says the next message takes the phone step's reply
+	// keyboard away; sealing says the next screen drawn holds an outcome
+	// (see machine.outcome). Neither is saved either: both are spent
+	// within the update, across the results of its effects.
+	dropKeyboard bool
+	sealing      bool
 }
 
 // Draft is the booking being put together, or the booking being moved.
