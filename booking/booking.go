@@ -101,9 +101,21 @@ type Department struct {
 	Phones []string
 	Email  string
 	Notes  Text
-	Desks  []string  // desk codes, unique within the department
-	Hours  WeekHours // opening hours; a weekday without periods is closed
-	Slack  Slack
+	// Address is where citizens come, as written on a letter: «Βασιλέως
+	// Γεωργίου 1, 546 40 Θεσσαλονίκη». Empty if the catalog gives none.
+	Address Text
+	// Geo is the point of Address on a map, for a map pin and the calendar
+	// file's GEO; nil if the catalog gives none.
+	Geo   *Geo
+	Desks []string  // desk codes, unique within the department
+	Hours WeekHours // opening hours; a weekday without periods is closed
+	Slack Slack
+}
+
+// Geo is a point on the map in WGS 84 degrees, as Telegram's locations and
+// the calendar's GEO take it: latitude north, longitude east.
+type Geo struct {
+	Lat, Lon float64
 }
 
 // Slack says where a department's staff read and who they are.

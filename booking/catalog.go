@@ -236,6 +236,21 @@ func (c *Catalog) validateDepartment(i int) error {
 			return invalidf(fmt.Sprintf("%s.desks[%d]", path, j), "%q: duplicate desk", desk)
 		}
 	}
+	if d.Address.EL == "" && d.Address.EN != "" {
+		return invalidf(path+".address.el", "empty Greek address")
+	}
+	if g := d.Geo; g != nil {
+		switch {
+		case !(g.Lat >= -90 && g.Lat <= 90):
+			return invalidf(path+".geo.lat", "%v: want degrees north, -90 to 90", g.Lat)
+		case !(g.Lon >= -180 && g.Lon <= 180):
+			return invalidf(path+".geo.lon", "%v: want degrees east, -180 to 180", g.Lon)
+		case g.Lat == 0 && g.Lon == 0:
+			return invalidf(path+".geo", "0, 0 is in the Gulf of Guinea: give the department's coordinates")
+		case d.Address.EL == "":
+			return invalidf(path+".address", "a map point without an address: give the street address too")
+		}
+	}
 	open := false
 	for wd, periods := range d.Hours {
 		key := fmt.Sprintf("%s.hours.%s", path, weekdayKeys[wd])

@@ -60,14 +60,22 @@ type closureFile struct {
 }
 
 type departmentFile struct {
-	Code   string     `toml:"code"`
-	Name   Text       `toml:"name"`
-	Phones []string   `toml:"phones"`
-	Email  string     `toml:"email"`
-	Notes  Text       `toml:"notes"`
-	Desks  []string   `toml:"desks"`
-	Hours  *hoursFile `toml:"hours"`
-	Slack  slackFile  `toml:"slack"`
+	Code    string     `toml:"code"`
+	Name    Text       `toml:"name"`
+	Phones  []string   `toml:"phones"`
+	Email   string     `toml:"email"`
+	Notes   Text       `toml:"notes"`
+	Address Text       `toml:"address"`
+	Geo     *geoFile   `toml:"geo"`
+	Desks   []string   `toml:"desks"`
+	Hours   *hoursFile `toml:"hours"`
+	Slack   slackFile  `toml:"slack"`
+}
+
+// geoFile is a map point: geo = { lat = 40.6284, lon = 22.9517 }.
+type geoFile struct {
+	Lat *float64 `toml:"lat"`
+	Lon *float64 `toml:"lon"`
 }
 
 type slackFile struct {
@@ -210,15 +218,24 @@ func (f *catalogFile) catalog() (*Catalog, error) {
 		if lang == "" {
 			lang = Greek
 		}
+		var geo *Geo
+		if g := df.Geo; g != nil {
+			if g.Lat == nil || g.Lon == nil {
+				return nil, invalidf(path+".geo", "want both lat and lon, e.g. geo = { lat = 40.6284, lon = 22.9517 }")
+			}
+			geo = &Geo{Lat: *g.Lat, Lon: *g.Lon}
+		}
 		c.Departments = append(c.Departments, Department{
-			Code:   df.Code,
-			Name:   df.Name,
-			Phones: df.Phones,
-			Email:  df.Email,
-			Notes:  df.Notes,
-			Desks:  df.Desks,
-			Hours:  hours,
-			Slack:  Slack{Channel: df.Slack.Channel, Staff: df.Slack.Staff, Lang: lang},
+			Code:    df.Code,
+			Name:    df.Name,
+			Phones:  df.Phones,
+			Email:   df.Email,
+			Notes:   df.Notes,
+			Address: df.Address,
+			Geo:     geo,
+			Desks:   df.Desks,
+			Hours:   hours,
+			Slack:   Slack{Channel: df.Slack.Channel, Staff: df.Slack.Staff, Lang: lang},
 		})
 	}
 	for _, sf := range f.Services {

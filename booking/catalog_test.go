@@ -76,6 +76,20 @@ func TestDefaultCatalog(t *testing.T) {
 	}
 }
 
+// TestDefaultCatalogPlaces: every built-in department says where it is, in
+// both languages, with a point on the map near Thessaloniki.
+func TestDefaultCatalogPlaces(t *testing.T) {
+	for _, d := range DefaultCatalog().Departments {
+		if d.Address.EL == "" || d.Address.EN == "" || d.Geo == nil {
+			t.Errorf("%s: address %+v, geo %v", d.Code, d.Address, d.Geo)
+			continue
+		}
+		if d.Geo.Lat < 40.5 || d.Geo.Lat > 40.7 || d.Geo.Lon < 22.8 || d.Geo.Lon > 23.1 {
+			t.Errorf("%s: %v is not in Thessaloniki", d.Code, *d.Geo)
+		}
+	}
+}
+
 func TestLoadCatalog(t *testing.T) {
 	t.Run("EmptyPathIsDefault", func(t *testing.T) {
 		c, err := LoadCatalog("")
@@ -260,6 +274,13 @@ func TestParseCatalogInvalid(t *testing.T) {
 		{"ClosedOverrideWithoutName", atEnd, "[[holiday_overrides]]\ndate = \"2027-05-04\"\n", "holiday_overrides[0].name.el: empty Greek name"},
 		{"TOMLSyntax", "", "office = {", "catalog: toml:"},
 		{"WrongType", `duration = 30`, `duration = "30m"`, "catalog: toml:"},
+		{"GeoWithoutAddress", `desks = ["B1"]`, "desks = [\"B1\"]\ngeo = { lat = 40.6, lon = 22.9 }", "departments[1].address: a map point without an address"},
+		{"GeoWithoutLon", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { el = \"Οδός 1\" }\ngeo = { lat = 40.6 }", "departments[1].geo: want both lat and lon"},
+		{"GeoLatOutOfRange", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { el = \"Οδός 1\" }\ngeo = { lat = 140.6, lon = 22.9 }", "departments[1].geo.lat: 140.6: want degrees north"},
+		{"GeoLonOutOfRange", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { el = \"Οδός 1\" }\ngeo = { lat = 40.6, lon = 222.9 }", "departments[1].geo.lon: 222.9: want degrees east"},
+		{"GeoZero", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { el = \"Οδός 1\" }\ngeo = { lat = 0, lon = 0 }", "departments[1].geo: 0, 0 is in the Gulf of Guinea"},
+		{"AddressWithoutGreek", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { en = \"1 Street\" }", "departments[1].address.el: empty Greek address"},
+		{"GeoNotATable", `desks = ["B1"]`, "desks = [\"B1\"]\naddress = { el = \"Οδός 1\" }\ngeo = [40.6, 22.9]", "catalog: toml:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
