@@ -1,7 +1,9 @@
 // Package schedule owns rantevou's daily jobs: each morning, at a configured
 // local time, every department's roster is queued for its Slack channel,
 // exactly once per department and day however many replicas run and however
-// often they restart.
+// often they restart; and each night the retention run erases the personal
+// data and bookkeeping past their periods (booking.Retention), once a day
+// across replicas in the same way.
 //
 // It is a plain ticker over an injected clock rather than a cron library:
 // the exactly-once guarantee lives in the database (a job_runs row claimed
@@ -26,6 +28,12 @@ type Claimer interface {
 	Claim(ctx context.Context, job string, day booking.Date, notify []booking.Notification) (bool, error)
 }
 
+// Retainer claims the day's retention run and, if it won, erases what is
+// past keeping in the same transaction; *postgres.Jobs implements it.
+type Retainer interface {
+	Retain(ctx context.Context, day booking.Date, now time.Time, r booking.Retention) (booking.Purged, bool, error)
+}
+
 // Config configures the scheduler. Zero fields take the defaults.
 type Config struct {
 	Catalog *booking.Catalog
@@ -34,10 +42,19 @@ type Config struct {
 	// Until is the latest local time a missed roster is still sent after a
 	// restart; 13:00 by default. Later, nobody needs that morning's roster.
 	// An Until not after At is taken as the end of the day.
-	Until  booking.Clock
-	Now    func() time.Time
-	Tick   time.Duration // default 30 s
-	Logger *slog.Logger
+	Until booking.Clock
+	// Retainer runs the retention; nil: no retention run.
+	Retainer Retainer
+	// Retention is what the run keeps; zero fields take
+	// booking.DefaultRetention's.
+	Retention booking.Retention
+	// RetainAt is the local time from which the day's retention run is
+	// due (it runs once, at the first tick after, until midnight); 03:00
+	// by default, when nobody books.
+	RetainAt booking.Clock
+	Now      func() time.Time
+	Tick     time.Duration // default 30 s
+	Logger   *slog.Logger
 }
 
 // Scheduler queues the daily rosters.
@@ -59,6 +76,21 @@ func New(cfg Config, jobs Claimer) *Scheduler {
 		// A roster set for 13:30 (ROSTER_TIME is any time of day) would
 		// otherwise never be sent: the window it is due in is empty.
 		cfg.Until = 24 * 60
+	}
+	if cfg.RetainAt == 0 {
+		cfg.RetainAt = 3 * 60
+	}
+	d := booking.DefaultRetention
+	for _, p := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.Retention.Bookings, d.Bookings}, {&cfg.Retention.Outbox, d.Outbox},
+		{&cfg.Retention.RequestKeys, d.RequestKeys}, {&cfg.Retention.Audit, d.Audit},
+	} {
+		if *p.v <= 0 {
+			*p.v = p.def
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -86,6 +118,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("schedule: rosters", slog.Any("err", err))
+		}
+		if _, _, err := s.RunRetention(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("schedule: retention", slog.Any("err", err))
 		}
 		select {
 		case <-ctx.Done():
@@ -122,4 +157,26 @@ func (s *Scheduler) RunDue(ctx context.Context) ([]string, error) {
 		}
 	}
 	return queued, nil
+}
+
+// RunRetention runs the day's retention if it is due now and no replica
+// has run it yet today, and reports whether this call ran it and what it
+// erased.
+func (s *Scheduler) RunRetention(ctx context.Context) (booking.Purged, bool, error) {
+	if s.cfg.Retainer == nil {
+		return booking.Purged{}, false, nil
+	}
+	now := s.cfg.Now().In(s.loc)
+	if booking.Clock(now.Hour()*60+now.Minute()) < s.cfg.RetainAt {
+		return booking.Purged{}, false, nil
+	}
+	day := booking.DateOf(now, s.loc)
+	p, ran, err := s.cfg.Retainer.Retain(ctx, day, now, s.cfg.Retention)
+	if err != nil || !ran {
+		return p, false, err
+	}
+	s.cfg.Logger.Info("retention ran", slog.String("day", day.String()),
+		slog.Int64("bookings", p.Bookings), slog.Int64("citizens", p.Citizens), slog.Int64("outbox", p.Outbox),
+		slog.Int64("request_keys", p.RequestKeys), slog.Int64("audit", p.Audit))
+	return p, true, nil
 }

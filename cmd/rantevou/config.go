@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,10 @@ type Config struct {
 	SlackCommand       string
 
 	RosterAt booking.Clock // local time of the daily roster
+
+	// Retention is how long personal data and bookkeeping are kept
+	// (RETENTION_*_DAYS); the nightly run erases what is older.
+	Retention booking.Retention
 }
 
 // Sandbox reports whether the program runs without a Telegram token: the bot
@@ -77,6 +82,8 @@ var (
 	// A second: the crowd at 09:00 shares one read per department and
 	// week, and another replica's booking shows within a second.
 	defaultAvailabilityCache = "1s"
+	// maxRetentionDays bounds every RETENTION_*_DAYS: ten years.
+	maxRetentionDays = 3650
 )
 
 // LoadConfig reads and validates the configuration. getenv is os.Getenv in
@@ -146,6 +153,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.AvailabilityCache = cache
 	if c.RosterAt, err = booking.ParseClock(get("ROSTER_TIME", defaultRosterAt)); err != nil || c.RosterAt >= 24*60 {
 		return Config{}, &ConfigError{"ROSTER_TIME", "a 24-hour local time like 07:30"}
+	}
+
+	for _, r := range []struct {
+		name string
+		def  time.Duration
+		into *time.Duration
+	}{
+		{"RETENTION_BOOKING_DAYS", booking.DefaultRetention.Bookings, &c.Retention.Bookings},
+		{"RETENTION_OUTBOX_DAYS", booking.DefaultRetention.Outbox, &c.Retention.Outbox},
+		{"RETENTION_REQUEST_KEY_DAYS", booking.DefaultRetention.RequestKeys, &c.Retention.RequestKeys},
+		{"RETENTION_AUDIT_DAYS", booking.DefaultRetention.Audit, &c.Retention.Audit},
+	} {
+		days, err := strconv.Atoi(get(r.name, strconv.Itoa(int(r.def/(24*time.Hour)))))
+		if err != nil || days < 1 || days > maxRetentionDays {
+			return Config{}, &ConfigError{r.name, fmt.Sprintf("a whole number of days from 1 to %d, like %d", maxRetentionDays, r.def/(24*time.Hour))}
+		}
+		*r.into = time.Duration(days) * 24 * time.Hour
 	}
 
 	if c.TelegramToken != "" && !telegramTokenRE.MatchString(c.TelegramToken) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rantevou/rantevou/booking"
 )
 
 func env(m map[string]string) func(string) string {
@@ -22,6 +24,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != time.Second {
 		t.Errorf("defaults: ttl %v level %v roster %v availability cache %v", c.SessionTTL, c.LogLevel, c.RosterAt, c.AvailabilityCache)
+	}
+	if c.Retention != booking.DefaultRetention {
+		t.Errorf("default retention %+v, want %+v", c.Retention, booking.DefaultRetention)
 	}
 	if !c.Sandbox() || !c.SlackSandbox() {
 		t.Error("no tokens should mean sandbox for Telegram and Slack")
@@ -73,6 +78,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SlackAppTokenAlone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"},
 		{"SlackAPIURL", map[string]string{"SLACK_API_URL": "slack"}, "SLACK_API_URL"},
 		{"SlackCommand", map[string]string{"SLACK_COMMAND": "rantevou"}, "SLACK_COMMAND"},
+		{"RetentionBookingNotANumber", map[string]string{"RETENTION_BOOKING_DAYS": "90d"}, "RETENTION_BOOKING_DAYS"},
+		{"RetentionBookingZero", map[string]string{"RETENTION_BOOKING_DAYS": "0"}, "RETENTION_BOOKING_DAYS"},
+		{"RetentionOutboxNegative", map[string]string{"RETENTION_OUTBOX_DAYS": "-1"}, "RETENTION_OUTBOX_DAYS"},
+		{"RetentionKeysTooLong", map[string]string{"RETENTION_REQUEST_KEY_DAYS": "3651"}, "RETENTION_REQUEST_KEY_DAYS"},
+		{"RetentionAuditFraction", map[string]string{"RETENTION_AUDIT_DAYS": "1.5"}, "RETENTION_AUDIT_DAYS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +98,19 @@ func TestLoadConfigErrors(t *testing.T) {
 				t.Fatalf("message %q does not name %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadConfigRetention(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"RETENTION_BOOKING_DAYS": "30", "RETENTION_OUTBOX_DAYS": "7",
+		"RETENTION_REQUEST_KEY_DAYS": "2", "RETENTION_AUDIT_DAYS": "730"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	want := booking.Retention{Bookings: 30 * day, Outbox: 7 * day, RequestKeys: 2 * day, Audit: 730 * day}
+	if c.Retention != want {
+		t.Fatalf("retention %+v, want %+v", c.Retention, want)
 	}
 }
 

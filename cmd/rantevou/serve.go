@@ -198,10 +198,12 @@ func (m *Main) Run(ctx context.Context) error {
 		booking.ChannelSlack: staff,
 	}, notify.Config{Now: m.Now, Logger: m.log})
 	scheduler := schedule.New(schedule.Config{
-		Catalog: catalog,
-		At:      cfg.RosterAt,
-		Now:     m.Now,
-		Logger:  m.log,
+		Catalog:   catalog,
+		At:        cfg.RosterAt,
+		Retainer:  postgres.NewJobs(m.pool),
+		Retention: cfg.Retention,
+		Now:       m.Now,
+		Logger:    m.log,
 	}, postgres.NewJobs(m.pool))
 
 	m.watch(outbox, sessions, worker)
