@@ -183,7 +183,7 @@ func (c *citizen) tap(b Button) bool {
 	ok := c.deliver(pressUpdate(uid, c.u, before.KeyboardID, b.Data), tapKind("tap ", b), b.Data)
 	if ok {
 		c.checkAnswers("tap " + b.Data)
-		if c.v.Rev == before.Rev {
+		if c.v.Rev == before.Rev && c.v.ContactKeyboard == before.ContactKeyboard && c.v.Messages == before.Messages {
 			if c.v.Toast != "" {
 				c.t.fail(errStale, b.Data+": "+c.v.Toast)
 			} else {

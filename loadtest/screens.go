@@ -65,6 +65,11 @@ func all(v View, act string) []Button {
 }
 
 func classify(v View) screen {
+	if v.ContactKeyboard {
+		// Only the phone step shows the share-contact key; its Back and
+		// Stop may be inline buttons or keys beside it.
+		return scrPhone
+	}
 	if v.KeyboardID == 0 || len(v.Buttons) == 0 {
 		return scrNone
 	}
@@ -101,12 +106,7 @@ func classify(v View) screen {
 	case has["nm"]:
 		return scrName
 	case has["b"] && has["x"] && len(has) == 2:
-		// The phone step's inline keyboard is Back and Cancel under the
-		// share-contact key; the name step without a suggested name looks
-		// the same without that key.
-		if v.ContactKeyboard {
-			return scrPhone
-		}
+		// Back and Stop alone: the name step without a suggested name.
 		return scrName
 	}
 	return scrUnknown
