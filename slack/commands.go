@@ -141,7 +141,8 @@ func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts,
 			a.respond(ctx, url, ephemeral(locales.For(lang).T("staff_error", nil)))
 			return
 		}
-		for _, m := range a.RosterMessages(r, lang) {
+		// Ephemeral, to a staff member of the department: phones in full.
+		for _, m := range a.rosterMessages(r, lang, true) {
 			a.respond(ctx, url, response{ResponseType: "ephemeral", Text: m.Text, Blocks: m.Blocks})
 		}
 	})

@@ -87,6 +87,7 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 	}
 	pr := locales.For(lang)
 	data := a.bookingData(pr, b)
+	data["Phone"] = phoneShown(b.Citizen.Phone, a.channelPrivate(b.Department))
 	id := "staff_alert_cancelled"
 	switch n.Kind {
 	case booking.NotifyStaffRescheduled:
@@ -105,7 +106,9 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 	return Message{Text: text, Blocks: []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(text), nil, nil)}}, nil
 }
 
-// bookingData is the template data every staff line about b uses.
+// bookingData is the template data every staff line about b uses, for a
+// staff member of b's department: the phone in full. What goes to a
+// channel masks it where the channel is shared (channelPrivate).
 func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string]any {
 	cat := a.office.Catalog()
 	return map[string]any{
@@ -116,6 +119,25 @@ func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string
 		"Service":    cat.ServiceName(b.Service).In(pr.Lang()),
 		"Department": cat.DepartmentName(b.Department).In(pr.Lang()),
 		"Name":       escape(b.Citizen.Name),
-		"Phone":      escape(booking.FormatPhone(b.Citizen.Phone)),
+		"Phone":      phoneShown(b.Citizen.Phone, true),
 	}
+}
+
+// channelPrivate reports whether dept's Slack channel is its own: only
+// then do its rosters and alerts show citizens' phone numbers in full. A
+// channel that another department of the catalog posts to too is read by
+// staff of that department, who must not see the numbers of this one's
+// citizens; they get the number masked, and their own staff look it up
+// with find, which answers only them.
+func (a *Adapter) channelPrivate(dept string) bool {
+	d, ok := a.office.Catalog().Department(dept)
+	if !ok || d.Slack.Channel == "" {
+		return false
+	}
+	for _, o := range a.office.Catalog().Departments {
+		if o.Code != d.Code && o.Slack.Channel == d.Slack.Channel {
+			return false
+		}
+	}
+	return true
 }

@@ -29,12 +29,19 @@ type Message struct {
 	Blocks []slackapi.Block
 }
 
-// RosterMessages renders r for staff in lang: a header, one section with
-// three buttons per active booking (a line without buttons for the others),
-// and a summary, split into as many messages as Slack's 50-block limit needs
-// without ever separating a booking from its buttons. A closed day is one
-// short message.
+// RosterMessages renders r in lang for the department's channel: a header,
+// one section with three buttons per active booking (a line without
+// buttons for the others), and a summary, split into as many messages as
+// Slack's 50-block limit needs without ever separating a booking from its
+// buttons. A closed day is one short message. Phone numbers show in full
+// only if no other department posts to that channel (see phoneShown).
 func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message {
+	return a.rosterMessages(r, lang, a.channelPrivate(r.Department))
+}
+
+// rosterMessages is RosterMessages with the citizens' phone numbers in
+// full or masked.
+func (a *Adapter) rosterMessages(r booking.Roster, lang booking.Lang, phones bool) []Message {
 	pr := locales.For(lang)
 	head := map[string]any{"Department": a.office.Catalog().DepartmentName(r.Department).In(lang), "Date": pr.Date(r.Date)}
 	title := pr.T("staff_roster_header", head)
@@ -52,7 +59,7 @@ func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message 
 	var items [][]slackapi.Block // each booking's blocks, kept together
 	active := 0
 	for _, b := range r.Bookings {
-		items = append(items, a.bookingBlocks(pr, b))
+		items = append(items, a.bookingBlocks(pr, b, phones))
 		if b.Status == booking.Active || b.Status == booking.Attended || b.Status == booking.NoShow {
 			active++
 		}
@@ -94,7 +101,7 @@ func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message 
 	return out
 }
 
-func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slackapi.Block {
+func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking, phones bool) []slackapi.Block {
 	status := ""
 	switch b.Status {
 	case booking.Cancelled:
@@ -110,7 +117,7 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slacka
 		"Ref":     b.Ref,
 		"Service": a.office.Catalog().ServiceName(b.Service).In(pr.Lang()),
 		"Name":    escape(b.Citizen.Name),
-		"Phone":   escape(booking.FormatPhone(b.Citizen.Phone)),
+		"Phone":   phoneShown(b.Citizen.Phone, phones),
 		"Status":  status,
 	})
 	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))
@@ -123,6 +130,30 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking) []slacka
 	attended.Style = slackapi.StylePrimary
 	noShow := slackapi.NewButtonBlockElement(actionNoShow, b.Ref, plain(pr.T("staff_button_no_show", nil)))
 	return []slackapi.Block{section, slackapi.NewActionBlock("a_"+b.Ref, attended, noShow, cancel)}
+}
+
+// phoneShown is how a citizen's stored phone reads to staff: grouped, for
+// reading it out over the phone, or, where people outside the booking's
+// department may read it, masked but for its last two digits (enough to
+// match a caller, not to call).
+func phoneShown(stored string, full bool) string {
+	shown := booking.FormatPhone(stored)
+	if full {
+		return escape(shown)
+	}
+	keep := 2
+	masked := []rune(shown)
+	for i := len(masked) - 1; i >= 0; i-- {
+		if masked[i] < '0' || masked[i] > '9' {
+			continue
+		}
+		if keep > 0 {
+			keep--
+			continue
+		}
+		masked[i] = '•'
+	}
+	return escape(string(masked))
 }
 
 func plain(s string) *slackapi.TextBlockObject {
