@@ -99,3 +99,62 @@ func TestPhoneOnlyForTheBookingsDepartment(t *testing.T) {
 		}
 	})
 }
+
+// TestCitizenTextShowsLiterally: a name typed with Slack's markup reads in
+// the roster as typed, not bold, struck, code, an emoji or a link, and a
+// line break in it does not start a line (a quote) of its own.
+func TestCitizenTextShowsLiterally(t *testing.T) {
+	e := newEnv(t)
+	d := e.workday(t, 0)
+	for _, name := range []string{"*bold*", "_Μαρία_ ~Π~", "`code` ```x```", ":skull: Νίκος", "evil.example.com", "a\n> quote", "<!channel>"} {
+		r := booking.Roster{Department: civil, Date: d, Bookings: []booking.Booking{{
+			Ref: "R00001", Department: civil, Service: "birth-certificate", Desk: "A1",
+			Start: d.At(9*60, e.cat.Location), Status: booking.Active,
+			Citizen: booking.Citizen{Name: name, Phone: "+306912345678"},
+		}}}
+		raw, err := json.Marshal(e.adapter.RosterMessages(r, booking.Greek)[0].Blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := ""
+		for _, b := range blocksOf(t, raw) {
+			if b.BlockID == "b_R00001" {
+				line = b.Text.Text
+			}
+		}
+		_, shown, ok := strings.Cut(line, "\n")
+		if !ok {
+			t.Fatalf("%q: roster line %q", name, line)
+		}
+		shown, _, _ = strings.Cut(shown, " · ")
+		if marked := markupIn(shown); marked != "" {
+			t.Errorf("%q reads %q in the roster: Slack would take %s as markup", name, shown, marked)
+		}
+		literal := strings.NewReplacer("\u200b", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(shown)
+		if want := strings.ReplaceAll(name, "\n", " "); literal != want {
+			t.Errorf("%q reads %q once the invisible separators are dropped; want %q", name, literal, want)
+		}
+	}
+}
+
+// markupIn returns the first character of s that Slack's mrkdwn could read
+// as markup: <, > or a bare & (links, mentions), a line break, or one of
+// * _ ~ ` : . touching a visible character.
+func markupIn(s string) string {
+	rs := []rune(s)
+	for i, r := range rs {
+		switch r {
+		case '<', '>', '\n':
+			return string(r)
+		case '&':
+			if !strings.HasPrefix(string(rs[i:]), "&lt;") && !strings.HasPrefix(string(rs[i:]), "&gt;") && !strings.HasPrefix(string(rs[i:]), "&amp;") {
+				return "&"
+			}
+		case '*', '_', '~', '`', ':', '.':
+			if i == 0 || rs[i-1] != '\u200b' || i == len(rs)-1 || rs[i+1] != '\u200b' {
+				return string(r)
+			}
+		}
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"strings"
+	"unicode"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -164,12 +165,44 @@ func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, truncateRunes(s, 3000), false, false)
 }
 
-// escape makes text a citizen typed safe inside mrkdwn: Slack reads <…>
-// as links and mentions (<!channel> would ping the whole department), and
-// asks for &, < and > to be escaped.
+// escape makes text a citizen typed show literally inside mrkdwn. Slack
+// reads <…> as links and mentions (<!channel> would ping the whole
+// department) and asks for &, < and > to be written as entities; its other
+// markup (*bold*, _italic_, ~strike~, `code`, :emoji:, a bare domain
+// turned into a link) has no escape at all. So a zero-width space goes on each side of every such
+// character: the text reads the same, but no marker can pair with another
+// or touch the word it would format. Line breaks become spaces, so that
+// nothing a citizen typed starts a line of its own (a > quote, a list).
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '*', '_', '~', '`', ':', '.':
+			b.WriteString(zeroWidthSpace)
+			b.WriteRune(r)
+			b.WriteString(zeroWidthSpace)
+		case '\n', '\r', '\t', '\u2028', '\u2029':
+			b.WriteByte(' ')
+		default:
+			if unicode.IsControl(r) {
+				continue // nothing to show; NULs are refused before here
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
+
+// zeroWidthSpace separates a markup character from its neighbours without
+// showing.
+const zeroWidthSpace = "\u200b"
 
 // truncateRunes keeps Slack's text limits without splitting a character.
 func truncateRunes(s string, n int) string {
