@@ -163,7 +163,14 @@ type Closure struct {
 // Catalog describes the office. It is loaded from a file (or the built-in
 // default), validated once at start and then only read.
 type Catalog struct {
-	Office        Text
+	Office Text
+	// Domain is the office's internet domain, e.g. "thessaloniki.gr": it
+	// makes the calendar files' UIDs unique in the world, so it must not
+	// change once citizens have appointments in their calendars.
+	Domain string
+	// Email is the office's general address, the calendar files'
+	// organizer for a department that has none of its own.
+	Email         string
 	TimeZone      string
 	Location      *time.Location
 	SlotStep      time.Duration // grid of start times from each period's start; every Duration is a multiple

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	// The binary may run in a minimal container without /usr/share/zoneinfo;
@@ -138,6 +139,12 @@ func (c *Catalog) Validate() error {
 	if c.Location == nil {
 		return invalidf("time_zone", "%q: no location loaded", c.TimeZone)
 	}
+	if c.Domain != "" && !validDomain(c.Domain) {
+		return invalidf("domain", "%q: want an internet domain such as \"thessaloniki.gr\"", c.Domain)
+	}
+	if c.Email != "" && !validEmail(c.Email) {
+		return invalidf("email", "%q: want an e-mail address", c.Email)
+	}
 	if c.SlotStep < time.Minute || c.SlotStep%time.Minute != 0 || c.SlotStep > 24*time.Hour {
 		return invalidf("slot_step", "%v: want a whole number of minutes between 1 and 1440", c.SlotStep)
 	}
@@ -235,6 +242,9 @@ func (c *Catalog) validateDepartment(i int) error {
 		if slices.Contains(d.Desks[:j], desk) {
 			return invalidf(fmt.Sprintf("%s.desks[%d]", path, j), "%q: duplicate desk", desk)
 		}
+	}
+	if d.Email != "" && !validEmail(d.Email) {
+		return invalidf(path+".email", "%q: want an e-mail address", d.Email)
 	}
 	if d.Address.EL == "" && d.Address.EN != "" {
 		return invalidf(path+".address.el", "empty Greek address")
@@ -343,4 +353,31 @@ func validCode(path, code string) error {
 func validDate(d Date) bool {
 	return d.Month >= time.January && d.Month <= time.December && d.Day >= 1 &&
 		d.Day <= time.Date(d.Year, d.Month+1, 0, 0, 0, 0, 0, time.UTC).Day() && d.Year > 0
+}
+
+// validDomain accepts a DNS name of at least two labels of letters, digits
+// and inner hyphens.
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 || len(d) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validEmail accepts local@domain with no spaces, as calendars and mail
+// clients need it; it does not try to be RFC 5322.
+func validEmail(e string) bool {
+	local, domain, ok := strings.Cut(e, "@")
+	return ok && local != "" && !strings.ContainsAny(e, " \t\"<>,;:") && validDomain(strings.ToLower(domain))
 }

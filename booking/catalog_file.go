@@ -13,6 +13,8 @@ import (
 // told apart from a missing key.
 type catalogFile struct {
 	Office        Text               `toml:"office"`
+	Domain        string             `toml:"domain"`
+	Email         string             `toml:"email"`
 	TimeZone      string             `toml:"time_zone"`
 	SlotStep      *int               `toml:"slot_step"` // minutes
 	HorizonDays   *int               `toml:"horizon_days"`
@@ -128,6 +130,8 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 func (f *catalogFile) catalog() (*Catalog, error) {
 	c := &Catalog{
 		Office:        f.Office,
+		Domain:        strings.ToLower(strings.TrimSpace(f.Domain)),
+		Email:         strings.TrimSpace(f.Email),
 		TimeZone:      f.TimeZone,
 		SlotStep:      DefaultSlotStep,
 		Horizon:       DefaultHorizon,

@@ -228,6 +228,10 @@ func (e *e2e) transcript(chat int64) string {
 			if ev.Message.RemoveKeyboard {
 				b.WriteString("    {keyboard removed}\n")
 			}
+		case telegramfake.BotVenue:
+			if v := ev.Message.Venue; v != nil {
+				fmt.Fprintf(&b, "« bot #%d: [map pin %s, %s at %.4f, %.4f]\n", ev.MessageID, v.Title, v.Address, v.Lat, v.Lon)
+			}
 		case telegramfake.BotAnswer:
 			if ev.Text != "" {
 				fmt.Fprintf(&b, "« bot toast: %s\n", ev.Text)

@@ -69,6 +69,17 @@ func TestConversation(t *testing.T) {
 		e.wantScreen(t, c, dialog.ScreenConfirm)
 		e.press(t, c, "✅ Επιβεβαίωση")
 		e.wantActive(t, c, 1)
+		// The one confirmation leads to the map and to the calendar.
+		e.press(t, c, "📍 Χάρτης")
+		e.press(t, c, "📅 Στο ημερολόγιο")
+		var pin, file bool
+		for _, m := range e.fake.Chat(c) {
+			pin = pin || m.Venue != nil && m.Venue.Lat == 40.6284
+			file = file || m.Document != nil && strings.Contains(string(m.Document.Data), "METHOD:PUBLISH")
+		}
+		if !pin || !file {
+			t.Fatalf("map pin %v, calendar file %v\n%s", pin, file, e.transcript(c))
+		}
 		e.wantAllAnswered(t)
 		e.checkGolden(t, c, "booking_el")
 	})

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -16,8 +17,13 @@ import (
 // sending a new message otherwise. With retry it waits out short 429s, as a
 // conversation reply is worth a second's delay.
 func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply, retry bool) error {
-	if r.DropButtons {
+	switch {
+	case r.DropButtons:
 		return b.dropButtons(ctx, chatID, editID, retry)
+	case r.Venue != nil:
+		return b.sendVenue(ctx, chatID, *r.Venue, retry)
+	case r.Document != nil:
+		return b.sendDocument(ctx, chatID, r, retry)
 	}
 	kb := inlineKeyboard(r.Buttons, b.log)
 	text := dialog.Clip(r.Text, dialog.MaxTextChars)
@@ -61,6 +67,35 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 	}
 	return b.call(ctx, chatID, retry, "add keyboard", func() error {
 		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: sent.ID, ReplyMarkup: kb})
+		return err
+	})
+}
+
+// sendVenue sends a map pin with the place's name and address.
+func (b *Bot) sendVenue(ctx context.Context, chatID int64, v dialog.Venue, retry bool) error {
+	return b.call(ctx, chatID, retry, "send venue", func() error {
+		_, err := b.api.SendVenue(ctx, &tgbot.SendVenueParams{ChatID: chatID, Latitude: v.Lat, Longitude: v.Lon,
+			Title: v.Title, Address: v.Address})
+		return err
+	})
+}
+
+// sendDocument sends a file with the reply's text as its caption and its
+// buttons under it; such a message is always new (the dialog never edits
+// one).
+func (b *Bot) sendDocument(ctx context.Context, chatID int64, r dialog.Reply, retry bool) error {
+	p := &tgbot.SendDocumentParams{
+		ChatID:   chatID,
+		Document: &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)},
+		Caption:  dialog.Clip(r.Text, dialog.MaxCaptionChars),
+	}
+	if kb := inlineKeyboard(r.Buttons, b.log); kb != nil {
+		p.ReplyMarkup = kb
+	}
+	return b.call(ctx, chatID, retry, "send document", func() error {
+		// A retry sends the file again from its start.
+		p.Document = &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}
+		_, err := b.api.SendDocument(ctx, p)
 		return err
 	})
 }

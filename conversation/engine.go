@@ -167,7 +167,7 @@ func (e *Engine) env(ctx context.Context, in Input, s dialog.State) dialog.Env {
 	now := e.now()
 	// The nonce only has to differ from the epoch of the chat's previous
 	// session, whose buttons may still be on screen; a random one does.
-	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), ChatID: in.ChatID, Nonce: rand.Uint32()}
+	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), Now: now, ChatID: in.ChatID, Nonce: rand.Uint32()}
 	if s.Screen == dialog.ScreenNone {
 		if l, ok := e.citizenLang(ctx, in.UserID); ok {
 			env.KnownLang = l

@@ -115,6 +115,12 @@ const (
 	GlobalCancel     GlobalAction = "c" // cancel the appointment (asks to confirm)
 	GlobalReschedule GlobalAction = "r" // move the appointment
 	GlobalBookAgain  GlobalAction = "a" // start a new booking
+	// GlobalMap sends the map pin of a department; its argument is the
+	// department's code, not a booking's reference.
+	GlobalMap GlobalAction = "p"
+	// GlobalCalendar sends the booking's calendar file: the way to the
+	// phone's calendar from the message that confirms it.
+	GlobalCalendar GlobalAction = "f"
 )
 
 const globalPrefix = "g"
@@ -127,7 +133,7 @@ const MaxGlobalRef = MaxCallbackData - len(globalPrefix+sep+"k"+sep)
 // MaxGlobalRef bytes or contains "|"; callers must not draw such a button.
 func GlobalButton(action GlobalAction, ref string) string {
 	switch action {
-	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain:
+	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar:
 	default:
 		return ""
 	}
@@ -148,7 +154,7 @@ func ParseGlobal(data string) (action GlobalAction, ref string, ok bool) {
 		return "", "", false
 	}
 	switch GlobalAction(a) {
-	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain:
+	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar:
 		return GlobalAction(a), ref, true
 	}
 	return "", "", false

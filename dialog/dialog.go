@@ -97,6 +97,25 @@ type Reply struct {
 	// DropButtons, with Edit and no Text, takes the inline buttons off the
 	// tapped message and leaves its text: the record of a finished screen.
 	DropButtons bool `json:",omitempty"`
+	// Document, when set, makes the message a file with Text as its
+	// caption (at most MaxCaptionChars) and Buttons under it. Such a
+	// message is never edited.
+	Document *Document `json:",omitempty"`
+	// Venue, when set, makes the message a map pin, without Text.
+	Venue *Venue `json:",omitempty"`
+}
+
+// Document is a file sent in the chat: a calendar file.
+type Document struct {
+	Name string
+	Data []byte
+}
+
+// Venue is a place on the map with its name and address, as Telegram's
+// sendVenue shows it.
+type Venue struct {
+	Lat, Lon       float64
+	Title, Address string
 }
 
 // Button is one inline button. Data is at most 64 bytes.
@@ -158,7 +177,10 @@ type Result struct {
 type Env struct {
 	Catalog *booking.Catalog
 	Today   booking.Date
-	ChatID  int64
+	// Now is the instant of the update, for what must carry a time
+	// (a calendar file's stamp); it is given, not read, like Today.
+	Now    time.Time
+	ChatID int64
 	// KnownLang is the language the citizen chose with /lang before, "" if
 	// never; it wins over Telegram's language_code when a session starts.
 	KnownLang booking.Lang

@@ -220,7 +220,17 @@ func (m *machine) global(a GlobalAction, ref string) {
 		// Straight to the calendar of the service the citizen had booked,
 		// once the booking is found to be theirs (see bookAgain).
 		m.s.tapped = false // the notice stays as it is; answer below it
+		m.s.Lookup = GlobalBookAgain
 		m.effects = append(m.effects, Effect{Kind: LoadBooking, Ref: ref})
+	case GlobalCalendar:
+		// The calendar file of the booking as it is now, once it is
+		// found to be theirs; the screen on display stays as it is.
+		m.s.tapped = false
+		m.s.Lookup = GlobalCalendar
+		m.effects = append(m.effects, Effect{Kind: LoadBooking, Ref: ref})
+	case GlobalMap:
+		m.s.tapped = false
+		m.sendMap(ref)
 	}
 }
 
@@ -291,10 +301,13 @@ func (m *machine) resetDraft() {
 	m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef, m.s.LimitCheck = "", "", "", "", ""
 }
 
-// info answers with every department's contacts and hours, below which
-// the screen on display is shown again.
+// info answers with every department's address, contacts and hours, with
+// a map pin for each place, below which the screen on display is shown
+// again.
 func (m *machine) info() {
-	m.say(m.view().infoText())
+	v := m.view()
+	m.say(v.infoText())
+	m.replies[len(m.replies)-1].Buttons = v.infoMaps()
 	m.reprompt("")
 }
 

@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,8 @@ var today = booking.Date{Year: 2026, Month: time.November, Day: 24}
 
 func testEnv(t testing.TB) Env {
 	t.Helper()
-	return Env{Catalog: booking.DefaultCatalog(), Today: today, ChatID: 4242, Nonce: 77}
+	c := booking.DefaultCatalog()
+	return Env{Catalog: c, Today: today, Now: today.At(600, c.Location), ChatID: 4242, Nonce: 77}
 }
 
 // world answers effects with plain data, the way the engine would after
@@ -31,6 +33,9 @@ type world struct {
 	// past holds the citizen's bookings that are no longer active (cancelled
 	// by staff, say): LoadBooking finds them, MyBookings does not.
 	past []booking.Booking
+	// made are the bookings booked in the conversation: LoadBooking finds
+	// them, and MyBookings leaves them out so that tests stay small.
+	made []booking.Booking
 	ref  string
 }
 
@@ -73,18 +78,32 @@ func (w *world) answer(e Effect) Result {
 	case FirstAvailable:
 		r.Slot = w.day(today.AddDays(1)).Slots[0]
 	case Book:
-		r.Booking = booking.Booking{Ref: w.ref, Service: e.Service, Start: e.Start, Status: booking.Active}
+		svc, _ := w.env.Catalog.Service(e.Service)
+		r.Booking = booking.Booking{Ref: w.ref, Service: e.Service, Department: svc.Department, Desk: "A1",
+			Start: e.Start, End: e.Start.Add(svc.Duration), Status: booking.Active, CreatedAt: w.env.Now}
+		w.made = append(w.made, r.Booking)
 	case Reschedule:
-		r.Booking = booking.Booking{Ref: e.Ref, Start: e.Start, Status: booking.Active}
+		r.Booking = booking.Booking{Ref: e.Ref, Start: e.Start, Desk: "A2", Status: booking.Active}
+		for _, b := range w.bookings {
+			if b.Ref == e.Ref {
+				r.Booking.Service, r.Booking.Department, r.Booking.CreatedAt = b.Service, b.Department, b.CreatedAt
+			}
+		}
 	case Cancel:
 		r.Booking = booking.Booking{Ref: e.Ref, Status: booking.Cancelled}
+		for _, b := range w.bookings {
+			if b.Ref == e.Ref {
+				r.Booking = b
+				r.Booking.Status = booking.Cancelled
+			}
+		}
 	case MyBookings:
 		r.Bookings = w.bookings
 	case LoadBooking:
 		// As Office.Booking for the citizen: their own bookings of any
 		// status; anything else is not found.
 		r.Err = booking.ENotFound
-		for _, b := range append(append([]booking.Booking(nil), w.bookings...), w.past...) {
+		for _, b := range append(append(append([]booking.Booking(nil), w.bookings...), w.past...), w.made...) {
 			if b.Ref == e.Ref {
 				r.Booking, r.Err = b, ""
 			}
@@ -251,6 +270,12 @@ func transcript(rs []Reply) string {
 			}
 			b.WriteString("\n")
 		}
+		if r.Document != nil {
+			b.WriteString("  [file " + r.Document.Name + "]\n")
+		}
+		if r.Venue != nil {
+			b.WriteString(fmt.Sprintf("(map pin: %s, %s at %.4f, %.4f)\n", r.Venue.Title, r.Venue.Address, r.Venue.Lat, r.Venue.Lon))
+		}
 		if r.ContactButton {
 			b.WriteString("  {" + r.ContactLabel + "}\n")
 			for _, row := range r.Keys {
@@ -273,8 +298,17 @@ func checkReplies(t testing.TB, rs []Reply) {
 			}
 			continue
 		}
+		if r.Venue != nil {
+			if r.Text != "" || r.Edit || r.Venue.Title == "" || r.Venue.Address == "" {
+				t.Fatalf("a map pin with more or less than a place: %+v", r)
+			}
+			continue
+		}
 		if r.Text == "" && r.Toast == "" {
 			t.Fatalf("empty reply: %+v", r)
+		}
+		if r.Document != nil && (r.Edit || len([]rune(r.Text)) > MaxCaptionChars || len(r.Document.Data) == 0 || r.Document.Name == "") {
+			t.Fatalf("a file that is edited, empty or has too long a caption: %+v", r)
 		}
 		if len(r.Keys) > 0 && !r.ContactButton {
 			t.Fatalf("reply keys without the contact keyboard: %+v", r)
@@ -300,6 +334,9 @@ func checkReplies(t testing.TB, rs []Reply) {
 				n++
 				if b.Text == "" || len(b.Data) == 0 || len(b.Data) > MaxCallbackData {
 					t.Fatalf("bad button %+v", b)
+				}
+				if _, _, global := ParseGlobal(b.Data); global {
+					continue
 				}
 				if _, err := ParseCallback(b.Data); err != nil {
 					t.Fatalf("button %q data %q does not parse: %v", b.Text, b.Data, err)

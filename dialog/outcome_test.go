@@ -21,7 +21,7 @@ func TestOutcomesAreNewMessages(t *testing.T) {
 	}{
 		{name: "Booked", to: (*convo).toConfirm, tap: "Επιβεβαίωση", said: "Το ραντεβού σας κλείστηκε"},
 		{name: "Moved", to: func(c *convo) { c.toMine(); c.tap("Αλλαγή AB12CD"); c.tap("Τετάρτη"); c.tap("09:15") },
-			tap: "Επιβεβαίωση", said: "Το ραντεβού AB12CD άλλαξε"},
+			tap: "Επιβεβαίωση", said: "Το ραντεβού σας άλλαξε"},
 		{name: "Cancelled", to: func(c *convo) { c.toMine(); c.tap("Ακύρωση AB12CD") }, tap: "Ναι, ακύρωση",
 			said: "Το ραντεβού AB12CD ακυρώθηκε"},
 		{name: "SlotTaken", to: (*convo).toConfirm, setup: func(c *convo) { c.w.errs[Book] = []booking.Code{booking.ESlotTaken} },

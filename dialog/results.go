@@ -18,6 +18,12 @@ func (m *machine) result(r Result) {
 	case MyBookings:
 		m.mineLoaded(r)
 	case LoadBooking:
+		if m.s.Lookup == GlobalCalendar {
+			m.s.Lookup = ""
+			m.calendarLoaded(r)
+			return
+		}
+		m.s.Lookup = ""
 		m.bookAgain(r)
 	case SetLang:
 		m.langSet()
@@ -92,7 +98,7 @@ func (m *machine) booked(r Result) {
 	m.outcome(r.Err == "")
 	switch r.Err {
 	case "":
-		m.s.DoneRef = r.Booking.Ref
+		m.s.DoneRef, m.s.DoneDesk = r.Booking.Ref, r.Booking.Desk
 		if !r.Booking.Start.IsZero() {
 			m.s.Draft.Start = r.Booking.Start
 		}
@@ -122,7 +128,10 @@ func (m *machine) cancelled(r Result) {
 	m.outcome(r.Err == "")
 	switch r.Err {
 	case "":
+		// The outcome carries the cancelling calendar file, which takes
+		// the appointment out of the phone's calendar if it was put there.
 		m.s.note, m.s.noteData = "Cancelled", map[string]any{"Ref": r.Booking.Ref}
+		m.s.attach = m.calendarFile(r.Booking, true)
 		m.resetDraft()
 		m.s.CancelledRef = r.Booking.Ref
 		m.draw(ScreenMenu)

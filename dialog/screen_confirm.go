@@ -18,19 +18,28 @@ func renderConfirm(v view) []Reply {
 	}
 	return one(v.t("ConfirmPrompt", map[string]any{"Department": v.deptName(d.Department),
 		"Service": v.serviceName(d.Service), "When": p.When(d.Start, loc), "Name": d.Name,
-		"Phone": unbroken(booking.FormatPhone(d.Phone))}), rs)
+		"Phone": unbroken(booking.FormatPhone(d.Phone)), "Address": v.address(d.Department)}), rs)
 }
 
+// renderDone is the one message that confirms a booking made or moved:
+// everything the citizen needs on the day (the code, where, which desk,
+// what, when, what to bring, whom to call) and, under it, the way to the
+// map and to the phone's calendar. Those two are global buttons: they work
+// as long as the message is on the phone.
 func renderDone(v view) []Reply {
 	p, d, loc := v.p(), v.s.Draft, v.env.loc()
-	rs := rows(row(v.btn(v.t("BtnMine", nil), ActMine), v.btn(v.t("BtnNewBooking", nil), ActBook)))
-	if d.Ref != "" {
-		return one(v.t("Moved", map[string]any{"Ref": v.s.DoneRef, "When": p.When(d.Start, loc)}), rs)
-	}
 	svc, _ := v.env.service(d.Service)
-	return one(v.t("Booked", map[string]any{"Ref": v.s.DoneRef, "Department": v.deptName(d.Department),
-		"Service": v.serviceName(d.Service), "When": p.When(d.Start, loc),
-		"Bring": svc.Bring.In(v.s.Lang), "Phone": v.phone()}), rs)
+	id := "Booked"
+	if d.Ref != "" {
+		id = "Moved"
+	}
+	text := v.t(id, map[string]any{"Ref": v.s.DoneRef, "Department": v.deptName(d.Department), "Desk": v.s.DoneDesk,
+		"Service": v.serviceName(d.Service), "When": p.When(d.Start, loc), "Address": v.address(d.Department),
+		"Bring": svc.Bring.In(v.s.Lang), "Phone": v.phone()})
+	return one(text, rows(
+		row(v.mapButton(d.Department, v.t("BtnMap", nil)),
+			Button{Text: v.t("BtnCalendar", nil), Data: GlobalButton(GlobalCalendar, v.s.DoneRef)}),
+		row(v.btn(v.t("BtnMine", nil), ActMine), v.btn(v.t("BtnNewBooking", nil), ActBook))))
 }
 
 // confirm books the draft, or moves the booking it is about.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
 )
 
 // The menu, the language chooser, and the department information the
@@ -87,7 +88,7 @@ func (v view) infoText() string {
 	b.WriteString(v.t("InfoHeader", nil))
 	for _, dep := range v.env.Catalog.Departments {
 		b.WriteString("\n\n")
-		b.WriteString(v.t("InfoDept", map[string]any{"Name": dep.Name.In(v.s.Lang),
+		b.WriteString(v.t("InfoDept", map[string]any{"Name": dep.Name.In(v.s.Lang), "Address": locales.Address(dep.Address.In(v.s.Lang)),
 			"Phones": formatPhones(dep.Phones), "Email": dep.Email, "Hours": v.hours(dep.Hours),
 			"Notes": dep.Notes.In(v.s.Lang)}))
 	}

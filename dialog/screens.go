@@ -163,8 +163,15 @@ func (m *machine) add(rs []Reply, edit bool) {
 		m.s.dropKeyboard = false
 		rs = m.withoutKeyboard(rs)
 	}
+	if m.s.attach != nil && len(rs) > 0 {
+		// A file carries its message as a caption, which is shorter; it
+		// is never edited (outcomes carry files, and are sealed).
+		rs[0].Document, m.s.attach = m.s.attach, nil
+		rs[0].Text = Clip(rs[0].Text, MaxCaptionChars)
+		edit = false
+	}
 	for i, r := range rs {
-		r.Edit = edit && i == 0 && !r.ContactButton && !r.RemoveKeyboard
+		r.Edit = edit && i == 0 && !r.ContactButton && !r.RemoveKeyboard && r.Document == nil
 		m.replies = append(m.replies, r)
 	}
 }

@@ -60,8 +60,13 @@ type State struct {
 	// question on display intact.
 	Pending     string       `json:"pending,omitempty"`
 	FocusAction GlobalAction `json:"focus_action,omitempty"`
-	// DoneRef is the reference of the booking just made or moved.
-	DoneRef string `json:"done,omitempty"`
+	// DoneRef is the reference of the booking just made or moved, and
+	// DoneDesk the desk it is at.
+	DoneRef  string `json:"done,omitempty"`
+	DoneDesk string `json:"desk,omitempty"`
+	// Lookup is what the booking a global button named is being looked up
+	// for: its calendar file (GlobalCalendar), else to book again.
+	Lookup GlobalAction `json:"lk,omitempty"`
 	// CancelledRef is the booking the citizen cancelled last in this
 	// session, so that a doubled «Ναι, ακύρωση» is told it is done.
 	CancelledRef string `json:"cxd,omitempty"`
@@ -89,6 +94,9 @@ type State struct {
 	// within the update, across the results of its effects.
 	dropKeyboard bool
 	sealing      bool
+	// attach is a file the next screen's first message carries (the
+	// cancelling calendar file of a booking the citizen cancelled).
+	attach *Document
 }
 
 // Draft is the booking being put together, or the booking being moved.

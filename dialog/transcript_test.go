@@ -23,11 +23,11 @@ func TestTranscript(t *testing.T) {
 	}{
 		{"el", "el", []string{"/start", "[Κλείσιμο ραντεβού]", "[Δημοτολόγιο]", "[οικογενειακής]", "[γέννησης]",
 			"> κάποτε", "> Παρασκευή 7/12", "> την άλλη Δευτέρα", "> στις 2", "> στις 9 και μισή", "> 12345",
-			"> 691 234 5678", "> Μαρία Παπαδοπούλου", "[Επιβεβαίωση]", "[Τα ραντεβού μου]", "[Ακύρωση AB12CD]",
+			"> 691 234 5678", "> Μαρία Παπαδοπούλου", "[Επιβεβαίωση]", "[Χάρτης]", "/mybookings", "[Ακύρωση AB12CD]",
 			"[Ναι, ακύρωση]", "/help", "/info"}},
 		{"en", "en-GB", []string{"/start", "[Book an appointment]", "[Registry Office]", "[Copy of a civil record]",
 			"[Next week]", "[Monday 30 November]", "[Back]", "[First available]", "[09:15]", "> 2310 123456",
-			"> John Smith", "[Back]", "> Jane Smith", "[Confirm]", "/lang", "[Ελληνικά]"}},
+			"> John Smith", "[Back]", "> Jane Smith", "[Confirm]", "[Add to calendar]", "/lang", "[Ελληνικά]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConvo(t)

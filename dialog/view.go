@@ -9,14 +9,16 @@ import (
 
 // Limits of what Telegram accepts: it refuses an inline keyboard with more
 // than 8 buttons in a row or 100 in all, a message longer than 4096
-// characters and a callback answer longer than 200. The dialog draws within
+// characters, a file's caption longer than 1024 and a callback answer longer
+// than 200. The dialog draws within
 // them; the transport (package bot) checks again with the same numbers.
 // Callback data has its own limit, MaxCallbackData.
 const (
-	MaxRowButtons = 8
-	MaxButtons    = 100
-	MaxTextChars  = 4096
-	MaxToastChars = 200
+	MaxRowButtons   = 8
+	MaxButtons      = 100
+	MaxTextChars    = 4096
+	MaxCaptionChars = 1024
+	MaxToastChars   = 200
 )
 
 // view is what a screen is drawn from: the state on display and the world,
@@ -105,6 +107,24 @@ func (v view) deptName(code string) string {
 		return d.Name.In(v.s.Lang)
 	}
 	return code
+}
+
+// address is where the department receives citizens, "" if the catalog
+// does not say.
+func (v view) address(dept string) string {
+	if d, ok := v.env.dept(dept); ok {
+		return locales.Address(d.Address.In(v.s.Lang))
+	}
+	return ""
+}
+
+// mapButton is the global button that sends the department's map pin, with
+// label; none (no Data, which row drops) for a department without one.
+func (v view) mapButton(dept, label string) Button {
+	if d, ok := v.env.dept(dept); !ok || d.Geo == nil {
+		return Button{}
+	}
+	return Button{Text: label, Data: GlobalButton(GlobalMap, dept)}
 }
 
 // phone is the number to call when something goes wrong: the department's

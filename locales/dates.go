@@ -1,6 +1,7 @@
 package locales
 
 import (
+	"regexp"
 	"strconv"
 	"time"
 
@@ -65,3 +66,10 @@ func (p *Printer) When(t time.Time, loc *time.Location) string {
 	}
 	return p.Date(booking.DateOf(t, loc)) + ", " + p.Time(t, loc)
 }
+
+// postcode is a Greek postal code as written, "546 40".
+var postcode = regexp.MustCompile(`\b(\d{3}) (\d{2})\b`)
+
+// Address returns an address for a chat message, its postal code bound by
+// a no-break space so that a narrow screen never wraps "546 40" in two.
+func Address(s string) string { return postcode.ReplaceAllString(s, "$1\u00a0$2") }

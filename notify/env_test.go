@@ -82,7 +82,9 @@ func newEnv(tb testing.TB, limits telegramfake.Limits, pace throttle.Config) *en
 		Sender:   sender,
 		Bookings: store,
 		Reach:    store,
-		Renderer: &notify.Renderer{Catalog: cat, Domain: "test.rantevou", Now: clk.Now},
+		// The worker's tests deliver the confirmations of the bookings
+		// they make, as a release before the conversation showed them did.
+		Renderer: &notify.Renderer{Catalog: cat, Now: clk.Now, SendConfirmations: true},
 	}
 	return e
 }

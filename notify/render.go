@@ -3,9 +3,11 @@ package notify
 import (
 	"fmt"
 	"time"
+	"unicode"
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/dialog"
+	"github.com/rantevou/rantevou/ics"
 	"github.com/rantevou/rantevou/locales"
 )
 
@@ -20,94 +22,101 @@ type Message struct {
 
 // Renderer turns outbox rows into citizen messages.
 type Renderer struct {
-	Catalog *booking.Catalog // required
-	// Domain goes into calendar UIDs ("rantevou-K7P4QX@Domain"); it should
-	// never change once citizens have entries in their calendars.
-	Domain string
-	// Now is the clock of a calendar file's stamp and of whether an
-	// appointment has begun; time.Now when nil.
-	Now func() time.Time
-}
-
-func (r *Renderer) now() time.Time {
-	if r.Now == nil {
-		return time.Now()
-	}
-	return r.Now()
+	// Catalog is required. Its domain makes the calendar files' UIDs
+	// (see ics.UID), the same as the conversation's files.
+	Catalog *booking.Catalog
+	Now     func() time.Time
+	// SendConfirmations sends the confirmation of a booking or a move as a
+	// message too, with its calendar file: for citizens whose conversation
+	// runs on a release that does not show one, while replicas of two
+	// releases share an outbox. Off, the conversation's message is the
+	// only one.
+	SendConfirmations bool
 }
 
 func (r *Renderer) loc() *time.Location {
 	if r.Catalog.Location != nil {
 		return r.Catalog.Location
 	}
-	return athens
+	return time.UTC
 }
 
-// names is what a message says of its booking's service and department.
-type names struct {
-	service, department, bring booking.Text
-}
-
-func (r *Renderer) names(b booking.Booking) names {
-	n := names{service: r.Catalog.ServiceName(b.Service), department: r.Catalog.DepartmentName(b.Department)}
-	if svc, ok := r.Catalog.Service(b.Service); ok {
-		n.bring = svc.Bring
+func (r *Renderer) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
 	}
-	return n
+	return time.Now()
 }
 
 // Render renders n about booking b (the booking as it is now). It returns an
 // error matching booking.ErrSkipped when the message is no longer wanted, and one
 // matching booking.ErrPermanent when n cannot be rendered at all.
+//
+// The confirmation of a booking or a move is not sent (unless
+// SendConfirmations): the conversation in which the citizen confirmed shows
+// it, in one message with the code, the place and the way to the calendar
+// (package dialog), and a second message repeating it in other words only
+// confused. Its outbox row stays, written with the booking, and is marked
+// done here.
 func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, error) {
 	p := n.Payload
 	lang := b.Citizen.Lang
 	pr := locales.For(lang)
 	loc := r.loc()
-	nm := r.names(b)
+	c := r.Catalog
 	data := map[string]any{
 		"Ref":        b.Ref,
-		"Service":    nm.service.In(lang),
-		"Department": nm.department.In(lang),
+		"Service":    c.ServiceName(b.Service).In(lang),
+		"Department": c.DepartmentName(b.Department).In(lang),
 		"Desk":       b.Desk,
 		"Date":       pr.Date(booking.DateOf(b.Start, loc)),
 		"Time":       pr.Time(b.Start, loc),
-		"Bring":      nm.bring.In(lang),
 		"Name":       b.Citizen.Name,
+		"Address":    "",
+	}
+	var mapButton []dialog.Button
+	if d, ok := c.Department(b.Department); ok {
+		data["Address"] = locales.Address(d.Address.In(lang))
+		if d.Geo != nil {
+			mapButton = []dialog.Button{{Text: pr.T("BtnMap", nil), Data: dialog.GlobalButton(dialog.GlobalMap, b.Department)}}
+		}
 	}
 	reason := p.Reason
 	if reason == "" {
 		reason = b.CancelReason
 	}
 	data["Reason"] = reason
+	data["ReasonInGreek"] = lang == booking.English && greekScript(reason)
 
 	switch n.Kind {
 	case booking.NotifyConfirmed, booking.NotifyRescheduled:
+		if !r.SendConfirmations {
+			return Message{}, booking.Skip("the conversation confirmed it")
+		}
 		if b.Status != booking.Active {
 			return Message{}, booking.Skip("booking no longer active")
 		}
-		id := "notify_confirmed"
+		// The conversation's own words, as the caption of the file.
+		id := "Booked"
 		if n.Kind == booking.NotifyRescheduled {
-			id = "notify_rescheduled"
-			if !p.OldStart.IsZero() {
-				data["OldDate"] = pr.Date(booking.DateOf(p.OldStart, loc))
-				data["OldTime"] = pr.Time(p.OldStart, loc)
-			}
+			id = "Moved"
 		}
-		text := pr.T(id, data)
-		if data["Bring"] != "" {
-			text += "\n\n" + pr.T("notify_bring", data)
+		data["When"] = pr.When(b.Start, loc)
+		if s, ok := c.Service(b.Service); ok {
+			data["Bring"] = s.Bring.In(lang)
 		}
-		// Outbox ids only grow, so each later change of the booking
-		// carries a higher calendar SEQUENCE than the one before.
-		seq := 0
-		if n.Kind == booking.NotifyRescheduled {
-			seq = int(n.ID)
+		if d, ok := c.Department(b.Department); ok && len(d.Phones) > 0 {
+			data["Phone"] = booking.FormatPhone(d.Phones[0])
+		}
+		var buttons [][]dialog.Button
+		if mapButton != nil {
+			buttons = [][]dialog.Button{mapButton}
 		}
 		return Message{
-			Text:    text,
-			ICS:     ICS(r.event(b, nm, lang, seq, false)),
-			ICSName: "rantevou-" + b.Ref + ".ics",
+			Text:    dialog.Clip(pr.T(id, data), dialog.MaxCaptionChars),
+			Buttons: buttons,
+			ICS:     ics.Write(ics.Appointment(c, b, r.now(), false)),
+			ICSName: ics.FileName(b.Ref),
 		}, nil
 
 	case booking.NotifyReminder:
@@ -120,13 +129,14 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 				return Message{}, booking.Skip("booking moved")
 			}
 		}
-		if !b.Start.After(r.now()) {
+		if r.Now != nil && !b.Start.After(r.Now()) {
 			return Message{}, booking.Skip("appointment already began")
 		}
+		keep := []dialog.Button{{Text: pr.T("notify_button_keep", nil), Data: dialog.GlobalButton(dialog.GlobalKeep, b.Ref)}}
 		return Message{
 			Text: pr.T("notify_reminder", data),
 			Buttons: [][]dialog.Button{
-				{{Text: pr.T("notify_button_keep", nil), Data: dialog.GlobalButton(dialog.GlobalKeep, b.Ref)}},
+				append(keep, mapButton...),
 				{
 					{Text: pr.T("notify_button_reschedule", nil), Data: dialog.GlobalButton(dialog.GlobalReschedule, b.Ref)},
 					{Text: pr.T("notify_button_cancel", nil), Data: dialog.GlobalButton(dialog.GlobalCancel, b.Ref)},
@@ -142,43 +152,31 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 		if reason == "" {
 			id += "_no_reason"
 		}
+		// The file takes the entry out of the phone's calendar; it is
+		// written as of the change, which the row's due time is.
+		at := n.DueAt
+		if at.IsZero() {
+			at = r.now()
+		}
 		return Message{
 			Text: pr.T(id, data),
 			Buttons: [][]dialog.Button{
 				{{Text: pr.T("notify_button_book_again", nil), Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}},
 			},
-			ICS:     ICS(r.event(b, nm, lang, int(n.ID), true)),
-			ICSName: "rantevou-" + b.Ref + ".ics",
+			ICS:     ics.Write(ics.Appointment(c, b, at, true)),
+			ICSName: ics.FileName(b.Ref),
 		}, nil
 	}
 	return Message{}, booking.Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
 }
 
-func (r *Renderer) event(b booking.Booking, nm names, lang booking.Lang, seq int, cancelled bool) Event {
-	pr := locales.For(lang)
-	data := map[string]any{"Ref": b.Ref, "Bring": nm.bring.In(lang), "Desk": b.Desk}
-	desc := pr.T("notify_ics_description", data)
-	if nm.bring.In(lang) != "" {
-		desc += "\n" + pr.T("notify_bring", data)
+// greekScript reports whether s is written in Greek letters, as a reason
+// staff typed usually is: an English-speaking citizen is then told so.
+func greekScript(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Greek) {
+			return true
+		}
 	}
-	office := r.Catalog.Office.In(lang)
-	location := nm.department.In(lang)
-	if office != "" {
-		location = office + " — " + location
-	}
-	domain := r.Domain
-	if domain == "" {
-		domain = "rantevou"
-	}
-	return Event{
-		UID:         "rantevou-" + b.Ref + "@" + domain,
-		Sequence:    seq,
-		Start:       b.Start,
-		End:         b.End,
-		Summary:     nm.service.In(lang),
-		Location:    location,
-		Description: desc,
-		Cancelled:   cancelled,
-		Stamp:       r.now(),
-	}
+	return false
 }

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/rantevou/rantevou/dialog"
 	"github.com/rantevou/rantevou/notify"
 )
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func TestRender(t *testing.T) {
 	cat := booking.DefaultCatalog()
@@ -23,7 +26,9 @@ func TestRender(t *testing.T) {
 	cancelled := b
 	cancelled.Status = booking.Cancelled
 	cancelled.CancelReason = "βλάβη συστήματος"
-	r := &notify.Renderer{Catalog: cat, Domain: "rantevou.example.gr", Now: func() time.Time { return start.Add(-24 * time.Hour) }}
+	cancelledEnglish := cancelled
+	cancelledEnglish.Citizen.Lang = booking.English
+	r := &notify.Renderer{Catalog: cat, Now: func() time.Time { return start.Add(-24 * time.Hour) }}
 
 	note := func(k booking.NotificationKind, p booking.Payload) booking.Notification {
 		n := booking.Notification{ID: 99, Kind: k, Channel: booking.ChannelTelegram, Recipient: "42", BookingID: 7, Payload: p}
@@ -40,20 +45,23 @@ func TestRender(t *testing.T) {
 		buttons []string // callback data, in order
 		ics     string   // in the calendar file; "" means none
 	}{
-		{"ConfirmedGreek", note(booking.NotifyConfirmed, booking.Payload{}), b,
-			[]string{"Δευτέρα 3 Μαΐου", "09:30", "K7P4QX", "Πιστοποιητικό γέννησης", "Δημοτολόγιο", "A2", "Να φέρετε: Αστυνομική ταυτότητα"},
-			nil, "SEQUENCE:0"},
-		{"ConfirmedEnglish", note(booking.NotifyConfirmed, booking.Payload{}), english,
-			[]string{"Monday 3 May", "09:30", "K7P4QX", "Birth certificate", "Civil Registry", "Please bring: Identity card"},
-			nil, "SUMMARY:Birth certificate"},
-		{"RescheduledRaisesSequence", note(booking.NotifyRescheduled, booking.Payload{OldStart: time.Date(2027, 4, 30, 8, 0, 0, 0, time.UTC)}), b,
-			[]string{"Δευτέρα 3 Μαΐου", "09:30"}, nil, "SEQUENCE:99"},
 		{"ReminderHasKeepCancelReschedule", note(booking.NotifyReminder, booking.Payload{Before: 24 * time.Hour}), b,
-			[]string{"Υπενθύμιση", "Δευτέρα 3 Μαΐου", "09:30", "K7P4QX"},
-			[]string{dialog.GlobalButton(dialog.GlobalKeep, "K7P4QX"), dialog.GlobalButton(dialog.GlobalReschedule, "K7P4QX"), dialog.GlobalButton(dialog.GlobalCancel, "K7P4QX")}, ""},
+			[]string{"Υπενθύμιση", "Δευτέρα 3 Μαΐου", "09:30", "K7P4QX", "📍 Δημαρχείο, Βασιλέως Γεωργίου 1, 546\u00a040 Θεσσαλονίκη"},
+			[]string{dialog.GlobalButton(dialog.GlobalKeep, "K7P4QX"), dialog.GlobalButton(dialog.GlobalMap, "civil-registry"),
+				dialog.GlobalButton(dialog.GlobalReschedule, "K7P4QX"), dialog.GlobalButton(dialog.GlobalCancel, "K7P4QX")}, ""},
+		{"ReminderEnglishHasTheAddress", note(booking.NotifyReminder, booking.Payload{Before: 24 * time.Hour}), english,
+			[]string{"Appointment reminder", "Monday 3 May", "📍 Town Hall, Vasileos Georgiou 1, 546\u00a040 Thessaloniki"},
+			[]string{dialog.GlobalButton(dialog.GlobalKeep, "K7P4QX"), dialog.GlobalButton(dialog.GlobalMap, "civil-registry"),
+				dialog.GlobalButton(dialog.GlobalReschedule, "K7P4QX"), dialog.GlobalButton(dialog.GlobalCancel, "K7P4QX")}, ""},
 		{"CancelledByStaffWithReason", note(booking.NotifyCancelledByStaff, booking.Payload{Reason: "βλάβη συστήματος"}), cancelled,
 			[]string{"ακύρωσε", "Λόγος: βλάβη συστήματος", "Δευτέρα 3 Μαΐου"},
 			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "STATUS:CANCELLED"},
+		{"CancelledByStaffEnglishSaysTheReasonIsGreek", note(booking.NotifyCancelledByStaff, booking.Payload{Reason: "βλάβη συστήματος"}), cancelledEnglish,
+			[]string{"the office has cancelled your appointment", "Reason, as the office wrote it in Greek: “βλάβη συστήματος”"},
+			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "SUMMARY;LANGUAGE=en:Appointment"},
+		{"CancelledByStaffEnglishReasonInEnglish", note(booking.NotifyCancelledByStaff, booking.Payload{Reason: "system failure"}), cancelledEnglish,
+			[]string{"Reason: system failure"},
+			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "ORGANIZER;CN="},
 		{"DayClosedWithReason", note(booking.NotifyDayClosed, booking.Payload{Reason: "απεργία"}), cancelled,
 			[]string{"κλειστή", "Δευτέρα 3 Μαΐου", "απεργία", "09:30"},
 			[]string{dialog.GlobalButton(dialog.GlobalBookAgain, "K7P4QX")}, "METHOD:CANCEL"},
@@ -89,7 +97,7 @@ func TestRender(t *testing.T) {
 			}
 			if tt.ics != "" {
 				ics := string(m.ICS)
-				for _, w := range []string{tt.ics, "UID:rantevou-K7P4QX@rantevou.example.gr", "DTSTART;TZID=Europe/Athens:20270503T093000", "BEGIN:VTIMEZONE"} {
+				for _, w := range []string{tt.ics, "UID:rantevou-K7P4QX@thessaloniki.gr", "DTSTART;TZID=Europe/Athens:20270503T093000", "BEGIN:VTIMEZONE", "METHOD:CANCEL", "LOCATION;LANGUAGE="} {
 					if !strings.Contains(ics, w) {
 						t.Errorf(".ics lacks %q", w)
 					}
@@ -98,6 +106,13 @@ func TestRender(t *testing.T) {
 		})
 	}
 
+	t.Run("ConfirmationsAreTheConversations", func(t *testing.T) {
+		for _, k := range []booking.NotificationKind{booking.NotifyConfirmed, booking.NotifyRescheduled} {
+			if _, err := r.Render(note(k, booking.Payload{}), b); !errorsIs(err, booking.ErrSkipped) {
+				t.Errorf("%s: err = %v, want skipped: the conversation shows it", k, err)
+			}
+		}
+	})
 	t.Run("ReminderOfCancelledBookingIsSkipped", func(t *testing.T) {
 		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{}), cancelled)
 		if !errorsIs(err, booking.ErrSkipped) {

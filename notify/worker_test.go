@@ -45,8 +45,8 @@ func TestWorker(t *testing.T) {
 			t.Fatalf("caption lacks the reference, what to bring or the time:\n%s", m.Text)
 		}
 		ics := string(m.Document.Data)
-		for _, want := range []string{"UID:rantevou-" + b.Ref + "@test.rantevou", "TZID:Europe/Athens",
-			"DTSTART;TZID=Europe/Athens:" + b.Start.In(e.cat.Location).Format("20060102T150405"), "SEQUENCE:0", "STATUS:CONFIRMED"} {
+		for _, want := range []string{"UID:rantevou-" + b.Ref + "@thessaloniki.gr", "TZID:Europe/Athens",
+			"DTSTART;TZID=Europe/Athens:" + b.Start.In(e.cat.Location).Format("20060102T150405"), "SEQUENCE:", "STATUS:CONFIRMED", "BEGIN:VALARM"} {
 			if !strings.Contains(ics, want) {
 				t.Errorf(".ics lacks %q", want)
 			}

@@ -71,7 +71,16 @@ type messageView struct {
 	Edited   bool        `json:"edited"`
 	Buttons  [][]keyView `json:"buttons"`
 	Document *docView    `json:"document,omitempty"`
+	Venue    *venueView  `json:"venue,omitempty"`
 	Contact  string      `json:"contact,omitempty"`
+}
+
+// venueView is a map pin, with a link to the place on OpenStreetMap (the
+// sandbox draws no map of its own).
+type venueView struct {
+	Title   string `json:"title"`
+	Address string `json:"address"`
+	URL     string `json:"url"`
 }
 
 type keyView struct {
@@ -115,6 +124,10 @@ func (h *handler) view(user int64, after uint64) chatView {
 		}
 		if m.Contact != nil {
 			mv.Contact = m.Contact.Phone
+		}
+		if v := m.Venue; v != nil {
+			mv.Venue = &venueView{Title: v.Title, Address: v.Address,
+				URL: fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=18/%.6f/%.6f", v.Lat, v.Lon, v.Lat, v.Lon)}
 		}
 		v.Messages = append(v.Messages, mv)
 	}

@@ -16,6 +16,12 @@ type Document struct {
 	Data     []byte
 }
 
+// Venue is a map pin the bot sent: a point with its name and address.
+type Venue struct {
+	Lat, Lon       float64
+	Title, Address string
+}
+
 // Contact is a phone number a user shared.
 type Contact struct {
 	Phone  string
@@ -34,6 +40,7 @@ type Message struct {
 	// RemoveKeyboard is set when the message removed the reply keyboard.
 	RemoveKeyboard bool
 	Document       *Document
+	Venue          *Venue
 	Contact        *Contact
 	Edits          int
 	Deleted        bool
@@ -73,6 +80,10 @@ func (m Message) clone() Message {
 		c := *m.Contact
 		m.Contact = &c
 	}
+	if m.Venue != nil {
+		v := *m.Venue
+		m.Venue = &v
+	}
 	return m
 }
 
@@ -97,6 +108,7 @@ const (
 	UserContact EventKind = "user.contact"
 	UserPress   EventKind = "user.press"
 	BotSend     EventKind = "bot.send"
+	BotVenue    EventKind = "bot.venue" // sendVenue; Message.Venue is the pin
 	BotEdit     EventKind = "bot.edit"
 	BotDelete   EventKind = "bot.delete"
 	BotAnswer   EventKind = "bot.answer" // answerCallbackQuery; Text is the toast

@@ -30,6 +30,7 @@ func (s *Server) methods() map[string]methodFunc {
 		"getwebhookinfo":         s.getWebhookInfo,
 		"sendmessage":            s.sendMessage,
 		"senddocument":           s.sendDocument,
+		"sendvenue":              s.sendVenue,
 		"editmessagetext":        s.editMessageText,
 		"editmessagereplymarkup": s.editMessageReplyMarkup,
 		"deletemessage":          s.deleteMessage,
@@ -163,6 +164,33 @@ func (s *Server) sendDocument(r *http.Request, p *params) (any, *apiError) {
 	}, BotDocument)
 }
 
+func (s *Server) sendVenue(r *http.Request, p *params) (any, *apiError) {
+	chatID, err := p.int64("chat_id")
+	if err != nil {
+		return nil, badRequest("chat_id is empty")
+	}
+	lat, err1 := strconv.ParseFloat(p.str("latitude"), 64)
+	lon, err2 := strconv.ParseFloat(p.str("longitude"), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return nil, badRequest("wrong latitude or longitude")
+	}
+	title, address := p.str("title"), p.str("address")
+	if title == "" || address == "" {
+		return nil, badRequest("venue title and address must be non-empty")
+	}
+	mk, apiErr := parseMarkup(p)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if apiErr := s.delay(r.Context(), chatID); apiErr != nil {
+		return nil, apiErr
+	}
+	return s.deliver(chatID, func(m *Message) {
+		m.Venue = &Venue{Lat: lat, Lon: lon, Title: title, Address: address}
+		mk.apply(m)
+	}, BotVenue)
+}
+
 // deliver stores a new bot message after the blocked-chat and rate-limit
 // checks that Telegram applies to sending.
 func (s *Server) deliver(chatID int64, fill func(*Message), kind EventKind) (any, *apiError) {
@@ -200,7 +228,7 @@ func (s *Server) editMessageText(_ *http.Request, p *params) (any, *apiError) {
 	if utf8.RuneCountInString(text) > maxTextChars {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
-	return s.edit(p, func(m *Message, mk markup) bool {
+	return s.edit(p, true, func(m *Message, mk markup) bool {
 		changed := m.Text != text || !sameKeys(m.Inline, mk.inline)
 		m.Text = text
 		m.Inline = mk.inline
@@ -209,14 +237,16 @@ func (s *Server) editMessageText(_ *http.Request, p *params) (any, *apiError) {
 }
 
 func (s *Server) editMessageReplyMarkup(_ *http.Request, p *params) (any, *apiError) {
-	return s.edit(p, func(m *Message, mk markup) bool {
+	return s.edit(p, false, func(m *Message, mk markup) bool {
 		changed := !sameKeys(m.Inline, mk.inline)
 		m.Inline = mk.inline
 		return changed
 	})
 }
 
-func (s *Server) edit(p *params, change func(*Message, markup) bool) (any, *apiError) {
+// edit applies change to a message; text says the change is to its text,
+// which a file or a map pin does not have.
+func (s *Server) edit(p *params, text bool, change func(*Message, markup) bool) (any, *apiError) {
 	chatID, err := p.int64("chat_id")
 	if err != nil {
 		return nil, badRequest("chat_id is empty")
@@ -243,6 +273,9 @@ func (s *Server) edit(p *params, change func(*Message, markup) bool) (any, *apiE
 	}
 	if !m.FromBot {
 		return nil, badRequest("message can't be edited")
+	}
+	if text && (m.Document != nil || m.Venue != nil) {
+		return nil, badRequest("there is no text in the message to edit")
 	}
 	if !change(m, mk) {
 		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
@@ -365,6 +398,9 @@ func (s *Server) toModel(m *Message) *models.Message {
 	}
 	if m.Contact != nil {
 		out.Contact = &models.Contact{PhoneNumber: m.Contact.Phone, FirstName: "User", UserID: m.Contact.UserID}
+	}
+	if v := m.Venue; v != nil {
+		out.Venue = &models.Venue{Location: models.Location{Latitude: v.Lat, Longitude: v.Lon}, Title: v.Title, Address: v.Address}
 	}
 	if len(m.Inline) > 0 {
 		kb := &models.InlineKeyboardMarkup{InlineKeyboard: make([][]models.InlineKeyboardButton, len(m.Inline))}

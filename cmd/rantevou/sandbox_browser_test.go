@@ -125,6 +125,11 @@ func TestSandboxBrowser(t *testing.T) {
 	)
 	browse(t, ctx, "confirm",
 		chromedp.Click(lastButton("|ok")),
+		chromedp.WaitVisible(lastLabel("Στο ημερολόγιο")),
+	)
+	// The one confirmation leads to the phone's calendar.
+	browse(t, ctx, "add it to the calendar",
+		chromedp.Click(lastLabel("Στο ημερολόγιο")),
 		chromedp.WaitVisible(`//a[contains(@class,"doc") and contains(., ".ics")]`),
 	)
 
@@ -150,7 +155,7 @@ func TestSandboxBrowser(t *testing.T) {
 	}
 	browse(t, ctx, "see the reference "+ref+" on the page",
 		chromedp.WaitVisible(`//div[contains(@class,"msg bot")][.//a[contains(@class,"doc")]]`),
-		chromedp.WaitVisible(`//div[contains(@class,"bubble") and contains(., "`+ref+`") and contains(., "`+slot+`")]`),
+		chromedp.WaitVisible(`//div[contains(@class,"bubble") and contains(., "`+ref+`") and contains(., "`+slot+`") and contains(., "Βασιλέως Γεωργίου 1")]`),
 	)
 	if !strings.Contains(slot, ":") {
 		t.Fatalf("the time button read %q", slot)

@@ -192,7 +192,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Sender:   sender,
 			Bookings: store,
 			Reach:    store,
-			Renderer: &notify.Renderer{Catalog: catalog, Domain: "rantevou", Now: m.Now},
+			Renderer: &notify.Renderer{Catalog: catalog, Now: m.Now},
 			Now:      m.Now,
 		},
 		booking.ChannelSlack: staff,

@@ -133,6 +133,16 @@ function drawMessage(m) {
   if (m.contact) {
     body.innerHTML = '<div class="contact-card"><span class="icon">' + ICON_PERSON + '</span><span></span></div>';
     body.querySelector("span:last-child").textContent = m.contact;
+  } else if (m.venue) {
+    const a = document.createElement("a");
+    a.className = "doc venue";
+    a.href = m.venue.url;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.innerHTML = '<span class="icon">📍</span><span><div class="name"></div><div class="size"></div></span>';
+    a.querySelector(".name").textContent = m.venue.title;
+    a.querySelector(".size").textContent = m.venue.address;
+    body.appendChild(a);
   } else if (m.document) {
     const a = document.createElement("a");
     a.className = "doc";
