@@ -261,18 +261,12 @@ func (c *Catalog) validateDepartment(i int) error {
 			return invalidf(path+".address", "a map point without an address: give the street address too")
 		}
 	}
+	if err := validHours(path+".hours", d.Hours); err != nil {
+		return err
+	}
 	open := false
-	for wd, periods := range d.Hours {
-		key := fmt.Sprintf("%s.hours.%s", path, weekdayKeys[wd])
-		for j, p := range periods {
-			if p.Start < 0 || p.End > 24*60 || p.End <= p.Start {
-				return invalidf(key, "%q: end before start", p.Start.String()+"-"+p.End.String())
-			}
-			if j > 0 && p.Start < periods[j-1].End {
-				return invalidf(key, "%q: overlaps or precedes the period before it", p.Start.String()+"-"+p.End.String())
-			}
-			open = true
-		}
+	for _, periods := range d.Hours {
+		open = open || len(periods) > 0
 	}
 	if !open {
 		return invalidf(path+".hours", "never open")
@@ -325,6 +319,23 @@ func (c *Catalog) validateService(i int) error {
 		}
 		if slices.Contains(s.Desks[:j], desk) {
 			return invalidf(fmt.Sprintf("%s.desks[%d]", path, j), "%q: duplicate desk", desk)
+		}
+	}
+	return nil
+}
+
+// validHours checks that each day's periods run forward, within the day
+// and in order; path names the hours in errors.
+func validHours(path string, h WeekHours) error {
+	for wd, periods := range h {
+		key := path + "." + weekdayKeys[wd]
+		for j, p := range periods {
+			if p.Start < 0 || p.End > 24*60 || p.End <= p.Start {
+				return invalidf(key, "%q: end before start", p.Start.String()+"-"+p.End.String())
+			}
+			if j > 0 && p.Start < periods[j-1].End {
+				return invalidf(key, "%q: overlaps or precedes the period before it", p.Start.String()+"-"+p.End.String())
+			}
 		}
 	}
 	return nil

@@ -112,7 +112,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	}
 	if un := md.Undecoded(); len(un) > 0 {
 		// A misspelt key would otherwise be silently ignored.
-		return nil, invalidf(un[0].String(), "unknown key")
+		return nil, invalidf(locateKey(data, un[0]), "unknown key")
 	}
 	c, err := f.catalog()
 	if err != nil {
@@ -205,18 +205,34 @@ func (f *catalogFile) catalog() (*Catalog, error) {
 		}
 		c.Closures = append(c.Closures, Closure{Department: cl.Department, Desk: cl.Desk, From: from, To: to, Reason: cl.Reason})
 	}
-	for i, df := range f.Departments {
-		path := fmt.Sprintf("departments[%d]", i)
-		hf := df.Hours
-		if hf == nil {
-			hf = f.Hours
-		}
-		if hf == nil {
-			return nil, invalidf(path+".hours", "no opening hours (give them here or in a top-level [hours])")
-		}
-		hours, err := hf.weekHours(path + ".hours")
+	// The top-level hours are checked on their own, under their own name,
+	// even when every department gives its own: a mistake there would
+	// surface, under another name, the day a department drops its own.
+	var defaults *WeekHours
+	if f.Hours != nil {
+		h, err := f.Hours.weekHours("hours")
 		if err != nil {
 			return nil, err
+		}
+		if err := validHours("hours", h); err != nil {
+			return nil, err
+		}
+		defaults = &h
+	}
+	for i, df := range f.Departments {
+		path := fmt.Sprintf("departments[%d]", i)
+		var hours WeekHours
+		switch {
+		case df.Hours != nil:
+			h, err := df.Hours.weekHours(path + ".hours")
+			if err != nil {
+				return nil, err
+			}
+			hours = h
+		case defaults != nil:
+			hours = *defaults
+		default:
+			return nil, invalidf(path+".hours", "no opening hours (give them here or in a top-level [hours])")
 		}
 		lang := Lang(df.Slack.Lang)
 		if lang == "" {
@@ -323,4 +339,45 @@ func ParseClock(s string) (Clock, error) {
 		return 0, fmt.Errorf("%q: no such time of day", s)
 	}
 	return Clock(h*60 + m), nil
+}
+
+// locateKey names an unknown key as the catalog's errors name fields,
+// with the index of the table it is in: "services[3].minutes", not
+// "services.minutes" (which of thirteen?). The TOML decoder reports keys
+// without indexes, so the document is read again as plain data to find
+// the first table of an array that holds the key.
+func locateKey(data []byte, key toml.Key) string {
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return key.String()
+	}
+	var walk func(v any, rest toml.Key) (string, bool)
+	walk = func(v any, rest toml.Key) (string, bool) {
+		if len(rest) == 0 {
+			return "", true
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			next, ok := v[rest[0]]
+			if !ok {
+				return "", false
+			}
+			tail, ok := walk(next, rest[1:])
+			if !ok {
+				return "", false
+			}
+			return "." + rest[0] + tail, true
+		case []map[string]any:
+			for i, t := range v {
+				if tail, ok := walk(t, rest); ok {
+					return fmt.Sprintf("[%d]", i) + tail, true
+				}
+			}
+		}
+		return "", false
+	}
+	if path, ok := walk(doc, key); ok {
+		return strings.TrimPrefix(path, ".")
+	}
+	return key.String()
 }

@@ -238,7 +238,7 @@ func TestParseCatalogInvalid(t *testing.T) {
 			`catalog: departments[1].hours.mon: "14:00-08:00": end before start`},
 		{"OverlappingPeriods", `mon = ["08:00-10:00", "10:30-14:00"]`, `mon = ["08:00-11:00", "10:30-14:00"]`,
 			"departments[1].hours.mon"},
-		{"BadClock", `tue = ["08:00-14:00"]`, `tue = ["8:00-14:00"]`, `hours.tue: "8:00-14:00": "8:00": want HH:MM`},
+		{"BadClock", `tue = ["08:00-14:00"]`, `tue = ["8:00-14:00"]`, `catalog: hours.tue: "8:00-14:00": "8:00": want HH:MM`},
 		{"NoSuchTime", `tue = ["08:00-14:00"]`, `tue = ["08:00-25:00"]`, `"25:00": no such time of day`},
 		{"NoHours", "[hours]\nmon = [\"08:00-14:00\"]\ntue = [\"08:00-14:00\"]\n", "", "departments[0].hours: no opening hours"},
 		{"NeverOpen", "[hours]\nmon = [\"08:00-14:00\"]\ntue = [\"08:00-14:00\"]\n", "[hours]\n", "departments[0].hours: never open"},
@@ -254,7 +254,11 @@ func TestParseCatalogInvalid(t *testing.T) {
 		{"EmptyGreekServiceName", `name = { el = "Μακριά", en = "Long" }`, `name = { en = "Long" }`, "services[1].name.el: empty Greek name"},
 		{"EmptyGreekDepartmentName", `name = { el = "Τμήμα Β", en = "Department B" }`, `name = { el = "", en = "Department B" }`, "departments[1].name.el: empty Greek name"},
 		{"UnknownKey", "", "colour = 1", "catalog: colour: unknown key"},
-		{"UnknownNestedKey", `duration = 30`, "duration = 30\nminutes = 30", "services.minutes: unknown key"},
+		{"UnknownNestedKey", `duration = 30`, "duration = 30\nminutes = 30", "catalog: services[1].minutes: unknown key"},
+		{"UnknownKeyOfSecondDepartment", `lang = "en" }`, "lang = \"en\" }\nphone = \"2310\"", "catalog: departments[1].phone: unknown key"},
+		{"UnknownKeyInInlineTable", `lang = "en" }`, "lang = \"en\", chanel = \"C9\" }", "catalog: departments[1].slack.chanel: unknown key"},
+		{"UnknownKeyInHours", `mon = ["08:00-10:00", "10:30-14:00"]`, "mon = [\"08:00-10:00\", \"10:30-14:00\"]\nmonday = []", "catalog: departments[1].hours.monday: unknown key"},
+		{"UnknownKeyOfClosure", `reason = { el = "Βλάβη", en = "Out of order" }`, "reason = { el = \"Βλάβη\", en = \"Out of order\" }\nuntil = \"2026-03-03\"", "catalog: closures[0].until: unknown key"},
 		{"BadSlackLang", `lang = "en"`, `lang = "fr"`, `departments[1].slack.lang: "fr": want "el" or "en"`},
 		{"BadMinNotice", "", `min_notice = "soon"`, `min_notice: "soon": want a duration`},
 		{"NegativeMinNotice", "", `min_notice = "-1h"`, "min_notice: -1h0m0s: negative"},
@@ -305,6 +309,30 @@ func TestParseCatalogInvalid(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %q, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCatalogTopLevelHours: the top-level [hours] are checked, and named
+// as such, even when every department gives its own and none uses them.
+func TestCatalogTopLevelHours(t *testing.T) {
+	ownHours := strings.Replace(minimalCatalog, `slack = { channel = "C1", staff = ["U1", "U2"] }`,
+		"slack = { channel = \"C1\", staff = [\"U1\", \"U2\"] }\n[departments.hours]\nmon = [\"08:00-14:00\"]", 1)
+	if _, err := ParseCatalog([]byte(ownHours)); err != nil {
+		t.Fatalf("the catalog with every department's own hours: %v", err)
+	}
+	for _, tc := range []struct{ name, bad, want string }{
+		{"BadClock", `tue = ["8:00-14:00"]`, `catalog: hours.tue: "8:00-14:00": "8:00": want HH:MM`},
+		{"EndBeforeStart", `tue = ["14:00-08:00"]`, `catalog: hours.tue: "14:00-08:00": end before start`},
+		{"Overlap", `tue = ["08:00-11:00", "10:00-14:00"]`, `catalog: hours.tue: "10:00-14:00": overlaps`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for name, text := range map[string]string{"UsedByADepartment": minimalCatalog, "UsedByNone": ownHours} {
+				_, err := ParseCatalog([]byte(strings.Replace(text, `tue = ["08:00-14:00"]`, tc.bad, 1)))
+				if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "departments[") {
+					t.Errorf("%s: err = %v, want %q", name, err, tc.want)
+				}
 			}
 		})
 	}

@@ -23,6 +23,15 @@ func runCatalog(ctx context.Context, e cmdEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %s", args[1], firstLine(err.Error()))
 	}
-	fmt.Fprintf(e.stdout, "ok: %d departments, %d services\n", len(c.Departments), len(c.Services))
+	fmt.Fprintf(e.stdout, "ok: %s, %s\n", count(len(c.Departments), "department", "departments"),
+		count(len(c.Services), "service", "services"))
 	return nil
+}
+
+// count says n things in English: "1 department", "4 departments".
+func count(n int, one, other string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, other)
 }

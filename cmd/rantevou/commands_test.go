@@ -51,6 +51,9 @@ func TestSlots(t *testing.T) {
 		{"TodayAfterNotice", []string{"-department", "civil-registry", "-date", "2026-11-30"}, "09:00", "13:45", 20},
 		{"Holiday", []string{"-department", "civil-registry", "-date", "2026-12-25"}, "closed: Χριστούγεννα / Christmas Day", "", 1},
 		{"Weekend", []string{"-department", "transparency", "-date", "2026-12-05"}, "closed: Κλειστά τα Σαββατοκύριακα / Closed at weekends", "", 1},
+		{"Past", []string{"-department", "civil-registry", "-date", "2026-11-27"}, "past: 2026-11-27 has passed (today is 2026-11-30)", "", 1},
+		{"BeyondHorizon", []string{"-department", "civil-registry", "-date", "2027-01-05", "-service", "transfer"},
+			"beyond the horizon: bookings open 30 days ahead, until 2026-12-30", "", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +67,17 @@ func TestSlots(t *testing.T) {
 			}
 		})
 	}
+	t.Run("TodayAfterTheLastStart", func(t *testing.T) {
+		late := e
+		late.now = func() time.Time { return e.now().Add(6*time.Hour + 30*time.Minute) } // 13:30
+		out.Reset()
+		if err := commands["slots"].run(ctx, late, []string{"-department", "civil-registry", "-date", "2026-11-30"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(out.String()); got != "full: no free slots from 15:30 on (min_notice 2h)" {
+			t.Fatalf("output %q", got)
+		}
+	})
 	t.Run("UnknownDepartment", func(t *testing.T) {
 		err := commands["slots"].run(ctx, e, []string{"-department", "nope", "-date", "2026-12-01"})
 		if err == nil || !strings.Contains(err.Error(), "nope") {
@@ -114,6 +128,61 @@ func TestCatalogCheck(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "duration") {
 		t.Fatalf("bad catalog: %v", err)
 	}
+	check := func(t *testing.T, text string) (string, error) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "c.toml")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		err := run(context.Background(), []string{"catalog", "check", path}, &out, &errb, func(string) string { return "" })
+		return out.String(), err
+	}
+	t.Run("OneOfEach", func(t *testing.T) {
+		got, err := check(t, `[[departments]]
+code = "d"
+name = { el = "Τμήμα" }
+desks = ["D1"]
+[departments.hours]
+mon = ["08:00-14:00"]
+[[services]]
+code = "s"
+department = "d"
+name = { el = "Υπηρεσία" }
+duration = 15
+`)
+		if err != nil || got != "ok: 1 department, 1 service\n" {
+			t.Fatalf("output %q, %v", got, err)
+		}
+	})
+	t.Run("BadTopLevelHoursThatNoDepartmentUses", func(t *testing.T) {
+		// Every department of the built-in catalog given its own hours:
+		// the top-level ones are still checked, under their own name.
+		text := strings.ReplaceAll(string(good), "slack = {", "hours = { mon = [\"08:00-14:00\"] }\nslack = {")
+		if _, err := check(t, text); err != nil {
+			t.Fatalf("every department with its own hours: %v", err)
+		}
+		_, err := check(t, strings.Replace(text, `tue = ["08:00-14:00"]`, `tue = ["08:00-1400"]`, 1))
+		if err == nil || !strings.Contains(err.Error(), "catalog: hours.tue:") || strings.Contains(err.Error(), "departments[") {
+			t.Fatalf("err = %v, want the top-level hours named", err)
+		}
+	})
+	t.Run("UnknownKeyWithItsIndex", func(t *testing.T) {
+		_, err := check(t, strings.Replace(string(good), "duration = 30", "duration = 30\nminutes = 30", 1))
+		if err == nil || !strings.Contains(err.Error(), "services[2].minutes: unknown key") {
+			t.Fatalf("err = %v, want the service's index", err)
+		}
+	})
+	t.Run("ServeNamesTheVariableAndTheFile", func(t *testing.T) {
+		_, err := openDatabase(context.Background(), "postgres://unused", badPath)
+		if err == nil || !strings.Contains(err.Error(), "CATALOG_FILE") || !strings.Contains(err.Error(), badPath) {
+			t.Fatalf("err = %v, want CATALOG_FILE and %s", err, badPath)
+		}
+		_, err = openDatabase(context.Background(), "postgres://unused", filepath.Join(dir, "missing.toml"))
+		if err == nil || !strings.Contains(err.Error(), "CATALOG_FILE") || !strings.Contains(err.Error(), "missing.toml") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }
 
 func TestUnknownCommand(t *testing.T) {

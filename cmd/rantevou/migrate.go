@@ -56,6 +56,11 @@ func databaseFromEnv(ctx context.Context, e cmdEnv) (*database, error) {
 // machine that has only PostgreSQL.
 func openDatabase(ctx context.Context, url, catalogFile string) (*database, error) {
 	cat, err := booking.LoadCatalog(catalogFile)
+	if err != nil && catalogFile != "" {
+		// Name the variable and the file: whoever reads this at start-up
+		// may not know where the catalog came from.
+		return nil, fmt.Errorf("CATALOG_FILE %q: %w", catalogFile, err)
+	}
 	if err != nil {
 		return nil, err
 	}

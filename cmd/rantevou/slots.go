@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
@@ -56,11 +57,14 @@ func runSlots(ctx context.Context, e cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printDay(e, day, db.catalog.Location)
+	return printDay(e, day, db.catalog, office.Calendar(), e.now())
 }
 
-// printDay writes one HH:MM line per free start, or why the day is closed.
-func printDay(e cmdEnv, day booking.Day, loc *time.Location) error {
+// printDay writes one HH:MM line per free start, or why there is none: the
+// day is closed, has passed, lies beyond the horizon, has no time left
+// after the minimum notice, or is fully booked.
+func printDay(e cmdEnv, day booking.Day, c *booking.Catalog, cal *booking.Calendar, now time.Time) error {
+	loc := c.Location
 	if day.Closed {
 		reason := day.Reason.In(booking.Greek)
 		if en := day.Reason.In(booking.English); en != reason {
@@ -70,7 +74,22 @@ func printDay(e cmdEnv, day booking.Day, loc *time.Location) error {
 		return err
 	}
 	if len(day.Slots) == 0 {
-		_, err := fmt.Fprintln(e.stdout, "full: no free slots")
+		today := booking.DateOf(now, loc)
+		earliest, latest := cal.Window(now)
+		last := booking.DateOf(latest.Add(-time.Minute), loc)
+		var why string
+		switch {
+		case day.Date.Before(today):
+			why = fmt.Sprintf("past: %s has passed (today is %s)", day.Date, today)
+		case last.Before(day.Date):
+			why = fmt.Sprintf("beyond the horizon: bookings open %d days ahead, until %s", c.Horizon, last)
+		case day.Date == booking.DateOf(earliest, loc) || day.Date == today:
+			why = fmt.Sprintf("full: no free slots from %s on (min_notice %s)", earliest.In(loc).Format("15:04"),
+				strings.TrimSuffix(strings.TrimSuffix(c.MinNotice.String(), "0s"), "0m"))
+		default:
+			why = "full: every slot is booked"
+		}
+		_, err := fmt.Fprintln(e.stdout, why)
 		return err
 	}
 	for _, s := range day.Slots {
