@@ -177,6 +177,9 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		if reason == "" {
 			return Booking{}, Errorf(EInvalid, "cancel: staff must give a reason")
 		}
+		if !plainText(reason) {
+			return Booking{}, Errorf(EInvalid, "cancel: reason with control characters")
+		}
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})

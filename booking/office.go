@@ -102,6 +102,9 @@ func (o *Office) lookup(ctx context.Context, ref string) (Booking, error) {
 	if ref == "" {
 		return Booking{}, Errorf(EInvalid, "empty booking reference")
 	}
+	if !plainText(ref) {
+		return Booking{}, Errorf(EInvalid, "booking reference with control characters")
+	}
 	return o.store.Booking(ctx, ref)
 }
 

@@ -76,6 +76,9 @@ func (o *Office) Find(ctx context.Context, a Actor, query string) ([]Booking, er
 	if query == "" {
 		return nil, Errorf(EInvalid, "find: empty query")
 	}
+	if !plainText(query) {
+		return nil, Errorf(EInvalid, "find: query with control characters")
+	}
 	if a.Kind == ActorCitizen {
 		return nil, Errorf(EForbidden, "find: citizens cannot search")
 	}
@@ -149,6 +152,9 @@ func (o *Office) CloseDay(ctx context.Context, a Actor, dept string, d Date, rea
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, Errorf(EInvalid, "close day: staff must give a reason")
+	}
+	if !plainText(reason) {
+		return nil, Errorf(EInvalid, "close day: reason with control characters")
 	}
 	c := Closure{Department: dept, From: d, To: d, Reason: Text{EL: reason, EN: reason}}
 	if err := o.checkClosure(a, &c); err != nil {

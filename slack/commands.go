@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -50,6 +52,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 // close and roster answer "one moment" and post the result to response_url.
 func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) response {
 	pr := a.userPrinter(c.UserID)
+	if !typedText(c.Text) {
+		// A NUL (%00) or another control character: PostgreSQL would
+		// refuse it as an internal error, and no argument has one.
+		return ephemeral(pr.T("staff_invalid_input", nil))
+	}
 	fields := strings.Fields(c.Text)
 	verb := ""
 	if len(fields) > 0 {
@@ -180,6 +187,8 @@ func (a *Adapter) cancel(ctx context.Context, pr *locales.Printer, actor booking
 // refusal turns a domain error into what staff read; details go to the log.
 func (a *Adapter) refusal(pr *locales.Printer, err error, ref, dept string) string {
 	switch booking.ErrorCode(err) {
+	case booking.EInvalid:
+		return pr.T("staff_invalid_input", nil)
 	case booking.ENotFound:
 		return pr.T("staff_not_found", map[string]any{"Query": ref})
 	case booking.EForbidden:
@@ -258,6 +267,9 @@ func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor bookin
 	}
 	q := strings.Join(args, "")
 	found, err := a.office.Find(ctx, actor, q)
+	if booking.ErrorCode(err) == booking.EInvalid {
+		return ephemeral(pr.T("staff_invalid_input", nil))
+	}
 	if err != nil && booking.ErrorCode(err) != booking.ENotFound {
 		// The query may be a phone number: log only what kind of failure.
 		a.log.Error("slack find failed", "code", string(booking.ErrorCode(err)))
@@ -284,6 +296,20 @@ func (a *Adapter) cmdFind(ctx context.Context, pr *locales.Printer, actor bookin
 		lines = append(lines, fmt.Sprintf("… +%d", more))
 	}
 	return ephemeral(strings.Join(lines, "\n"))
+}
+
+// typedText reports whether s could have been typed into Slack: valid
+// UTF-8 without control characters but tabs and line breaks.
+func typedText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 func statusText(pr *locales.Printer, s booking.Status) string {

@@ -135,6 +135,9 @@ func (a *Adapter) submitCancel(ctx context.Context, cb slackapi.InteractionCallb
 	if reason == "" {
 		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_reason_required", nil)}}
 	}
+	if !typedText(reason) {
+		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_invalid_input", nil)}}
+	}
 	text, ok := a.cancel(ctx, pr, staffActor(cb.User.ID, cb.User.Name), meta.Ref, reason)
 	if !ok {
 		return viewErrors{"errors", map[string]string{blockReason: text}}
