@@ -26,14 +26,16 @@ import (
 
 // Deduper remembers handled update_ids (package redis implements it).
 type Deduper interface {
-	// Seen marks an update as taken on; false means it was already, and
-	// parked is then what Park kept for it, if anything.
+	// Seen marks an update as in hand; false means it was seen already,
+	// and parked is then what Park kept for it, if anything. While another
+	// delivery has the update in hand (or had, when its process died) it
+	// returns an error whose InHand() reports true.
 	Seen(ctx context.Context, updateID int64) (firstTime bool, parked []byte, err error)
 	// Forget unmarks an update whose handling failed, so that Telegram's
 	// redelivery is handled instead of dropped.
 	Forget(ctx context.Context, updateID int64) error
 	// Park keeps the replies of a handled update that could not be sent,
-	// for its redelivery to send; Settle marks them sent.
+	// for its redelivery to send; Settle marks the update done.
 	Park(ctx context.Context, updateID int64, replies []byte) error
 	Settle(ctx context.Context, updateID int64) error
 }
@@ -159,6 +161,8 @@ func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update
 			// Polling has moved past the update and nobody redelivers it:
 			// the step is done, so say only that the answer was lost.
 			b.log.Error("bot: replies not sent", slog.Int64("update_id", id), slog.Int64("chat_id", in.input.ChatID))
+		case errors.Is(err, errInHand):
+			// Another poll has it: nothing to say.
 		case err != nil:
 			// Nothing was done; tell the citizen to try again.
 			b.tellTechnicalProblem(jobCtx, in)
@@ -193,6 +197,15 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline b
 	}()
 
 	first, parked, err := b.seen(ctx, updateID, &in)
+	var busy inHand
+	if errors.As(err, &busy) && busy.InHand() {
+		// Another delivery of this update is being handled, or was when
+		// its process died: it is answered 503, and Telegram's next try
+		// finds it done, or free to handle again.
+		log.Info("bot: update in hand elsewhere, to be delivered again")
+		b.observeUpdate(in.input.Event, true)
+		return "", errInHand
+	}
 	if err != nil {
 		log.Error("bot: dedupe", slog.String("err", err.Error()))
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
@@ -222,10 +235,21 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline b
 		b.park(ctx, updateID, in, rest, inline, toast, log)
 		return "", errRepliesParked
 	}
+	// Done: a redelivery is a duplicate from now on. Until this mark the
+	// update was only in hand, so that one whose process died is handled
+	// again when Telegram delivers it again.
+	b.settle(ctx, updateID, log)
 	b.observeStep(time.Since(start))
 	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
 	return toast, nil
 }
+
+// inHand is what a Deduper's error says when the update is being handled
+// by another delivery (package redis: *InHandError).
+type inHand interface{ InHand() bool }
+
+// errInHand reports an update another delivery has in hand.
+var errInHand = errors.New("bot: update in hand elsewhere")
 
 // seenLoader is a Deduper that also reads the chat's session in the same
 // round trip (package redis, with its sessions bound).

@@ -142,3 +142,36 @@ func TestWebhookUnsentEditAnswersTheButton(t *testing.T) {
 		t.Fatalf("handled %d updates; want one more", got)
 	}
 }
+
+// TestWebhookUpdateInHandComesBack: an update marked in hand by a delivery
+// whose process died is answered 503 while the mark lasts, and handled by
+// the delivery after it, instead of being dropped as a duplicate.
+func TestWebhookUpdateInHandComesBack(t *testing.T) {
+	h := &scripted{}
+	r := startRig(t, h, rigOptions{webhook: true})
+	const chat = 4104
+	ctx := context.Background()
+	// The dying process took the update on, and never finished it.
+	const id = 777001
+	if first, _, err := r.dedupe.Seen(ctx, id); err != nil || !first {
+		t.Fatalf("Seen = %v, %v", first, err)
+	}
+	upd := models.Update{ID: id, Message: &models.Message{ID: 1, Date: 1, Text: "hello",
+		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, From: &models.User{ID: chat, LanguageCode: "en"}}}
+	if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusServiceUnavailable {
+		t.Fatalf("redelivery while in hand: %d, %v; want 503, to come back later", st, err)
+	}
+	if h.count() != 0 {
+		t.Fatal("an update in hand elsewhere was handled")
+	}
+	// The mark runs out (redis.DefaultInHandTTL); Telegram delivers again.
+	if err := r.dedupe.Forget(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusOK {
+		t.Fatalf("redelivery after the mark ran out: %d, %v; want 200", st, err)
+	}
+	if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusOK || h.count() != 1 {
+		t.Fatalf("once more: %d, %v, handled %d times; want a duplicate, handled once", st, err, h.count())
+	}
+}

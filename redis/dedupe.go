@@ -37,21 +37,49 @@ func (d *Deduper) Key(updateID int64) string {
 	return d.prefix + ":{update:" + strconv.FormatInt(updateID, 10) + "}:seen"
 }
 
-// done is the value of a handled update's key; anything else is the
-// replies of an update whose handling was done but whose replies could not
-// all be sent (Park).
-const done = "1"
+// The value of an update's key: done once it was handled, inHand while a
+// process handles it, anything else the replies of an update whose step was
+// done but whose replies could not all be sent (Park).
+const (
+	done   = "1"
+	inHand = "h"
+)
 
-// Seen marks updateID as taken on and reports whether this is the first
-// time; for a repeated update it returns the replies parked for it, if any.
-// One command (SET NX GET): exactly one of any number of concurrent callers
-// gets firstTime.
+// DefaultInHandTTL bounds how long an update stays in hand: longer than a
+// step may take (the bot gives one 20 s), so that a redelivery meanwhile is
+// told to come back later, and short, so that the redelivery of an update
+// whose process died is handled after it instead of dropped.
+const DefaultInHandTTL = 30 * time.Second
+
+// InHandError is Seen's answer for an update another delivery is handling
+// now, or was when its process died: Telegram should deliver it again
+// later.
+type InHandError struct{ UpdateID int64 }
+
+func (e *InHandError) Error() string {
+	return fmt.Sprintf("redis: update %d is in hand", e.UpdateID)
+}
+
+// InHand marks the error for the transport, which cannot import this
+// package.
+func (e *InHandError) InHand() bool { return true }
+
+// Seen marks updateID as in hand and reports whether this is the first
+// time; for a repeated update it returns the replies parked for it, if any,
+// or an *InHandError while the first delivery is (or was, when its process
+// died) being handled. One command (SET NX GET): exactly one of any number
+// of concurrent callers gets firstTime. Settle marks the update done.
 func (d *Deduper) Seen(ctx context.Context, updateID int64) (firstTime bool, parked []byte, err error) {
-	return seen(d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true}).Result())
+	old, err := d.client.SetArgs(ctx, d.Key(updateID), inHand, d.mark()).Result()
+	return seen(updateID, old, err)
+}
+
+func (d *Deduper) mark() goredis.SetArgs {
+	return goredis.SetArgs{Mode: "NX", TTL: DefaultInHandTTL, Get: true}
 }
 
 // seen decodes the answer of the mark's SET NX GET.
-func seen(old string, err error) (firstTime bool, parked []byte, _ error) {
+func seen(updateID int64, old string, err error) (firstTime bool, parked []byte, _ error) {
 	switch {
 	case errors.Is(err, goredis.Nil):
 		return true, nil, nil
@@ -59,6 +87,8 @@ func seen(old string, err error) (firstTime bool, parked []byte, _ error) {
 		return false, nil, fmt.Errorf("redis: dedupe update: %w", err)
 	case old == done:
 		return false, nil, nil
+	case old == inHand:
+		return false, nil, &InHandError{UpdateID: updateID}
 	}
 	return false, []byte(old), nil
 }
@@ -84,14 +114,15 @@ func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firs
 	// The two keys have hash tags of their own: a Cluster client splits
 	// the pipeline by node, a single server answers it in one trip.
 	_, perr := d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		mark = p.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "NX", TTL: d.ttl, Get: true})
+		mark = p.SetArgs(ctx, d.Key(updateID), inHand, d.mark())
 		load = d.sessions.load(ctx, p, chatID)
 		return nil
 	})
 	if perr != nil && !errors.Is(perr, goredis.Nil) {
 		return false, nil, nil, fmt.Errorf("redis: dedupe update: %w", perr)
 	}
-	firstTime, parked, err = seen(mark.Result())
+	old, merr := mark.Result()
+	firstTime, parked, err = seen(updateID, old, merr)
 	if err != nil || !firstTime {
 		return firstTime, parked, nil, err
 	}
@@ -103,17 +134,19 @@ func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firs
 }
 
 // Park keeps replies (the transport's encoding of what it still has to
-// send) with updateID, for Telegram's redelivery of the update to send.
+// send) with updateID, for Telegram's redelivery of the update to send; the
+// update is remembered for the whole TTL from now on.
 func (d *Deduper) Park(ctx context.Context, updateID int64, replies []byte) error {
-	if err := d.client.SetArgs(ctx, d.Key(updateID), replies, goredis.SetArgs{Mode: "XX", KeepTTL: true}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+	if err := d.client.SetArgs(ctx, d.Key(updateID), replies, goredis.SetArgs{Mode: "XX", TTL: d.ttl}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("redis: park replies: %w", err)
 	}
 	return nil
 }
 
-// Settle marks updateID's parked replies as sent.
+// Settle marks updateID done, remembered for the whole TTL (24 h: as long
+// as Telegram keeps an update).
 func (d *Deduper) Settle(ctx context.Context, updateID int64) error {
-	if err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "XX", KeepTTL: true}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+	if err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "XX", TTL: d.ttl}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("redis: settle update: %w", err)
 	}
 	return nil

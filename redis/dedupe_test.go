@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,23 +16,37 @@ func TestDeduper(t *testing.T) {
 	client, prefix := testClient(t)
 	d := redis.NewDeduper(client, prefix, 0)
 
-	t.Run("FirstThenRepeat", func(t *testing.T) {
+	t.Run("FirstThenInHandThenDone", func(t *testing.T) {
 		first, _, err := d.Seen(ctx, 100)
 		if err != nil || !first {
 			t.Fatalf("first Seen = %v, %v; want true", first, err)
 		}
-		first, _, err = d.Seen(ctx, 100)
-		if err != nil || first {
-			t.Fatalf("repeated Seen = %v, %v; want false", first, err)
+		// While the first delivery handles it, a repeat is told so.
+		var inHand *redis.InHandError
+		if first, _, err = d.Seen(ctx, 100); first || !errors.As(err, &inHand) {
+			t.Fatalf("repeated Seen while in hand = %v, %v; want an InHandError", first, err)
+		}
+		if err := d.Settle(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		if first, _, err = d.Seen(ctx, 100); err != nil || first {
+			t.Fatalf("repeated Seen once done = %v, %v; want a plain duplicate", first, err)
 		}
 	})
-	t.Run("RemembersADay", func(t *testing.T) {
+	t.Run("InHandBriefDoneADay", func(t *testing.T) {
 		if _, _, err := d.Seen(ctx, 101); err != nil {
 			t.Fatal(err)
 		}
-		ttl := client.TTL(ctx, d.Key(101)).Val()
-		if ttl < 23*time.Hour || ttl > 24*time.Hour {
-			t.Fatalf("TTL = %v, want 24h", ttl)
+		// An update whose process died comes free soon, to be handled on
+		// Telegram's next delivery.
+		if ttl := client.TTL(ctx, d.Key(101)).Val(); ttl <= 0 || ttl > redis.DefaultInHandTTL {
+			t.Fatalf("TTL in hand = %v, want at most %v", ttl, redis.DefaultInHandTTL)
+		}
+		if err := d.Settle(ctx, 101); err != nil {
+			t.Fatal(err)
+		}
+		if ttl := client.TTL(ctx, d.Key(101)).Val(); ttl < 23*time.Hour || ttl > 24*time.Hour {
+			t.Fatalf("TTL once done = %v, want 24h", ttl)
 		}
 	})
 	t.Run("ForgetAllowsRetry", func(t *testing.T) {
@@ -90,6 +105,9 @@ func TestDeduper(t *testing.T) {
 		if err != nil || !first || snap == nil || string(snap.Data) != `{"screen":1}` || snap.Version != v {
 			t.Fatalf("SeenAndLoad = %v %+v %v; want the saved session at version %d", first, snap, err, v)
 		}
+		if err := dl.Settle(ctx, 201); err != nil {
+			t.Fatal(err)
+		}
 		first, _, snap, err = dl.SeenAndLoad(ctx, 201, chat)
 		if err != nil || first || snap != nil {
 			t.Fatalf("repeat: %v %+v %v; want a duplicate and no session", first, snap, err)
@@ -111,7 +129,8 @@ func TestDeduper(t *testing.T) {
 		for range 32 {
 			wg.Go(func() {
 				first, _, err := d.Seen(ctx, 103)
-				if err != nil {
+				var inHand *redis.InHandError
+				if err != nil && !errors.As(err, &inHand) {
 					t.Error(err)
 				}
 				if first {
