@@ -109,7 +109,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	}
 	moved, err := o.store.Move(ctx, Move{
 		Ref: b.Ref, Desks: desks, Start: start, End: end, Day: DateOf(start, o.loc()),
-		IdempotencyKey: idempotencyKey, Notify: notify, Actor: a,
+		IdempotencyKey: idempotencyKey, Now: now, Notify: notify, Actor: a,
 	})
 	o.changed("rescheduled", 1, err)
 	return moved, err
@@ -166,12 +166,16 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 	}
 	now := o.now()
 	var notify []Notification
+	var hold time.Time
 	switch a.Kind {
 	case ActorCitizen:
 		if !b.Start.After(now) {
 			return Booking{}, Errorf(EClosed, "booking %s has already started", b.Ref)
 		}
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffCancelled, now, Payload{}))
+		if o.limits.ReleaseDelay > 0 {
+			hold = now.Add(o.limits.ReleaseDelay)
+		}
 	default:
 		reason = strings.TrimSpace(reason)
 		if reason == "" {
@@ -182,7 +186,7 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		}
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
-	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, Notify: notify, Actor: a})
+	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
 	return cancelled, err
 }

@@ -27,6 +27,7 @@ type Office struct {
 	now     func() time.Time
 	cal     *Calendar
 	observe func(action string, n int)
+	limits  CitizenLimits
 }
 
 // Observe makes the Office tell f of every change it makes, as an action

@@ -34,6 +34,7 @@ type Move struct {
 	Start, End     time.Time
 	Day            Date // the office's day of Start, whose closures the store checks under its lock
 	IdempotencyKey string
+	Now            time.Time      // a hold on the new place that ran out by then no longer holds it
 	Notify         []Notification // pending reminders of the booking are replaced by these
 	Actor          Actor
 }
@@ -42,8 +43,12 @@ type Move struct {
 type Cancel struct {
 	Ref    string
 	Reason string
-	Notify []Notification // pending reminders of the booking are dropped
-	Actor  Actor
+	// HoldUntil, when set, keeps the booking's desk and time from every
+	// other citizen until then (its own citizen may take it back): a slot
+	// is not handed over by cancelling it at an agreed moment.
+	HoldUntil time.Time
+	Notify    []Notification // pending reminders of the booking are dropped
+	Actor     Actor
 }
 
 // NewClosure asks the store to store a closure.
@@ -77,11 +82,15 @@ type Store interface {
 	// replica agrees on them.
 	SyncCatalog(ctx context.Context, c *Catalog) error
 
+	// Busy returns the desk intervals taken by active bookings and held
+	// by cancelled ones.
 	Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error)
 	Closures(ctx context.Context, department string, from, to Date) ([]Closure, error)
 
 	// Insert books nb; created is false when nb repeats an earlier request
-	// (its IdempotencyKey) and the booking returned is that one's.
+	// (its IdempotencyKey) and the booking returned is that one's. Insert
+	// and Move take a place held by a cancelled booking (Cancel.HoldUntil)
+	// only when the hold ran out by their Now or is their citizen's own.
 	Insert(ctx context.Context, nb NewBooking) (b Booking, created bool, err error)
 	Move(ctx context.Context, m Move) (Booking, error)
 	Cancel(ctx context.Context, c Cancel) (Booking, error)

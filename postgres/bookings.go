@@ -113,7 +113,7 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 				return err
 			}
 		}
-		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, m)
+		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, old.Citizen.TelegramID, old.Department, m)
 		if err != nil {
 			return err
 		}
@@ -135,10 +135,17 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 	return b, nil
 }
 
-func moveToFirstFreeDesk(ctx context.Context, tx pgx.Tx, id int64, m booking.Move) (booking.Booking, error) {
+// moveToFirstFreeDesk moves booking id, of citizen, to the first desk of
+// m.Desks where the exclusion constraint lets it, after releasing the holds
+// there that ran out or are the citizen's own.
+func moveToFirstFreeDesk(ctx context.Context, tx pgx.Tx, id, citizen int64, department string, m booking.Move) (booking.Booking, error) {
 	for _, desk := range m.Desks {
 		sp, err := tx.Begin(ctx)
 		if err != nil {
+			return booking.Booking{}, err
+		}
+		if _, err := sp.Exec(ctx, releaseHolds, department, desk, m.Start, m.End, m.Now, citizen); err != nil {
+			_ = sp.Rollback(ctx)
 			return booking.Booking{}, err
 		}
 		b, err := scanBooking(sp.QueryRow(ctx, `UPDATE bookings SET desk = $2, during = tstzrange($3, $4, '[)'), updated_at = now()
@@ -183,7 +190,9 @@ func (s *Store) byRequestKey(ctx context.Context, key string) (booking.Booking, 
 	return b, err == nil, err
 }
 
-// Cancel cancels an active booking and drops its pending reminders.
+// Cancel cancels an active booking and drops its pending reminders. With
+// c.HoldUntil the cancelled row keeps its place under the exclusion
+// constraint until then (migration 006).
 func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, error) {
 	var b booking.Booking
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -191,8 +200,12 @@ func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, 
 		if err != nil {
 			return err
 		}
-		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $2, updated_at = now()
-			WHERE id = $1 RETURNING `+bookingColumns, old.ID, c.Reason))
+		var hold any
+		if !c.HoldUntil.IsZero() {
+			hold = c.HoldUntil
+		}
+		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $2, held_until = $3, updated_at = now()
+			WHERE id = $1 RETURNING `+bookingColumns, old.ID, c.Reason, hold))
 		if err != nil {
 			return err
 		}

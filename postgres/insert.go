@@ -19,6 +19,7 @@ const maxRefTries = 8
 //	BEGIN
 //	upsert the citizen        -- locks the citizen's row until commit
 //	closure lock, shared      -- orders this against AddClosure
+//	release holds             -- run out, or the citizen's own (holds.go)
 //	attempt                   -- limits, twin, closure, then the insert with its audit and outbox rows
 //	COMMIT
 //
@@ -59,6 +60,12 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 				return booking.Booking{}, false, wrap("insert", err)
 			}
 			r, err := s.attempt(ctx, nb, desk, ref, day, notify)
+			if deadlocked(err) && try < maxRefTries {
+				// Releasing a hold locks its row: with a move or the
+				// scheduler releasing the same ones PostgreSQL may pick
+				// this attempt to break a deadlock. It changed nothing.
+				continue
+			}
 			if err != nil {
 				if uniqueOn(err, constraintIdempotency) {
 					return s.twin(ctx, nb.IdempotencyKey)
@@ -162,6 +169,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)`,
 		nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
 	batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
+	batch.Queue(releaseHolds, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID)
 	batch.Queue(attemptBooking,
 		ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
 		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
@@ -174,7 +182,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	var status, lang string
 	br := conn.SendBatch(ctx, batch)
 	err = func() error {
-		for range 3 { // BEGIN, citizen, lock
+		for range 4 { // BEGIN, citizen, lock, holds
 			if _, err := br.Exec(); err != nil {
 				return err
 			}

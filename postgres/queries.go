@@ -10,12 +10,13 @@ import (
 	"github.com/rantevou/rantevou/booking"
 )
 
-// Busy returns the active bookings of department overlapping [from, to) as
-// desk intervals. The query is served by the exclusion constraint's GiST
-// index over (department, desk, during).
+// Busy returns the active bookings of department overlapping [from, to),
+// and the cancelled ones still holding their place, as desk intervals: the
+// rows of the exclusion constraint. The query is served by its GiST index
+// over (department, desk, during).
 func (s *Store) Busy(ctx context.Context, department string, from, to time.Time) ([]booking.Interval, error) {
 	rows, err := s.pool.Query(ctx, `SELECT desk, lower(during), upper(during) FROM bookings
-		WHERE department = $1 AND status = 'active' AND during && tstzrange($2, $3, '[)')`, department, from, to)
+		WHERE department = $1 AND (status = 'active' OR held_until IS NOT NULL) AND during && tstzrange($2, $3, '[)')`, department, from, to)
 	if err != nil {
 		return nil, wrap("busy", err)
 	}

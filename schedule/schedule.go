@@ -3,7 +3,9 @@
 // exactly once per department and day however many replicas run and however
 // often they restart; and each night the retention run erases the personal
 // data and bookkeeping past their periods (booking.Retention), once a day
-// across replicas in the same way.
+// across replicas in the same way. On every tick it also releases the
+// places of cancelled bookings whose hold ran out (booking.CitizenLimits),
+// for the calendar to offer them again.
 //
 // It is a plain ticker over an injected clock rather than a cron library:
 // the exactly-once guarantee lives in the database (a job_runs row claimed
@@ -34,6 +36,12 @@ type Retainer interface {
 	Retain(ctx context.Context, day booking.Date, now time.Time, r booking.Retention) (booking.Purged, bool, error)
 }
 
+// Releaser ends the holds of cancelled bookings that ran out by now;
+// *postgres.Jobs implements it.
+type Releaser interface {
+	ReleaseHolds(ctx context.Context, now time.Time) (int64, error)
+}
+
 // Config configures the scheduler. Zero fields take the defaults.
 type Config struct {
 	Catalog *booking.Catalog
@@ -52,9 +60,12 @@ type Config struct {
 	// due (it runs once, at the first tick after, until midnight); 03:00
 	// by default, when nobody books.
 	RetainAt booking.Clock
-	Now      func() time.Time
-	Tick     time.Duration // default 30 s
-	Logger   *slog.Logger
+	// Holds ends the holds that ran out, every tick; nil: not done here
+	// (a booking that wants the place still ends its hold).
+	Holds  Releaser
+	Now    func() time.Time
+	Tick   time.Duration // default 30 s
+	Logger *slog.Logger
 }
 
 // Scheduler queues the daily rosters.
@@ -121,6 +132,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		if _, _, err := s.RunRetention(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Error("schedule: retention", slog.Any("err", err))
+		}
+		if s.cfg.Holds != nil {
+			if _, err := s.cfg.Holds.ReleaseHolds(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("schedule: release holds", slog.Any("err", err))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -44,6 +44,10 @@ type Config struct {
 
 	RosterAt booking.Clock // local time of the daily roster
 
+	// ReleaseDelay is how long a slot a citizen cancelled stays held from
+	// other citizens (CANCEL_RELEASE_DELAY); 0 releases it at once.
+	ReleaseDelay time.Duration
+
 	// Retention is how long personal data and bookkeeping are kept
 	// (RETENTION_*_DAYS); the nightly run erases what is older.
 	Retention booking.Retention
@@ -82,6 +86,10 @@ var (
 	// A second: the crowd at 09:00 shares one read per department and
 	// week, and another replica's booking shows within a second.
 	defaultAvailabilityCache = "1s"
+	// A cancelled slot is held long enough that a second account waiting
+	// for it cannot be sure to be first, short enough that others get it
+	// the same morning.
+	defaultReleaseDelay = "10m"
 	// maxRetentionDays bounds every RETENTION_*_DAYS: ten years.
 	maxRetentionDays = 3650
 )
@@ -155,6 +163,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"ROSTER_TIME", "a 24-hour local time like 07:30"}
 	}
 
+	delay, err := time.ParseDuration(get("CANCEL_RELEASE_DELAY", defaultReleaseDelay))
+	if err != nil || delay < 0 || delay > time.Hour {
+		return Config{}, &ConfigError{"CANCEL_RELEASE_DELAY", "a duration between 0 (off) and 1h, like 10m"}
+	}
+	c.ReleaseDelay = delay
 	for _, r := range []struct {
 		name string
 		def  time.Duration

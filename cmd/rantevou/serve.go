@@ -131,6 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.office = booking.NewOffice(catalog, booking.WithReadCache(store, cfg.AvailabilityCache), m.Now)
 	m.office.Observe(m.metrics.Booking)
+	m.office.Limit(booking.CitizenLimits{ReleaseDelay: cfg.ReleaseDelay})
 	outbox := postgres.NewOutbox(m.pool)
 
 	// Telegram: the real API, or the in-process fake in the sandbox.
@@ -202,6 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		At:        cfg.RosterAt,
 		Retainer:  postgres.NewJobs(m.pool),
 		Retention: cfg.Retention,
+		Holds:     postgres.NewJobs(m.pool),
 		Now:       m.Now,
 		Logger:    m.log,
 	}, postgres.NewJobs(m.pool))
