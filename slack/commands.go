@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -84,7 +85,9 @@ func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) re
 	return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
 }
 
-// parseDay reads today, tomorrow (also in Greek) or YYYY-MM-DD.
+// parseDay reads today, tomorrow (also in Greek), YYYY-MM-DD, or a day and
+// month as Greek staff write them, 3/12 or 3/12/2026: without a year, the
+// next such day from today on.
 func (a *Adapter) parseDay(s string) (booking.Date, bool) {
 	switch strings.ToLower(s) {
 	case "today", "σήμερα", "σημερα":
@@ -92,8 +95,47 @@ func (a *Adapter) parseDay(s string) (booking.Date, bool) {
 	case "tomorrow", "αύριο", "αυριο":
 		return a.today().AddDays(1), true
 	}
-	d, err := booking.ParseDate(s)
-	return d, err == nil
+	if d, err := booking.ParseDate(s); err == nil {
+		return d, true
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '.' })
+	if len(parts) < 2 || len(parts) > 3 {
+		return booking.Date{}, false
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || len(p) > 4 {
+			return booking.Date{}, false
+		}
+		nums[i] = n
+	}
+	today := a.today()
+	year := today.Year
+	if len(nums) == 3 {
+		if year = nums[2]; len(parts[2]) == 2 {
+			year += 2000
+		}
+	}
+	d := booking.Date{Year: year, Month: time.Month(nums[1]), Day: nums[0]}
+	if !realDate(d) {
+		return booking.Date{}, false
+	}
+	if len(nums) == 2 && d.Before(today) {
+		d.Year++
+		if !realDate(d) { // 29/2
+			return booking.Date{}, false
+		}
+	}
+	return d, true
+}
+
+// realDate reports whether d names a day of the calendar.
+func realDate(d booking.Date) bool {
+	if d.Year < 2000 || d.Year > 2200 || d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	return d.Day <= time.Date(d.Year, d.Month+1, 0, 12, 0, 0, 0, time.UTC).Day()
 }
 
 // badArg answers an argument that is neither a day nor a department code:
@@ -247,11 +289,10 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor b
 			a.respond(ctx, url, ephemeral(a.refusal(pr, err, "", dept)))
 			return
 		}
-		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.T("staff_closed_done", map[string]any{
+		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.N("staff_closed_done", len(cancelled), map[string]any{
 			"Department": deptName,
 			"Date":       pr.Date(day),
 			"Reason":     reason,
-			"Count":      len(cancelled),
 		})})
 	})
 	return ephemeral(pr.T("staff_working", nil))

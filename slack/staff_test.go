@@ -22,8 +22,9 @@ func TestStaffMistakes(t *testing.T) {
 	for _, tc := range []struct{ name, cmd, want string }{
 		{"CloseAPastDay", "close civil-registry " + today.AddDays(-3).String() + " απεργία", "έχει περάσει"},
 		{"CloseAMalformedDate", "close civil-registry 2030-13-45 απεργία", "δεν είναι σωστή"},
-		{"CloseASlashedDate", "close civil-registry 31/12/2030 απεργία", "δεν είναι σωστή"},
-		{"CloseWithoutReason", "close civil-registry " + d.String(), "αιτία"},
+		{"CloseASlashedDateThatIsNone", "close civil-registry 31/13/2030 απεργία", "δεν είναι σωστή"},
+		{"CloseADayAndMonthThatIsNone", "close civil-registry 31/4 απεργία", "δεν είναι σωστή"},
+		{"CloseWithoutReason", "close civil-registry " + d.String(), "τον λόγο"},
 		{"CloseWithoutDepartment", "close " + d.String() + " απεργία", "civil-registry"},
 		{"CloseAnUnknownDepartment", "close nowhere " + d.String() + " απεργία", "civil-registry"},
 		{"RosterAMalformedDate", "roster 2030/12/01", "δεν είναι σωστή"},
@@ -69,7 +70,7 @@ func TestCloseTwice(t *testing.T) {
 
 	_, _, first := e.command(t, clerk, cmd)
 	e.adapter.Wait()
-	if got := e.fake.Responses(first); len(got) != 1 || !strings.Contains(got[0].Text, "Ακυρώθηκαν 1") {
+	if got := e.fake.Responses(first); len(got) != 1 || !strings.Contains(got[0].Text, "Ακυρώθηκε 1 ραντεβού· ο πολίτης ενημερώνεται") {
 		t.Fatalf("first close: %+v", got)
 	}
 	_, _, second := e.command(t, clerk, cmd)
@@ -160,7 +161,7 @@ func TestEnglishDepartment(t *testing.T) {
 	}, nil)
 	today := booking.DateOf(time.Now(), e.cat.Location)
 	for _, tc := range []struct{ cmd, want string }{
-		{"help", "a day's appointments"},
+		{"help", "a day’s appointments"},
 		{"close civil-registry " + today.AddDays(-1).String() + " strike", "in the past"},
 		{"cancel ZZZZZZ asked", "No appointment found"},
 		{"roster nowhere", "Which department?"},
