@@ -65,7 +65,7 @@ func TestReplicas(t *testing.T) {
 	dept := c.pressUpdate("🏛 Δημοτολόγιο")
 	seen = len(tg.Events(chat))
 	c.atOnce(dept, dept)
-	c.wantDelivered(dept.ID, 2)
+	c.wantDeliveredRacing(dept, 2)
 	if got := c.botEvents(seen); got[telegramfake.BotAnswer] != 1 || got[telegramfake.BotEdit] != 1 || got[telegramfake.BotSend] != 0 {
 		t.Fatalf("one tap delivered twice at once: the bot did %v, want one answer and one edit\nchat:\n%s", got, c.transcript())
 	}
