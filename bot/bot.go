@@ -379,7 +379,7 @@ func technicalProblem(langCode string) string {
 	if len(langCode) >= 2 && langCode[:2] == "en" {
 		return "Sorry, we have a technical problem. Please try again in a minute."
 	}
-	return "Λυπούμαστε, υπάρχει τεχνικό πρόβλημα. Δοκιμάστε ξανά σε ένα λεπτό."
+	return "Λυπούμαστε, παρουσιάστηκε τεχνικό πρόβλημα. Δοκιμάστε ξανά σε ένα λεπτό."
 }
 
 // wrap prefixes err and removes the token from its text, keeping it
