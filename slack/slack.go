@@ -50,6 +50,10 @@ type Config struct {
 	Now func() time.Time
 	// HTTPClient posts to response_url; http.DefaultClient by default.
 	HTTPClient *http.Client
+	// Replays remembers the signatures of the requests let through, so
+	// that a replayed one is refused; nil checks signatures and
+	// timestamps only (tests of other things).
+	Replays Replays
 }
 
 // Adapter is the Slack adapter.

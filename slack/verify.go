@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,7 +22,20 @@ var (
 	ErrMissingSignature = errors.New("slack: missing signature headers")
 	ErrStaleSignature   = errors.New("slack: request timestamp outside 5 minutes")
 	ErrBadSignature     = errors.New("slack: signature mismatch")
+	ErrReplayed         = errors.New("slack: signature already seen (a replayed request)")
 )
+
+// Replays remembers the signatures of the requests already let through;
+// package redis implements it (Signatures), shared by every replica.
+type Replays interface {
+	// First records signature for ttl and reports whether it was new.
+	First(ctx context.Context, signature string, ttl time.Duration) (bool, error)
+}
+
+// replayWindow is how long after its timestamp a request still passes
+// Verify, plus a minute for the replicas' clocks to disagree: a signature
+// need not be remembered longer.
+const replayWindow = 5*time.Minute + time.Minute
 
 // Verify checks Slack's request signature: v0= hex HMAC-SHA256 over
 // "v0:timestamp:body" with the signing secret, a timestamp within five
@@ -59,8 +73,16 @@ func Verify(header http.Header, body []byte, secret string, now time.Time) error
 	return nil
 }
 
-// verified lets a request through only with a valid signature, with its
-// body restored for parsing. Anything else gets 401 and does nothing.
+// verified lets a request through only with a valid signature seen for
+// the first time, with its body restored for parsing. Anything else gets
+// 401 and does nothing. A signature covers the timestamp and the whole
+// body, so a request is let through once however often it is sent within
+// its five minutes: Slack itself does not resend slash commands or
+// interactions, and whoever does is replaying one.
+//
+// When the signature memory cannot be reached (Redis down) the request is
+// let through on its signature and timestamp alone, with a warning: Redis
+// is soft state, and staff must be able to work while it is away.
 func (a *Adapter) verified(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -72,6 +94,20 @@ func (a *Adapter) verified(next http.Handler) http.Handler {
 			a.log.Warn("slack request refused", "path", r.URL.Path, "err", err)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
+		}
+		if a.cfg.Replays != nil {
+			sig := r.Header.Get("X-Slack-Signature")
+			sec, _ := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64) // Verify checked it
+			ttl := time.Unix(sec, 0).Add(replayWindow).Sub(a.cfg.Now())
+			first, err := a.cfg.Replays.First(r.Context(), sig, ttl)
+			switch {
+			case err != nil:
+				a.log.Warn("slack: replay check unavailable, request let through on its signature", "path", r.URL.Path, "err", err)
+			case !first:
+				a.log.Warn("slack request refused", "path", r.URL.Path, "err", ErrReplayed)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)

@@ -188,7 +188,11 @@ func TestFaultSlackCancelSubmittedTwice(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 2 {
 		wg.Go(func() {
-			req, err := slackfake.SignedRequest(ctx, m.URL()+"/slack/interactions", signing, url.Values{"payload": {string(payload)}}, rosterMorning())
+			// Signed a second apart, as Slack signs each request it
+			// sends: the same signature twice is a replay, refused at
+			// the door (TestReplayedRequestRefused in package slack).
+			at := rosterMorning().Add(time.Duration(i) * time.Second)
+			req, err := slackfake.SignedRequest(ctx, m.URL()+"/slack/interactions", signing, url.Values{"payload": {string(payload)}}, at)
 			if err != nil {
 				t.Error(err)
 				return

@@ -179,6 +179,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Command:       cfg.SlackCommand,
 		Now:           m.Now,
 		HTTPClient:    &http.Client{Timeout: 30 * time.Second, Transport: m.metrics.Transport("slack", nil)},
+		// A signed request is let through once, by whichever replica.
+		Replays: redis.NewSignatures(m.rdb, m.RedisPrefix),
 	}
 	if cfg.SlackSandbox() {
 		m.slackFake = slackfake.New()
