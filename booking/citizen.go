@@ -73,6 +73,7 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 		IdempotencyKey: r.IdempotencyKey,
 		MaxActive:      o.catalog.MaxActive,
 		MaxPerService:  o.catalog.MaxPerService,
+		MaxChanges:     o.limits.ChangesPerHour,
 		Now:            now,
 		Notify:         notify,
 		Actor:          Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10), Name: r.Citizen.Name},
@@ -109,7 +110,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	}
 	moved, err := o.store.Move(ctx, Move{
 		Ref: b.Ref, Desks: desks, Start: start, End: end, Day: DateOf(start, o.loc()),
-		IdempotencyKey: idempotencyKey, Now: now, Notify: notify, Actor: a,
+		IdempotencyKey: idempotencyKey, Now: now, MaxChanges: o.maxChanges(a), Notify: notify, Actor: a,
 	})
 	o.changed("rescheduled", 1, err)
 	return moved, err
@@ -186,7 +187,8 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		}
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
-	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold, Notify: notify, Actor: a})
+	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold,
+		Now: now, MaxChanges: o.maxChanges(a), Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
 	return cancelled, err
 }

@@ -15,6 +15,7 @@ const (
 	ENotFound  Code = "not_found"  // no such booking, department, service
 	ESlotTaken Code = "slot_taken" // the slot was free a moment ago but someone else got it
 	ELimit     Code = "limit"      // the citizen already holds as many bookings as allowed
+	ETooOften  Code = "too_often"  // the citizen made as many changes (book, cancel, move) within the hour as allowed
 	EClosed    Code = "closed"     // the office is closed then (holiday, closure, out of hours, past, beyond horizon)
 	EForbidden Code = "forbidden"  // the actor may not touch this booking or department
 	EConflict  Code = "conflict"   // the booking changed state meanwhile (already cancelled, already attended)

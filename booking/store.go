@@ -21,6 +21,7 @@ type NewBooking struct {
 	IdempotencyKey string // optional; a repeat returns the first booking
 	MaxActive      int    // per-citizen limits, checked under a lock on the citizen
 	MaxPerService  int
+	MaxChanges     int            // the citizen's changes within ChangeWindow before Now; 0: not limited
 	Now            time.Time      // "active" means Status active and End after Now
 	Notify         []Notification // written in the same transaction; BookingID is filled in
 	Actor          Actor
@@ -34,7 +35,8 @@ type Move struct {
 	Start, End     time.Time
 	Day            Date // the office's day of Start, whose closures the store checks under its lock
 	IdempotencyKey string
-	Now            time.Time      // a hold on the new place that ran out by then no longer holds it
+	Now            time.Time      // a hold on the new place that ran out by then no longer holds it; the audit entry's time
+	MaxChanges     int            // the citizen actor's changes within ChangeWindow before Now; 0: not limited
 	Notify         []Notification // pending reminders of the booking are replaced by these
 	Actor          Actor
 }
@@ -46,9 +48,11 @@ type Cancel struct {
 	// HoldUntil, when set, keeps the booking's desk and time from every
 	// other citizen until then (its own citizen may take it back): a slot
 	// is not handed over by cancelling it at an agreed moment.
-	HoldUntil time.Time
-	Notify    []Notification // pending reminders of the booking are dropped
-	Actor     Actor
+	HoldUntil  time.Time
+	Now        time.Time      // the audit entry's time; zero: the database's
+	MaxChanges int            // the citizen actor's changes within ChangeWindow before Now; 0: not limited
+	Notify     []Notification // pending reminders of the booking are dropped
+	Actor      Actor
 }
 
 // NewClosure asks the store to store a closure.

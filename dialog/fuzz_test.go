@@ -13,7 +13,7 @@ var fuzzTexts = []string{"αύριο", "25/11", "Δευτέρα", "09:30", "6912
 
 var fuzzKinds = []EffectKind{LoadDays, LoadSlots, FirstAvailable, Book, Reschedule, Cancel, MyBookings, SetLang, LoadBooking}
 
-var fuzzCodes = []booking.Code{booking.ESlotTaken, booking.ELimit, booking.EClosed, booking.EInvalid,
+var fuzzCodes = []booking.Code{booking.ESlotTaken, booking.ELimit, booking.ETooOften, booking.EClosed, booking.EInvalid,
 	booking.ENotFound, booking.EConflict, booking.EForbidden, booking.EInternal}
 
 // FuzzStep drives conversations with arbitrary sequences of taps, texts,

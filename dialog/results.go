@@ -110,6 +110,10 @@ func (m *machine) booked(r Result) {
 		// The store counted under its lock and refused; which rule it
 		// applied, the citizen's bookings tell.
 		m.checkLimits(LimitAfterBook)
+	case booking.ETooOften:
+		// As many bookings, moves and cancellations this hour as the
+		// office accepts: the summary stays, to confirm later.
+		m.reprompt("TooManyChanges")
 	case booking.EClosed, booking.EInvalid:
 		m.s.note = "Closed"
 		m.loadWeek(m.env.weekOf(m.s.Draft.Date))
@@ -138,6 +142,8 @@ func (m *machine) cancelled(r Result) {
 	case booking.ENotFound, booking.EConflict, booking.EForbidden:
 		m.s.note = "BookingGone"
 		m.loadMine("", "")
+	case booking.ETooOften:
+		m.reprompt("TooManyChanges")
 	default:
 		m.reprompt("Internal")
 	}

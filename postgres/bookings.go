@@ -100,6 +100,9 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		if err != nil {
 			return err
 		}
+		if err := checkChanges(ctx, tx, m.Actor, m.MaxChanges, m.Now); err != nil {
+			return err
+		}
 		var closed []string
 		if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
 			old.Department, dateValue(m.Day)).Scan(&closed); err != nil {
@@ -120,7 +123,7 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		if err := dropReminders(ctx, tx, b.ID); err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, m.Actor, "reschedule", b.ID, map[string]any{
+		return writeChange(ctx, tx, m.Actor, "reschedule", b.ID, m.Now, map[string]any{
 			"ref": b.Ref, "from_desk": old.Desk, "from_start": old.Start, "desk": b.Desk, "start": b.Start, "end": b.End,
 		}, m.Notify)
 	})
@@ -200,6 +203,9 @@ func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, 
 		if err != nil {
 			return err
 		}
+		if err := checkChanges(ctx, tx, c.Actor, c.MaxChanges, c.Now); err != nil {
+			return err
+		}
 		var hold any
 		if !c.HoldUntil.IsZero() {
 			hold = c.HoldUntil
@@ -212,7 +218,7 @@ func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, 
 		if err := dropReminders(ctx, tx, b.ID); err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, c.Actor, "cancel", b.ID, map[string]any{"ref": b.Ref, "reason": c.Reason}, c.Notify)
+		return writeChange(ctx, tx, c.Actor, "cancel", b.ID, c.Now, map[string]any{"ref": b.Ref, "reason": c.Reason}, c.Notify)
 	})
 	if err != nil {
 		return booking.Booking{}, wrap("cancel", err)
@@ -239,7 +245,7 @@ func (s *Store) SetStatus(ctx context.Context, ref string, st booking.Status, a 
 		if err := dropReminders(ctx, tx, b.ID); err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, a, string(st), b.ID, map[string]any{"ref": b.Ref}, nil)
+		return writeChange(ctx, tx, a, string(st), b.ID, time.Time{}, map[string]any{"ref": b.Ref}, nil)
 	})
 	if err != nil {
 		return booking.Booking{}, wrap("set status", err)

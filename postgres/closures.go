@@ -58,7 +58,7 @@ func (s *Store) AddClosure(ctx context.Context, nc booking.NewClosure) ([]bookin
 		if covered, err = collectBookings(rows); err != nil {
 			return err
 		}
-		return writeChange(ctx, tx, a, "close", 0, closeDetails(id, c, len(covered)), nil)
+		return writeChange(ctx, tx, a, "close", 0, time.Time{}, closeDetails(id, c, len(covered)), nil)
 	})
 	if err != nil {
 		return nil, wrap("add closure", err)

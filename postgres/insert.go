@@ -81,6 +81,8 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 				return booking.Booking{}, false, booking.Errorf(booking.ELimit, "citizen holds %d active bookings (max %d)", r.total, nb.MaxActive)
 			case nb.MaxPerService > 0 && r.same >= nb.MaxPerService:
 				return booking.Booking{}, false, booking.Errorf(booking.ELimit, "citizen holds %d active bookings of %s (max %d)", r.same, nb.Service, nb.MaxPerService)
+			case nb.MaxChanges > 0 && r.changes >= nb.MaxChanges:
+				return booking.Booking{}, false, booking.Errorf(booking.ETooOften, "citizen made %d changes within %s (max %d)", r.changes, booking.ChangeWindow, nb.MaxChanges)
 			}
 			if r.closed {
 				closedDesks++
@@ -113,6 +115,7 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 // attemptResult is what one attempt found under the locks.
 type attemptResult struct {
 	total, same int  // the citizen's active bookings, all and of this service
+	changes     int  // the citizen's changes within booking.ChangeWindow, when limited
 	twin        bool // a booking with the request's idempotency key exists
 	closed      bool // a closure covers the desk that day
 	booking     booking.Booking
@@ -125,18 +128,22 @@ const attemptBooking = `WITH lim AS (
 		SELECT count(*) AS total, count(*) FILTER (WHERE service = $4) AS same,
 			EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $11) AS twin,
 			EXISTS (SELECT 1 FROM closures WHERE department = $2 AND (desk = '' OR desk = $3)
-				AND from_day <= $19 AND to_day >= $19) AS closed
+				AND from_day <= $19 AND to_day >= $19) AS closed,
+			CASE WHEN $23::int > 0 AND $12 = 'citizen' THEN (SELECT count(*) FROM audit_log
+				WHERE actor_kind = 'citizen' AND actor_id = $13 AND action IN ('book', 'cancel', 'reschedule')
+				AND at > $20::timestamptz - $24::interval) ELSE 0 END AS changes
 		FROM bookings WHERE citizen = $5 AND status = 'active' AND upper(during) > $20
 	), b AS (
 		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, idempotency_key)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), $11 FROM lim
 		WHERE NOT lim.twin AND NOT lim.closed
 			AND ($21::int = 0 OR lim.total < $21) AND ($22::int = 0 OR lim.same < $22)
+			AND ($23::int = 0 OR lim.changes < $23)
 		ON CONFLICT DO NOTHING
 		RETURNING *
 	), a AS (
-		INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
-		SELECT $12, $13, 'book', b.id, jsonb_build_object('ref', b.ref, 'service', b.service, 'desk', b.desk,
+		INSERT INTO audit_log (at, actor_kind, actor_id, action, booking_id, details)
+		SELECT $20, $12, $13, 'book', b.id, jsonb_build_object('ref', b.ref, 'service', b.service, 'desk', b.desk,
 			'start', lower(b.during), 'end', upper(b.during)) FROM b
 	), o AS (
 		INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
@@ -144,7 +151,7 @@ const attemptBooking = `WITH lim AS (
 		FROM b, unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
 			AS n(kind, channel, recipient, payload, due_at)
 	)
-	SELECT lim.total, lim.same, lim.twin, lim.closed,
+	SELECT lim.total, lim.same, lim.twin, lim.closed, lim.changes,
 		coalesce(b.id, 0), coalesce(b.ref, ''), coalesce(b.department, ''), coalesce(b.service, ''),
 		coalesce(b.desk, ''), coalesce(lower(b.during), 'epoch'), coalesce(upper(b.during), 'epoch'),
 		coalesce(b.status, ''), coalesce(b.citizen, 0), coalesce(b.name, ''), coalesce(b.phone, ''),
@@ -174,7 +181,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
 		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
 		string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
-		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService)
+		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow)
 	batch.Queue(`COMMIT`)
 
 	var r attemptResult
@@ -187,7 +194,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 				return err
 			}
 		}
-		if err := br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed,
+		if err := br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
 			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
 			&b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &b.CancelReason, &b.CreatedAt); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -79,15 +80,21 @@ func wrap(op string, err error) error {
 
 // writeChange writes the audit row of a change and its notifications in
 // one round trip. bookingID 0 means not about one booking; otherwise it is
-// the BookingID of every notification.
-func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string, bookingID int64, details map[string]any, ns []booking.Notification) error {
+// the BookingID of every notification. The audit row is dated at, the
+// Office's clock (the changes limit counts by it), or the database's when
+// at is zero.
+func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string, bookingID int64, at time.Time, details map[string]any, ns []booking.Notification) error {
 	d, err := json.Marshal(details)
 	if err != nil {
 		return err
 	}
+	var when any
+	if !at.IsZero() {
+		when = at
+	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO audit_log (actor_kind, actor_id, action, booking_id, details)
-		VALUES ($1, $2, $3, $4, $5)`, string(actorKind(a)), a.ID, action, nullID(bookingID), d)
+	b.Queue(`INSERT INTO audit_log (at, actor_kind, actor_id, action, booking_id, details)
+		VALUES (coalesce($6::timestamptz, now()), $1, $2, $3, $4, $5)`, string(actorKind(a)), a.ID, action, nullID(bookingID), d, when)
 	for _, n := range ns {
 		id := n.BookingID
 		if bookingID != 0 {
@@ -102,6 +109,31 @@ func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string,
 			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payloadText(n.Payload), due)
 	}
 	return tx.SendBatch(ctx, b).Close()
+}
+
+// countChanges counts a citizen's changes (the audit actions of booking,
+// cancelling and moving) since $2, through migration 007's index.
+const countChanges = `SELECT count(*) FROM audit_log
+	WHERE actor_kind = 'citizen' AND actor_id = $1 AND action IN ('book', 'cancel', 'reschedule') AND at > $2`
+
+// checkChanges refuses a's change with ETooOften when a is a citizen who
+// made max changes within the window before now already (max 0: no
+// limit). Called in the change's transaction, after the booking's row lock.
+func checkChanges(ctx context.Context, tx pgx.Tx, a booking.Actor, max int, now time.Time) error {
+	if max <= 0 || a.Kind != booking.ActorCitizen {
+		return nil
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var n int
+	if err := tx.QueryRow(ctx, countChanges, a.ID, now.Add(-booking.ChangeWindow)).Scan(&n); err != nil {
+		return err
+	}
+	if n >= max {
+		return booking.Errorf(booking.ETooOften, "citizen %s made %d changes within %s (max %d)", a.ID, n, booking.ChangeWindow, max)
+	}
+	return nil
 }
 
 // actorKind is a's kind, the system when unset.

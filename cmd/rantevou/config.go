@@ -47,6 +47,9 @@ type Config struct {
 	// ReleaseDelay is how long a slot a citizen cancelled stays held from
 	// other citizens (CANCEL_RELEASE_DELAY); 0 releases it at once.
 	ReleaseDelay time.Duration
+	// ChangesPerHour is how many bookings, cancellations and moves a
+	// citizen may make in an hour (LIMIT_CHANGES_PER_HOUR); 0: no limit.
+	ChangesPerHour int
 
 	// Retention is how long personal data and bookkeeping are kept
 	// (RETENTION_*_DAYS); the nightly run erases what is older.
@@ -90,6 +93,8 @@ var (
 	// for it cannot be sure to be first, short enough that others get it
 	// the same morning.
 	defaultReleaseDelay = "10m"
+	// Enough for a family's appointments and a change of mind or two.
+	defaultChangesPerHour = "10"
 	// maxRetentionDays bounds every RETENTION_*_DAYS: ten years.
 	maxRetentionDays = 3650
 )
@@ -168,6 +173,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"CANCEL_RELEASE_DELAY", "a duration between 0 (off) and 1h, like 10m"}
 	}
 	c.ReleaseDelay = delay
+	if c.ChangesPerHour, err = strconv.Atoi(get("LIMIT_CHANGES_PER_HOUR", defaultChangesPerHour)); err != nil || c.ChangesPerHour < 0 {
+		return Config{}, &ConfigError{"LIMIT_CHANGES_PER_HOUR", "a whole number, 0 for no limit, like " + defaultChangesPerHour}
+	}
 	for _, r := range []struct {
 		name string
 		def  time.Duration

@@ -25,6 +25,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != time.Second {
 		t.Errorf("defaults: ttl %v level %v roster %v availability cache %v", c.SessionTTL, c.LogLevel, c.RosterAt, c.AvailabilityCache)
 	}
+	if c.ChangesPerHour != 10 {
+		t.Errorf("default changes per hour %d, want 10", c.ChangesPerHour)
+	}
 	if c.ReleaseDelay != 10*time.Minute {
 		t.Errorf("default release delay %v, want 10m", c.ReleaseDelay)
 	}
@@ -81,6 +84,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SlackAppTokenAlone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"},
 		{"SlackAPIURL", map[string]string{"SLACK_API_URL": "slack"}, "SLACK_API_URL"},
 		{"SlackCommand", map[string]string{"SLACK_COMMAND": "rantevou"}, "SLACK_COMMAND"},
+		{"ChangesPerHourNegative", map[string]string{"LIMIT_CHANGES_PER_HOUR": "-1"}, "LIMIT_CHANGES_PER_HOUR"},
+		{"ChangesPerHourNotANumber", map[string]string{"LIMIT_CHANGES_PER_HOUR": "ten"}, "LIMIT_CHANGES_PER_HOUR"},
 		{"ReleaseDelayNegative", map[string]string{"CANCEL_RELEASE_DELAY": "-1m"}, "CANCEL_RELEASE_DELAY"},
 		{"ReleaseDelayTooLong", map[string]string{"CANCEL_RELEASE_DELAY": "2h"}, "CANCEL_RELEASE_DELAY"},
 		{"ReleaseDelayUnparsable", map[string]string{"CANCEL_RELEASE_DELAY": "10"}, "CANCEL_RELEASE_DELAY"},

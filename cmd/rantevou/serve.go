@@ -131,7 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.office = booking.NewOffice(catalog, booking.WithReadCache(store, cfg.AvailabilityCache), m.Now)
 	m.office.Observe(m.metrics.Booking)
-	m.office.Limit(booking.CitizenLimits{ReleaseDelay: cfg.ReleaseDelay})
+	m.office.Limit(booking.CitizenLimits{ReleaseDelay: cfg.ReleaseDelay, ChangesPerHour: cfg.ChangesPerHour})
 	outbox := postgres.NewOutbox(m.pool)
 
 	// Telegram: the real API, or the in-process fake in the sandbox.
