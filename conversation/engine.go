@@ -50,6 +50,9 @@ type Input struct {
 type Snapshot struct {
 	Data    []byte
 	Version int64
+	// Steps is the chat's steps in the store's counting window (an hour),
+	// this update's included; 0 when the store does not count them.
+	Steps int64
 }
 
 // Engine runs conversations. It is safe for concurrent use: updates of one
@@ -59,6 +62,7 @@ type Engine struct {
 	sessions Sessions
 	now      func() time.Time
 	log      *slog.Logger
+	maxSteps int64
 }
 
 // Option configures an Engine.
@@ -71,6 +75,14 @@ func WithLogger(l *slog.Logger) Option {
 			e.log = l
 		}
 	}
+}
+
+// WithStepLimit makes the engine refuse a chat's updates beyond max in the
+// session store's counting window (Snapshot.Steps), without stepping: the
+// first refused one is told so politely, the rest get at most a toast, so
+// that a flood costs neither the database nor much sending. 0: no limit.
+func WithStepLimit(max int) Option {
+	return func(e *Engine) { e.maxSteps = int64(max) }
 }
 
 // NewEngine returns an Engine over office and sessions; now is the clock
@@ -95,6 +107,9 @@ const (
 // store failed before anything happened); the booking errors a citizen can
 // act on come back as friendly replies.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
+	if e.maxSteps > 0 && in.Session != nil && in.Session.Steps > e.maxSteps {
+		return e.tooManySteps(ctx, in), nil
+	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		var data []byte
 		var version int64
@@ -200,4 +215,23 @@ func (e *Engine) busyText(ctx context.Context, in Input) string {
 		}
 	}
 	return locales.For(l).T("Busy", nil)
+}
+
+// tooManySteps answers an update beyond the step limit, in the session's
+// language (or the sender's): with a message the first time, with a toast
+// only after, and nothing for a message after.
+func (e *Engine) tooManySteps(ctx context.Context, in Input) []dialog.Reply {
+	e.log.WarnContext(ctx, "conversation: step limit reached", slog.Int64("chat", in.ChatID), slog.Int64("steps", in.Session.Steps))
+	l := booking.Greek
+	var s dialog.State
+	if json.Unmarshal(in.Session.Data, &s) == nil && s.Lang != "" {
+		l = s.Lang
+	} else if in.LangCode != "" && !strings.HasPrefix(strings.ToLower(in.LangCode), "el") {
+		l = booking.English
+	}
+	text := locales.For(l).T("TooManySteps", nil)
+	if in.Session.Steps == e.maxSteps+1 {
+		return []dialog.Reply{{Text: text, Toast: text}}
+	}
+	return []dialog.Reply{{Toast: text}}
 }

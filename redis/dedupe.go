@@ -102,7 +102,8 @@ func (d *Deduper) WithSessions(s *Sessions) *Deduper {
 }
 
 // SeenAndLoad is Seen and, pipelined with it, the chat's session as Load
-// returns it (nil without WithSessions). A conversation step then costs two
+// returns it (nil without WithSessions) with the chat's steps in the
+// current StepWindow, this one counted. A conversation step then costs two
 // Redis round trips, this one and the compare-and-set, instead of three.
 func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firstTime bool, parked []byte, snap *conversation.Snapshot, err error) {
 	if d.sessions == nil {
@@ -111,11 +112,15 @@ func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firs
 	}
 	var mark *goredis.StatusCmd
 	var load *goredis.SliceCmd
-	// The two keys have hash tags of their own: a Cluster client splits
-	// the pipeline by node, a single server answers it in one trip.
+	var steps *goredis.IntCmd
+	// The update's key and the chat's have hash tags of their own: a
+	// Cluster client splits the pipeline by node, a single server answers
+	// it in one trip. The chat's step is counted in the same trip, for the
+	// conversation's per-hour limit (a redelivery counts too: rare).
 	_, perr := d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		mark = p.SetArgs(ctx, d.Key(updateID), inHand, d.mark())
 		load = d.sessions.load(ctx, p, chatID)
+		steps = d.sessions.countStep(ctx, p, chatID)
 		return nil
 	})
 	if perr != nil && !errors.Is(perr, goredis.Nil) {
@@ -130,7 +135,7 @@ func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firs
 	if err != nil {
 		return false, nil, nil, err
 	}
-	return true, nil, &conversation.Snapshot{Data: data, Version: version}, nil
+	return true, nil, &conversation.Snapshot{Data: data, Version: version, Steps: steps.Val()}, nil
 }
 
 // Park keeps replies (the transport's encoding of what it still has to

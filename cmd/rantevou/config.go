@@ -47,6 +47,9 @@ type Config struct {
 	// ReleaseDelay is how long a slot a citizen cancelled stays held from
 	// other citizens (CANCEL_RELEASE_DELAY); 0 releases it at once.
 	ReleaseDelay time.Duration
+	// StepsPerHour is how many updates one chat may send in an hour
+	// (LIMIT_STEPS_PER_HOUR); 0: no limit.
+	StepsPerHour int
 	// ChangesPerHour is how many bookings, cancellations and moves a
 	// citizen may make in an hour (LIMIT_CHANGES_PER_HOUR); 0: no limit.
 	ChangesPerHour int
@@ -93,6 +96,9 @@ var (
 	// for it cannot be sure to be first, short enough that others get it
 	// the same morning.
 	defaultReleaseDelay = "10m"
+	// A booking takes about ten steps; a citizen browsing the calendar at
+	// length a hundred. Five a minute for an hour is a script.
+	defaultStepsPerHour = "300"
 	// Enough for a family's appointments and a change of mind or two.
 	defaultChangesPerHour = "10"
 	// maxRetentionDays bounds every RETENTION_*_DAYS: ten years.
@@ -173,6 +179,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"CANCEL_RELEASE_DELAY", "a duration between 0 (off) and 1h, like 10m"}
 	}
 	c.ReleaseDelay = delay
+	if c.StepsPerHour, err = strconv.Atoi(get("LIMIT_STEPS_PER_HOUR", defaultStepsPerHour)); err != nil || c.StepsPerHour < 0 {
+		return Config{}, &ConfigError{"LIMIT_STEPS_PER_HOUR", "a whole number, 0 for no limit, like " + defaultStepsPerHour}
+	}
 	if c.ChangesPerHour, err = strconv.Atoi(get("LIMIT_CHANGES_PER_HOUR", defaultChangesPerHour)); err != nil || c.ChangesPerHour < 0 {
 		return Config{}, &ConfigError{"LIMIT_CHANGES_PER_HOUR", "a whole number, 0 for no limit, like " + defaultChangesPerHour}
 	}

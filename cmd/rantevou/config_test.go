@@ -25,6 +25,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != time.Second {
 		t.Errorf("defaults: ttl %v level %v roster %v availability cache %v", c.SessionTTL, c.LogLevel, c.RosterAt, c.AvailabilityCache)
 	}
+	if c.StepsPerHour != 300 {
+		t.Errorf("default steps per hour %d, want 300", c.StepsPerHour)
+	}
 	if c.ChangesPerHour != 10 {
 		t.Errorf("default changes per hour %d, want 10", c.ChangesPerHour)
 	}
@@ -84,6 +87,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SlackAppTokenAlone", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"},
 		{"SlackAPIURL", map[string]string{"SLACK_API_URL": "slack"}, "SLACK_API_URL"},
 		{"SlackCommand", map[string]string{"SLACK_COMMAND": "rantevou"}, "SLACK_COMMAND"},
+		{"StepsPerHourNegative", map[string]string{"LIMIT_STEPS_PER_HOUR": "-5"}, "LIMIT_STEPS_PER_HOUR"},
+		{"StepsPerHourNotANumber", map[string]string{"LIMIT_STEPS_PER_HOUR": "many"}, "LIMIT_STEPS_PER_HOUR"},
 		{"ChangesPerHourNegative", map[string]string{"LIMIT_CHANGES_PER_HOUR": "-1"}, "LIMIT_CHANGES_PER_HOUR"},
 		{"ChangesPerHourNotANumber", map[string]string{"LIMIT_CHANGES_PER_HOUR": "ten"}, "LIMIT_CHANGES_PER_HOUR"},
 		{"ReleaseDelayNegative", map[string]string{"CANCEL_RELEASE_DELAY": "-1m"}, "CANCEL_RELEASE_DELAY"},
