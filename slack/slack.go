@@ -84,7 +84,9 @@ func New(cfg Config, office Office, bookings Bookings, logger *slog.Logger) *Ada
 	if logger == nil {
 		logger = slog.Default()
 	}
-	opts := []slackapi.Option{slackapi.OptionRetry(2), slackapi.OptionHTTPClient(cfg.HTTPClient)}
+	// OptionRetry wraps the HTTP client, so it must come after it: before,
+	// the client replaced the retrying one and no 429 was waited out.
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(cfg.HTTPClient), slackapi.OptionRetry(2)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slackapi.OptionAPIURL(cfg.APIURL))
 	}
