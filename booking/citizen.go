@@ -158,6 +158,12 @@ func (o *Office) repeated(ctx context.Context, err error, key string, byKey func
 // Cancel cancels the booking ref. Citizens cancel only their own bookings,
 // staff only their departments'; staff give a reason.
 func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booking, error) {
+	return o.cancel(ctx, a, ref, reason, o.maxChanges(a))
+}
+
+// cancel is Cancel with the changes limit given: none for the
+// cancellations of a citizen who asked to be forgotten.
+func (o *Office) cancel(ctx context.Context, a Actor, ref, reason string, maxChanges int) (Booking, error) {
 	b, err := o.Booking(ctx, a, ref)
 	if err != nil {
 		return Booking{}, err
@@ -188,7 +194,7 @@ func (o *Office) Cancel(ctx context.Context, a Actor, ref, reason string) (Booki
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold,
-		Now: now, MaxChanges: o.maxChanges(a), Notify: notify, Actor: a})
+		Now: now, MaxChanges: maxChanges, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
 	return cancelled, err
 }

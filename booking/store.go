@@ -123,4 +123,8 @@ type Store interface {
 
 	Citizen(ctx context.Context, telegramID int64) (Citizen, error)
 	SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error
+	// ForgetCitizen erases the citizen: name, phone, language, request
+	// keys and Telegram notifications go, their bookings are unlinked from
+	// them and their record deleted. It cancels nothing.
+	ForgetCitizen(ctx context.Context, telegramID int64) error
 }

@@ -12,7 +12,7 @@ import (
 
 // menuCommands are the commands of the bot's menu, in the menu's order;
 // each one's description is the locale message Command_<name>.
-var menuCommands = []string{"book", "mybookings", "start", "cancel", "info", "lang", "help"}
+var menuCommands = []string{"book", "mybookings", "start", "cancel", "info", "lang", "help", "privacy", "forget"}
 
 // commandMenu returns the command menu in l.
 func commandMenu(l booking.Lang) []models.BotCommand {

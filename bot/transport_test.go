@@ -316,8 +316,8 @@ func TestPolling(t *testing.T) {
 	t.Run("CommandMenu", func(t *testing.T) {
 		for _, lang := range []string{"", "el", "en"} {
 			menu := r.fake.Commands(lang)
-			if len(menu) != 7 {
-				t.Fatalf("command menu for %q: %+v; want the 7 commands", lang, menu)
+			if len(menu) != 9 {
+				t.Fatalf("command menu for %q: %+v; want the 9 commands", lang, menu)
 			}
 			for _, c := range menu {
 				if c.Description == "" || strings.HasPrefix(c.Description, "Command_") {

@@ -47,8 +47,10 @@ func (e *Engine) run(ctx context.Context, in Input, ef dialog.Effect) (res dialo
 		// As the citizen: someone else's booking is EForbidden, and the
 		// dialog learns nothing of it.
 		res.Booking, err = e.office.Booking(ctx, actor, ef.Ref)
-	case dialog.SetLang:
+	case dialog.SetLang, dialog.Remember:
 		err = e.office.SetCitizenLang(ctx, in.UserID, ef.Lang)
+	case dialog.Forget:
+		res.Bookings, err = e.office.Forget(ctx, in.UserID)
 	default:
 		err = fmt.Errorf("conversation: unknown effect %q", ef.Kind)
 	}

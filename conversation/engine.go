@@ -63,6 +63,9 @@ type Engine struct {
 	now      func() time.Time
 	log      *slog.Logger
 	maxSteps int64
+	// retentionDays is what the privacy notice says about keeping names
+	// and phones.
+	retentionDays int
 }
 
 // Option configures an Engine.
@@ -83,6 +86,12 @@ func WithLogger(l *slog.Logger) Option {
 // that a flood costs neither the database nor much sending. 0: no limit.
 func WithStepLimit(max int) Option {
 	return func(e *Engine) { e.maxSteps = int64(max) }
+}
+
+// WithRetentionDays makes the privacy notice say that names and phones
+// are kept days after an appointment (RETENTION_BOOKING_DAYS).
+func WithRetentionDays(days int) Option {
+	return func(e *Engine) { e.retentionDays = days }
 }
 
 // NewEngine returns an Engine over office and sessions; now is the clock
@@ -136,18 +145,26 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 			ev.LangCode = in.LangCode
 		}
 		s, replies, effects := dialog.Step(s, ev, env)
+		forgotten := false
 		for n := 0; len(effects) > 0; n++ {
 			if n == maxEffects {
 				e.log.ErrorContext(ctx, "conversation: too many effects", slog.Int64("chat", in.ChatID))
 				break
 			}
 			res := e.run(ctx, in, effects[0])
+			forgotten = forgotten || res.Effect == dialog.Forget && res.Err == ""
 			effects = effects[1:]
 			var more []dialog.Reply
 			var next []dialog.Effect
 			s, more, next = dialog.Step(s, dialog.Event{Kind: dialog.KindResult, Result: &res}, env)
 			replies = append(replies, more...)
 			effects = append(effects, next...)
+		}
+		if forgotten {
+			// The citizen asked to be forgotten: their conversation goes
+			// too, and the next update starts a new one, as a stranger's.
+			e.forgetSession(ctx, in.ChatID)
+			return replies, nil
 		}
 		out, err := json.Marshal(s)
 		if err != nil {
@@ -182,28 +199,56 @@ func (e *Engine) env(ctx context.Context, in Input, s dialog.State) dialog.Env {
 	now := e.now()
 	// The nonce only has to differ from the epoch of the chat's previous
 	// session, whose buttons may still be on screen; a random one does.
-	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), Now: now, ChatID: in.ChatID, Nonce: rand.Uint32()}
+	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), Now: now, ChatID: in.ChatID, Nonce: rand.Uint32(),
+		RetentionDays: e.retentionDays}
 	if s.Screen == dialog.ScreenNone {
-		if l, ok := e.citizenLang(ctx, in.UserID); ok {
+		l, known, err := e.citizen(ctx, in.UserID)
+		switch {
+		case err != nil:
+			// Unknown whether they are new: no notice this time.
+		case known:
 			env.KnownLang = l
+		default:
+			env.FirstContact = true
 		}
 	}
 	return env
 }
 
 func (e *Engine) citizenLang(ctx context.Context, userID int64) (l booking.Lang, ok bool) {
+	l, ok, err := e.citizen(ctx, userID)
+	return l, ok && err == nil
+}
+
+// citizen reads whether the office knows the citizen, and their language.
+func (e *Engine) citizen(ctx context.Context, userID int64) (l booking.Lang, known bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.ErrorContext(ctx, "conversation: citizen language panicked", slog.Any("panic", r))
-			ok = false
+			l, known, err = "", false, fmt.Errorf("conversation: citizen language: panic")
 		}
 	}()
-	l, ok, err := e.office.CitizenLang(ctx, userID)
+	l, known, err = e.office.CitizenLang(ctx, userID)
 	if err != nil {
 		e.log.WarnContext(ctx, "conversation: citizen language", slog.Any("err", err))
-		return "", false
+		return "", false, err
 	}
-	return l, ok
+	return l, known, nil
+}
+
+// forgetSession deletes the chat's session, when the store can.
+func (e *Engine) forgetSession(ctx context.Context, chatID int64) {
+	d, ok := e.sessions.(interface {
+		Delete(ctx context.Context, chatID int64) error
+	})
+	if !ok {
+		return
+	}
+	if err := d.Delete(ctx, chatID); err != nil {
+		// It expires with its TTL; what it held of the citizen is in a
+		// session that the next update replaces.
+		e.log.ErrorContext(ctx, "conversation: delete session", slog.Int64("chat", chatID), slog.Any("err", err))
+	}
 }
 
 func (e *Engine) busyText(ctx context.Context, in Input) string {

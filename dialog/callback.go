@@ -34,6 +34,7 @@ const (
 	ActLang       Action = "l"  // switch language: arg el|en, or none for the chooser
 	ActInfo       Action = "i"  // department information
 	ActHelp       Action = "h"  // help
+	ActForget     Action = "fg" // erase my data, confirmed
 )
 
 // Callback is the decoded callback data of a session button: the screen

@@ -139,6 +139,14 @@ const (
 	// only their own bookings, whatever their status (a booking staff
 	// cancelled is what "Book again" starts from).
 	LoadBooking EffectKind = "load_booking"
+	// Remember is Office.SetCitizenLang(Lang) after the privacy notice at
+	// a first contact: the citizen is known from then on and the notice
+	// not shown again. Its result changes nothing.
+	Remember EffectKind = "remember"
+	// Forget is Office.Forget: the citizen's upcoming bookings cancelled,
+	// their data erased; the result's Bookings are those cancelled. On
+	// success the engine deletes the session instead of saving it.
+	Forget EffectKind = "forget"
 )
 
 // Effect is a call the engine makes on the Step's behalf; its outcome comes
@@ -184,6 +192,12 @@ type Env struct {
 	// KnownLang is the language the citizen chose with /lang before, "" if
 	// never; it wins over Telegram's language_code when a session starts.
 	KnownLang booking.Lang
+	// FirstContact says the citizen is not known yet (never wrote, or
+	// asked to be forgotten): the privacy notice comes first.
+	FirstContact bool
+	// RetentionDays is how long after an appointment its booking keeps
+	// the name and phone, for the privacy notice; 0 is taken as 90.
+	RetentionDays int
 	// Nonce seeds a new session's Epoch, so that buttons of an expired
 	// session are not mistaken for buttons of a new one.
 	Nonce uint32

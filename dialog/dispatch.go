@@ -33,8 +33,10 @@ func Step(s State, e Event, env Env) (State, []Reply, []Effect) {
 	} else {
 		m.handle(e)
 	}
-	if len(m.replies) == 0 && len(m.effects) == 0 {
+	if len(m.replies) == 0 && len(m.effects) == 0 && !(e.Kind == KindResult && e.Result != nil && e.Result.Effect == Remember) {
 		// Never silence: whatever slipped through shows the current screen.
+		// (Remembering the citizen after the privacy notice has nothing
+		// to say; what the update asked for is said by its own steps.)
 		m.reprompt("UseButtons")
 	}
 	if m.s.dropKeyboard && len(m.effects) == 0 {
@@ -62,6 +64,9 @@ func (m *machine) start(e Event) {
 	m.s = State{Epoch: m.env.Nonce, Lang: m.env.KnownLang, Screen: ScreenMenu, Version: 1, tapped: m.s.tapped}
 	if m.s.Lang != booking.Greek && m.s.Lang != booking.English {
 		m.s.Lang = detectLang(e.LangCode)
+	}
+	if m.env.FirstContact {
+		m.firstContact()
 	}
 	switch e.Kind {
 	case KindCommand:
@@ -122,6 +127,10 @@ func (m *machine) command(c string) {
 		m.openLang()
 	case "info":
 		m.info()
+	case "privacy", "data", "gdpr":
+		m.privacy()
+	case "forget", "erase", "delete":
+		m.askForget()
 	default: // help and anything we do not know
 		m.help()
 	}
@@ -182,6 +191,8 @@ func (m *machine) button(data string) {
 		m.doCancel(arg)
 	case ActReschedule:
 		m.startReschedule(arg)
+	case ActForget:
+		m.forget()
 	default:
 		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
 	}
@@ -312,6 +323,6 @@ func (m *machine) info() {
 }
 
 func (m *machine) help() {
-	m.say(m.t("Help", nil))
+	m.say(m.t("Help", nil) + "\n\n" + m.t("HelpPrivacy", nil))
 	m.reprompt("")
 }

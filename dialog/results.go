@@ -27,6 +27,10 @@ func (m *machine) result(r Result) {
 		m.bookAgain(r)
 	case SetLang:
 		m.langSet()
+	case Remember:
+		// The notice was shown; nothing more to say.
+	case Forget:
+		m.forgotten(r)
 	}
 }
 
@@ -152,6 +156,10 @@ func (m *machine) cancelled(r Result) {
 func (m *machine) mineLoaded(r Result) {
 	if m.s.LimitCheck != "" {
 		m.limitsChecked(r)
+		return
+	}
+	if m.s.Forgetting {
+		m.forgetAsked(r)
 		return
 	}
 	if r.Err != "" {

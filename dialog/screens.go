@@ -127,6 +127,11 @@ func init() {
 			back:    func(m *machine) { m.draw(ScreenMyBookings) },
 			resumes: true,
 		},
+		// The question before /forget erases the citizen's data.
+		ScreenForgetAsk: {
+			render: renderForgetAsk,
+			back:   (*machine).keepData,
+		},
 	}
 }
 

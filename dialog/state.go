@@ -25,6 +25,7 @@ const (
 	ScreenMyBookings Screen = "my"
 	ScreenCancelAsk  Screen = "cancel_ask"
 	ScreenLang       Screen = "lang"
+	ScreenForgetAsk  Screen = "forget_ask"
 )
 
 // State is a chat's session. It is JSON-serialisable and small: the engine
@@ -77,6 +78,9 @@ type State struct {
 	// limits before a new booking's calendar is shown (LimitBeforeDay), or
 	// after the store refused a booking for its limits (LimitAfterBook).
 	LimitCheck LimitCheck `json:"lc,omitempty"`
+	// Forgetting says the citizen's bookings are being loaded for the
+	// question before /forget, which counts them.
+	Forgetting bool `json:"fgt,omitempty"`
 	// Resume is the screen the language chooser was opened from, shown
 	// again in the new language, so that /lang mid-booking loses nothing.
 	Resume Screen `json:"resume,omitempty"`

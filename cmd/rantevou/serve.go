@@ -157,7 +157,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}, Limiter: redis.NewLimiter(m.rdb, m.RedisPrefix, 0, 0), Logger: m.log})
 	defer sender.Close()
 	sessions := redis.NewSessions(m.rdb, m.RedisPrefix, cfg.SessionTTL)
-	engine := conversation.NewEngine(m.office, sessions, m.Now, conversation.WithStepLimit(cfg.StepsPerHour))
+	engine := conversation.NewEngine(m.office, sessions, m.Now, conversation.WithStepLimit(cfg.StepsPerHour),
+		conversation.WithRetentionDays(int(cfg.Retention.Bookings/(24*time.Hour))))
 	// The update's dedupe and its chat's session are read in one round trip.
 	dedupe := redis.NewDeduper(m.rdb, m.RedisPrefix, 24*time.Hour).WithSessions(sessions)
 	tg, err := bot.New(botCfg, engine, dedupe, m.log)
