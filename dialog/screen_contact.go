@@ -3,6 +3,7 @@ package dialog
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/rantevou/rantevou/booking"
 )
@@ -91,6 +92,10 @@ func cleanName(s string) string {
 	for _, r := range name {
 		switch {
 		case r >= '0' && r <= '9', r == '/', r == '@', r == '<', r == '>', r == '|':
+			return ""
+		case unicode.IsControl(r), r == utf8.RuneError:
+			// A NUL or a broken byte is no one's name, and the database
+			// would refuse it: ask again instead.
 			return ""
 		case unicode.IsLetter(r):
 			letters++
