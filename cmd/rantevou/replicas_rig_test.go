@@ -365,6 +365,20 @@ func (c *citizen) bookToConfirm() []int64 {
 	var ids []int64
 	ids = append(ids, c.say("/start"))
 	c.wantScreen(dialog.ScreenMenu)
+	ids = append(ids, c.menuToPhone("10:00")...)
+	ids = append(ids, c.share("306912345678")) // as Telegram sends it
+	c.wantScreen(dialog.ScreenName)
+	ids = append(ids, c.say("Μαρία Παπαδοπούλου"))
+	c.wantScreen(dialog.ScreenConfirm)
+	return ids
+}
+
+// menuToPhone taps from the menu to the phone step of a birth certificate
+// on Thursday 4 December 2025 at the given time, checking each screen, and
+// returns the update of every tap.
+func (c *citizen) menuToPhone(at string) []int64 {
+	c.t.Helper()
+	var ids []int64
 	for _, step := range []struct {
 		label string
 		want  dialog.Screen
@@ -373,15 +387,11 @@ func (c *citizen) bookToConfirm() []int64 {
 		{"🏛 Δημοτολόγιο", dialog.ScreenService},
 		{"📄 Πιστοποιητικό γέννησης", dialog.ScreenDate},
 		{"📅 Πέμπτη 4 Δεκεμβρίου", dialog.ScreenTime},
-		{"10:00", dialog.ScreenPhone},
+		{at, dialog.ScreenPhone},
 	} {
 		ids = append(ids, c.tap(step.label).ID)
 		c.wantScreen(step.want)
 	}
-	ids = append(ids, c.share("306912345678")) // as Telegram sends it
-	c.wantScreen(dialog.ScreenName)
-	ids = append(ids, c.say("Μαρία Παπαδοπούλου"))
-	c.wantScreen(dialog.ScreenConfirm)
 	return ids
 }
 
