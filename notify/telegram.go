@@ -39,7 +39,9 @@ type Reachability interface {
 // is the end of their own conversation turn, not a broadcast: while fresh
 // (InReply) it goes in the conversation lane, at once, as the "booked"
 // reply before it did. Otherwise, at 09:00 on a Monday, bookings made at
-// 100 a second would wait minutes for their confirmations.
+// 100 a second would wait minutes for their confirmations. (The renderer
+// skips these rows unless Renderer.SendConfirmations is set: the
+// conversation's own message is the confirmation.)
 type Telegram struct {
 	API      TelegramAPI
 	Sender   *throttle.Sender
