@@ -49,6 +49,7 @@ type handler interface {
 type Bot struct {
 	cfg    Config
 	api    *tgbot.Bot
+	json   *jsonAPI // the calls of a conversation turn
 	h      handler
 	dedupe Deduper
 	log    *slog.Logger
@@ -101,6 +102,7 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 		return nil, fmt.Errorf("bot: new: %s", scrub(err.Error(), cfg.Token))
 	}
 	b.api = api
+	b.json = newJSONAPI(cfg)
 	return b, nil
 }
 
@@ -355,7 +357,7 @@ func (b *Bot) answer(ctx context.Context, in incoming, toast string) {
 	if in.callbackID == "" {
 		return
 	}
-	_, err := b.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+	err := b.json.answerCallbackQuery(ctx, answerCallbackBody{
 		CallbackQueryID: in.callbackID,
 		Text:            dialog.Clip(toast, dialog.MaxToastChars),
 	})

@@ -41,7 +41,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 }
 
 func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply, retry bool) error {
-	p := &tgbot.SendMessageParams{ChatID: chatID, Text: text}
+	p := sendMessageBody{ChatID: chatID, Text: text}
 	// A message carries one reply_markup. A reply-keyboard change (show the
 	// contact key, remove it) goes with the message, and an inline
 	// keyboard is then added by editing the message's markup.
@@ -56,18 +56,17 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 	case kb != nil:
 		p.ReplyMarkup = kb
 	}
-	var sent *models.Message
+	var sentID int
 	err := b.call(ctx, chatID, retry, "send message", func() error {
 		var err error
-		sent, err = b.api.SendMessage(ctx, p)
+		sentID, err = b.json.sendMessage(ctx, p)
 		return err
 	})
 	if err != nil || !addInline {
 		return err
 	}
 	return b.call(ctx, chatID, retry, "add keyboard", func() error {
-		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: sent.ID, ReplyMarkup: kb})
-		return err
+		return b.json.editMessageReplyMarkup(ctx, editMarkupBody{ChatID: chatID, MessageID: sentID, ReplyMarkup: kb})
 	})
 }
 
@@ -109,8 +108,7 @@ func (b *Bot) dropButtons(ctx context.Context, chatID int64, msgID int, retry bo
 		return nil
 	}
 	err := b.call(ctx, chatID, retry, "drop buttons", func() error {
-		_, err := b.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID})
-		return err
+		return b.json.editMessageReplyMarkup(ctx, editMarkupBody{ChatID: chatID, MessageID: msgID})
 	})
 	if notModified(err) || editImpossible(err) {
 		return nil
@@ -119,15 +117,11 @@ func (b *Bot) dropButtons(ctx context.Context, chatID int64, msgID int, retry bo
 }
 
 func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb *models.InlineKeyboardMarkup, retry bool) error {
-	p := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: msgID, Text: text}
-	if kb != nil {
-		// Without reply_markup Telegram removes the old buttons, which is
-		// what a screen without buttons wants.
-		p.ReplyMarkup = kb
-	}
+	// Without reply_markup (kb nil) Telegram removes the old buttons,
+	// which is what a screen without buttons wants.
+	p := editMessageTextBody{ChatID: chatID, MessageID: msgID, Text: text, ReplyMarkup: kb}
 	err := b.call(ctx, chatID, retry, "edit message", func() error {
-		_, err := b.api.EditMessageText(ctx, p)
-		return err
+		return b.json.editMessageText(ctx, p)
 	})
 	if notModified(err) {
 		// A doubled tap redraws the same screen: nothing to change is fine.
