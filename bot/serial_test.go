@@ -56,3 +56,57 @@ func TestChatQueues(t *testing.T) {
 		q.Wait()
 	})
 }
+
+func TestChatQueuesRun(t *testing.T) {
+	t.Run("RunsInlineWhenIdle", func(t *testing.T) {
+		q := newChatQueues()
+		ran := false
+		if !q.Run(1, func() { ran = true }) {
+			t.Fatal("refused")
+		}
+		if !ran {
+			t.Fatal("the job did not run before Run returned")
+		}
+		q.Wait()
+	})
+	t.Run("QueuesBehindABusyChat", func(t *testing.T) {
+		q := newChatQueues()
+		release := make(chan struct{})
+		started := make(chan struct{})
+		go q.Run(1, func() { close(started); <-release })
+		<-started
+		var mu sync.Mutex
+		var got []int
+		for i := range 10 {
+			q.Run(1, func() {
+				mu.Lock()
+				got = append(got, i)
+				mu.Unlock()
+			})
+		}
+		mu.Lock()
+		if len(got) != 0 {
+			t.Fatal("a job ran while the chat was busy")
+		}
+		mu.Unlock()
+		close(release)
+		q.Wait()
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("job %d ran at position %d", v, i)
+			}
+		}
+		if len(got) != 10 {
+			t.Fatalf("%d jobs ran, want 10", len(got))
+		}
+	})
+	t.Run("WorkersAreReused", func(t *testing.T) {
+		q := newChatQueues()
+		for i := range 100 {
+			done := make(chan struct{})
+			q.Do(int64(i), func() { close(done) })
+			<-done
+			q.Wait()
+		}
+	})
+}

@@ -63,7 +63,8 @@ func (b *Bot) WebhookHandler() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		// Handled on the chat's queue so one chat's updates run in order;
+		// Handled on the chat's queue so one chat's updates run in order
+		// (in this goroutine when the chat has nothing else in hand);
 		// detached from the request so a dropped connection does not stop
 		// an update halfway.
 		ctx := context.WithoutCancel(r.Context())
@@ -72,7 +73,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			err   error
 		}
 		done := make(chan outcome, 1)
-		if !b.queues.Do(in.input.ChatID, func() {
+		if !b.queues.Run(in.input.ChatID, func() {
 			toast, err := b.process(ctx, u.ID, in, true)
 			done <- outcome{toast, err}
 		}) {
