@@ -22,6 +22,7 @@ type Deduper struct {
 	prefix   string
 	ttl      time.Duration
 	sessions *Sessions // WithSessions: read with the mark
+	batch    *batcher  // the marks and reads of concurrent steps, together
 }
 
 // NewDeduper returns a Deduper over client; ttl is DefaultDedupeTTL when zero.
@@ -29,7 +30,7 @@ func NewDeduper(client goredis.UniversalClient, prefix string, ttl time.Duration
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
 	}
-	return &Deduper{client: client, prefix: prefix, ttl: ttl}
+	return &Deduper{client: client, prefix: prefix, ttl: ttl, batch: newBatcher(client)}
 }
 
 // Key returns the Redis key that marks updateID as seen.
@@ -104,7 +105,8 @@ func (d *Deduper) WithSessions(s *Sessions) *Deduper {
 // SeenAndLoad is Seen and, pipelined with it, the chat's session as Load
 // returns it (nil without WithSessions) with the chat's steps in the
 // current StepWindow, this one counted. A conversation step then costs two
-// Redis round trips, this one and the compare-and-set, instead of three.
+// Redis round trips, this one and the compare-and-set, instead of three
+// (and Settle's), each shared with the concurrent steps' (batcher).
 func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firstTime bool, parked []byte, snap *conversation.Snapshot, err error) {
 	if d.sessions == nil {
 		firstTime, parked, err = d.Seen(ctx, updateID)
@@ -117,13 +119,14 @@ func (d *Deduper) SeenAndLoad(ctx context.Context, updateID, chatID int64) (firs
 	// Cluster client splits the pipeline by node, a single server answers
 	// it in one trip. The chat's step is counted in the same trip, for the
 	// conversation's per-hour limit (a redelivery counts too: rare).
-	_, perr := d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	perr := d.batch.do(ctx, func(p goredis.Pipeliner) {
 		mark = p.SetArgs(ctx, d.Key(updateID), inHand, d.mark())
 		load = d.sessions.load(ctx, p, chatID)
 		steps = d.sessions.countStep(ctx, p, chatID)
-		return nil
 	})
 	if perr != nil && !errors.Is(perr, goredis.Nil) {
+		// A failed command, or ctx ended before the answers came (they
+		// must not be read then).
 		return false, nil, nil, fmt.Errorf("redis: dedupe update: %w", perr)
 	}
 	old, merr := mark.Result()
@@ -151,7 +154,10 @@ func (d *Deduper) Park(ctx context.Context, updateID int64, replies []byte) erro
 // Settle marks updateID done, remembered for the whole TTL (24 h: as long
 // as Telegram keeps an update).
 func (d *Deduper) Settle(ctx context.Context, updateID int64) error {
-	if err := d.client.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "XX", TTL: d.ttl}).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+	err := d.batch.do(ctx, func(p goredis.Pipeliner) {
+		p.SetArgs(ctx, d.Key(updateID), done, goredis.SetArgs{Mode: "XX", TTL: d.ttl})
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return fmt.Errorf("redis: settle update: %w", err)
 	}
 	return nil

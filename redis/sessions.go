@@ -21,6 +21,7 @@ type Sessions struct {
 	client goredis.UniversalClient
 	prefix string
 	ttl    time.Duration
+	batch  *batcher // the compare-and-sets of concurrent steps, together
 }
 
 var _ conversation.Sessions = (*Sessions)(nil)
@@ -32,7 +33,7 @@ func NewSessions(client goredis.UniversalClient, prefix string, ttl time.Duratio
 	if ttl <= 0 {
 		ttl = DefaultSessionTTL
 	}
-	return &Sessions{client: client, prefix: prefix, ttl: ttl}
+	return &Sessions{client: client, prefix: prefix, ttl: ttl, batch: newBatcher(client)}
 }
 
 // Key returns the Redis key of a chat's session.
@@ -90,18 +91,15 @@ func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []
 	// of live sessions. The entry is written on a conflict too, which is
 	// harmless: whoever won saved the same chat's session.
 	var cas *goredis.Cmd
-	cmds, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+	err := s.batch.do(ctx, func(p goredis.Pipeliner) {
 		cas = casScript.EvalSha(ctx, p, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds())
 		s.markActive(ctx, p, chatID)
-		return nil
 	})
-	if err != nil && goredis.HasErrorPrefix(cas.Err(), "NOSCRIPT") {
+	if err != nil && ctx.Err() == nil && goredis.HasErrorPrefix(cas.Err(), "NOSCRIPT") {
 		// The server does not know the script yet (first call, or after a
 		// restart): send it in full once, which also loads it.
 		cas = casScript.Eval(ctx, s.client, []string{s.Key(chatID)}, expect, data, s.ttl.Milliseconds())
 		err = cas.Err()
-	} else if err == nil {
-		err = firstErr(cmds)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("redis: save session: %w", err)
@@ -114,15 +112,6 @@ func (s *Sessions) Save(ctx context.Context, chatID int64, expect int64, data []
 		return 0, fmt.Errorf("redis: save session: %w", conversation.ErrVersionConflict)
 	}
 	return n, nil
-}
-
-func firstErr(cmds []goredis.Cmder) error {
-	for _, c := range cmds {
-		if err := c.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // activeKey is a sorted set of chat IDs scored by the Unix time their
