@@ -2,8 +2,9 @@
 // for the sandbox page that shows what staff would see. It speaks Slack's
 // wire format (form-encoded or JSON requests to /api/<method>, answers
 // {"ok":true,…}), records every message posted, updated or sent to a
-// response_url, and signs slash commands and button presses the way Slack
-// does, so they can be sent to the real adapter endpoints. It also serves
+// response_url, keeps the modals opened, pushed and updated (views.go),
+// and signs slash commands and button presses the way Slack does, so they
+// can be sent to the real adapter endpoints. It also serves
 // Socket Mode: apps.connections.open and a WebSocket that carries requests
 // to the app and its acknowledgements back.
 package slackfake
@@ -35,10 +36,14 @@ type Post struct {
 	URL      string          // response_url posts: which URL
 }
 
-// View is a modal the bot opened.
+// View is a modal the bot opened, as it stands now (see views.go).
 type View struct {
 	TriggerID string
-	View      json.RawMessage
+	ID        string          // the view_id, V…
+	Hash      string          // changes with every update, as Slack's does
+	View      json.RawMessage // the view as opened, or as last updated
+	Root      string          // a pushed view: the view_id of the view below it
+	Closed    bool            // closed by a submission's answer or by CloseView
 }
 
 // Server is the stand-in. Its methods are safe for concurrent use.
@@ -46,6 +51,7 @@ type Server struct {
 	mu      sync.Mutex
 	posts   []Post
 	views   []View
+	updates []ViewUpdate
 	seq     int
 	changed chan struct{}
 	sock    *socket
@@ -188,13 +194,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(Post{Method: method, Channel: ch, User: params.str("user"), TS: ts,
 			Text: params.str("text"), Blocks: params.raw("blocks")})
 		writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts, "message_ts": ts})
-	case "views.open":
-		s.mu.Lock()
-		s.views = append(s.views, View{TriggerID: params.str("trigger_id"), View: params.raw("view")})
-		close(s.changed)
-		s.changed = make(chan struct{})
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "VFAKE"}})
+	case "views.open", "views.push":
+		writeJSON(w, s.openView(method, params.str("trigger_id"), params.raw("view")))
+	case "views.update":
+		writeJSON(w, s.updateView(params.str("view_id"), params.str("external_id"), params.str("hash"), params.raw("view")))
 	default:
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
