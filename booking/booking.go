@@ -215,10 +215,13 @@ const (
 	NoShow    Status = "no_show"
 )
 
-// Citizen is a person known by their Telegram user ID (which is also their
-// private chat ID).
+// Citizen is a person: known by their Telegram user ID (which is also
+// their private chat ID), by the phone number staff booked them with, or
+// by both once they shared that number as their own contact in the bot
+// (Office.LinkTelegram).
 type Citizen struct {
-	TelegramID int64
+	ID         int64 // the store's; 0 until stored
+	TelegramID int64 // 0: not linked to a Telegram account (booked by phone or at the desk)
 	Name       string
 	Phone      string
 	Lang       Lang
@@ -233,7 +236,8 @@ type Booking struct {
 	Desk         string
 	Start, End   time.Time
 	Status       Status
-	Citizen      Citizen // contact given for this booking
+	Citizen      Citizen // contact given for this booking; ID and TelegramID are the citizen's as they are now
+	Via          Via     // the channel it was made through
 	CancelReason string
 	CreatedAt    time.Time
 }

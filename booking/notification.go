@@ -24,8 +24,10 @@ import (
 type NotificationKind string
 
 const (
-	// To the citizen, on Telegram; Recipient is the chat ID, BookingID the
-	// booking, read again when the message is rendered.
+	// To the citizen, on Telegram; BookingID is the booking, read again
+	// when the message is rendered, and the chat is its citizen's as it is
+	// then (Recipient is the chat ID at writing, "" for a citizen booked
+	// by phone who had no Telegram account: skipped unless they link one).
 	NotifyConfirmed        NotificationKind = "citizen.confirmed"   // booked: reference, what to bring, .ics
 	NotifyRescheduled      NotificationKind = "citizen.rescheduled" // moved: new time, .ics with the same UID; Payload.OldStart
 	NotifyReminder         NotificationKind = "citizen.reminder"    // before the appointment, with keep/cancel/reschedule buttons; Payload.Before

@@ -139,8 +139,15 @@ func (o *Office) isToday(start, now time.Time) bool {
 	return DateOf(start, o.loc()) == DateOf(now, o.loc())
 }
 
+// toCitizen is a notification to the citizen telegramID, or with 0 to
+// whoever the booking's citizen is on Telegram at delivery (see
+// NotifyConfirmed).
 func (o *Office) toCitizen(telegramID int64, k NotificationKind, due time.Time, payload Payload) Notification {
-	return Notification{Kind: k, Channel: ChannelTelegram, Recipient: strconv.FormatInt(telegramID, 10), DueAt: due, Payload: payload}
+	n := Notification{Kind: k, Channel: ChannelTelegram, DueAt: due, Payload: payload}
+	if telegramID > 0 {
+		n.Recipient = strconv.FormatInt(telegramID, 10)
+	}
+	return n
 }
 
 func (o *Office) toStaff(dept string, k NotificationKind, due time.Time, payload Payload) Notification {

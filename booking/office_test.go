@@ -426,6 +426,11 @@ func TestMark(t *testing.T) {
 	wantCode(t, err, booking.EForbidden)
 	_, err = f.office.Mark(ctx, civilStaff, b.Ref, booking.Cancelled)
 	wantCode(t, err, booking.EInvalid)
+	// Before its time nobody has attended or failed to.
+	*f.clock = b.Start.Add(-time.Minute)
+	_, err = f.office.Mark(ctx, civilStaff, b.Ref, booking.NoShow)
+	wantCode(t, err, booking.EClosed)
+	*f.clock = b.Start
 	m, err := f.office.Mark(ctx, civilStaff, b.Ref, booking.NoShow)
 	if err != nil || m.Status != booking.NoShow {
 		t.Fatalf("mark: %v %+v", err, m)
@@ -435,6 +440,39 @@ func TestMark(t *testing.T) {
 	if got := f.outbox(t, b.ID); slices.ContainsFunc(got, func(s string) bool { return s[:16] == "citizen.reminder" }) {
 		t.Fatalf("reminders left after no-show: %q", got)
 	}
+}
+
+// TestUnmark: a clerk who pressed the wrong button puts it right the same
+// day, and only then.
+func TestUnmark(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	b := f.book(t, 5002, "family-status", at(2, 9, 0))
+	_, err := f.office.Unmark(ctx, civilStaff, b.Ref)
+	wantCode(t, err, booking.EConflict) // not marked
+	*f.clock = b.Start.Add(5 * time.Minute)
+	if _, err := f.office.Mark(ctx, civilStaff, b.Ref, booking.NoShow); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.office.Unmark(ctx, citizenActor(5002), b.Ref)
+	wantCode(t, err, booking.EForbidden)
+	_, err = f.office.Unmark(ctx, registryStaff, b.Ref)
+	wantCode(t, err, booking.EForbidden)
+	u, err := f.office.Unmark(ctx, civilStaff, b.Ref)
+	if err != nil || u.Status != booking.Active {
+		t.Fatalf("unmark: %v %+v", err, u)
+	}
+	if m, err := f.office.Mark(ctx, civilStaff, b.Ref, booking.Attended); err != nil || m.Status != booking.Attended {
+		t.Fatalf("mark after undo: %v %+v", err, m)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'unmark' AND actor_id = $1 AND booking_id = $2`,
+		civilStaff.ID, b.ID); n != 1 {
+		t.Fatalf("%d audit rows of the undo", n)
+	}
+	// The next day it stands.
+	*f.clock = b.Start.Add(24 * time.Hour)
+	_, err = f.office.Unmark(ctx, civilStaff, b.Ref)
+	wantCode(t, err, booking.EClosed)
 }
 
 // TestCatalogClosure: a closure known in advance, from the catalog file,

@@ -139,9 +139,34 @@ func (o *Office) Mark(ctx context.Context, a Actor, ref string, s Status) (Booki
 	if b.Status != Active {
 		return Booking{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
 	}
+	if o.now().Before(b.Start) {
+		// Nobody can have attended, or failed to, before the time.
+		return Booking{}, Errorf(EClosed, "booking %s starts at %s", b.Ref, b.Start.In(o.loc()).Format("15:04"))
+	}
 	marked, err := o.store.SetStatus(ctx, b.Ref, s, a)
 	o.changed(string(s), 1, err)
 	return marked, err
+}
+
+// Unmark undoes Mark: the booking is active again. A clerk who pressed the
+// wrong button can put it right the same day, not later.
+func (o *Office) Unmark(ctx context.Context, a Actor, ref string) (Booking, error) {
+	if a.Kind == ActorCitizen {
+		return Booking{}, Errorf(EForbidden, "unmark: citizens cannot mark attendance")
+	}
+	b, err := o.Booking(ctx, a, ref)
+	if err != nil {
+		return Booking{}, err
+	}
+	if b.Status != Attended && b.Status != NoShow {
+		return Booking{}, Errorf(EConflict, "booking %s is %s", b.Ref, b.Status)
+	}
+	if !o.isToday(b.Start, o.now()) {
+		return Booking{}, Errorf(EClosed, "booking %s was not today", b.Ref)
+	}
+	unmarked, err := o.store.Unmark(ctx, b.Ref, a)
+	o.changed("unmarked", 1, err)
+	return unmarked, err
 }
 
 // CloseDay closes dept on d and cancels every active booking of that day,

@@ -12,7 +12,10 @@ import (
 // NewBooking asks the store to insert a booking at the first of Desks that is
 // free over [Start, End).
 type NewBooking struct {
+	// Citizen is who books: the Telegram user TelegramID, or, when that is
+	// 0, the citizen identified by Phone (created if new).
 	Citizen        Citizen
+	Via            Via // ViaTelegram if empty
 	Department     string
 	Service        string
 	Desks          []string // candidate desks, in order of preference
@@ -122,6 +125,13 @@ type Store interface {
 	BookingsByPhone(ctx context.Context, phone string) ([]Booking, error)
 
 	Citizen(ctx context.Context, telegramID int64) (Citizen, error)
+	// LinkTelegram makes the Telegram user and the citizen identified by
+	// phone one citizen (see Office.LinkTelegram) in one transaction with
+	// its audit row, and returns how many bookings moved over.
+	LinkTelegram(ctx context.Context, telegramID int64, phone string, lang Lang, now time.Time) (int, error)
+	// Unmark puts an attended or no-show booking back to active, with its
+	// audit row.
+	Unmark(ctx context.Context, ref string, a Actor) (Booking, error)
 	SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error
 	// ForgetCitizen erases the citizen: name, phone, language, request
 	// keys and Telegram notifications go, their bookings are unlinked from

@@ -175,7 +175,7 @@ func (e *e2e) refs(t testing.TB) []string {
 func (e *e2e) activeBookings(t testing.TB, chat int64) int {
 	t.Helper()
 	var n int
-	err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM bookings WHERE citizen = $1 AND status = 'active'", chat).Scan(&n)
+	err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM bookings WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1) AND status = 'active'", chat).Scan(&n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,8 @@ func (e *Engine) run(ctx context.Context, in Input, ef dialog.Effect) (res dialo
 		err = e.office.SetCitizenLang(ctx, in.UserID, ef.Lang)
 	case dialog.Forget:
 		res.Bookings, err = e.office.Forget(ctx, in.UserID)
+	case dialog.Link:
+		res.Linked, err = e.office.LinkTelegram(ctx, in.UserID, ef.Phone, ef.Lang)
 	default:
 		err = fmt.Errorf("conversation: unknown effect %q", ef.Kind)
 	}

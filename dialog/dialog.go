@@ -147,6 +147,10 @@ const (
 	// their data erased; the result's Bookings are those cancelled. On
 	// success the engine deletes the session instead of saving it.
 	Forget EffectKind = "forget"
+	// Link is Office.LinkTelegram(Phone, Lang) after the citizen shared
+	// their own contact: bookings the call centre or the desk made for
+	// that number become theirs. The result's Linked is how many.
+	Link EffectKind = "link"
 )
 
 // Effect is a call the engine makes on the Step's behalf; its outcome comes
@@ -158,7 +162,7 @@ type Effect struct {
 	Date     booking.Date // LoadSlots
 	Start    time.Time    // Book, Reschedule
 	Name     string       // Book
-	Phone    string       // Book, normalised +30…
+	Phone    string       // Book, Link; normalised +30…
 	Ref      string       // Cancel, Reschedule, LoadBooking
 	Lang     booking.Lang // SetLang, and the language of a Book
 	// Key makes Book and Reschedule idempotent: it is derived from the chat,
@@ -177,6 +181,7 @@ type Result struct {
 	Slot     booking.Slot      // FirstAvailable
 	Booking  booking.Booking   // Book, Cancel, Reschedule, LoadBooking
 	Bookings []booking.Booking // MyBookings
+	Linked   int               // Link
 }
 
 // Env is what Step may know about the world, given as data: the catalog,

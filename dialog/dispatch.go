@@ -33,10 +33,11 @@ func Step(s State, e Event, env Env) (State, []Reply, []Effect) {
 	} else {
 		m.handle(e)
 	}
-	if len(m.replies) == 0 && len(m.effects) == 0 && !(e.Kind == KindResult && e.Result != nil && e.Result.Effect == Remember) {
+	if len(m.replies) == 0 && len(m.effects) == 0 && !(e.Kind == KindResult && e.Result != nil && (e.Result.Effect == Remember || e.Result.Effect == Link)) {
 		// Never silence: whatever slipped through shows the current screen.
-		// (Remembering the citizen after the privacy notice has nothing
-		// to say; what the update asked for is said by its own steps.)
+		// (Remembering the citizen after the privacy notice, or linking
+		// no booking to a shared number, has nothing to say; what the
+		// update asked for is said by its own steps.)
 		m.reprompt("UseButtons")
 	}
 	if m.s.dropKeyboard && len(m.effects) == 0 {

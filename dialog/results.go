@@ -31,6 +31,8 @@ func (m *machine) result(r Result) {
 		// The notice was shown; nothing more to say.
 	case Forget:
 		m.forgotten(r)
+	case Link:
+		m.linked(r)
 	}
 }
 

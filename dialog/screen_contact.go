@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
 )
 
 // Who: the phone number, typed or shared with the contact keyboard, then
@@ -53,6 +54,9 @@ func (m *machine) sharedContact(c Contact) {
 	}
 	m.s.Draft.ContactName = cleanName(strings.TrimSpace(c.FirstName + " " + c.LastName))
 	m.phoneGiven(phone)
+	// Telegram vouches that the number is theirs: what the call centre
+	// booked for it is theirs too.
+	m.effects = append(m.effects, Effect{Kind: Link, Phone: phone, Lang: m.s.Lang})
 }
 
 // phoneGiven keeps phone, takes the contact keyboard away saying so, and
@@ -61,6 +65,16 @@ func (m *machine) phoneGiven(phone string) {
 	m.s.Draft.Phone = phone
 	m.removeKeyboard("PhoneSaved", map[string]any{"Phone": unbroken(booking.FormatPhone(phone))})
 	m.draw(ScreenName)
+}
+
+// linked tells the citizen of the bookings made by phone that are theirs
+// now, under the name screen, which stays as it is; nothing when there
+// were none. A link that failed is not worth stopping the booking for:
+// the next shared contact tries again.
+func (m *machine) linked(r Result) {
+	if r.Err == "" && r.Linked > 0 {
+		m.say(locales.For(m.s.Lang).N("PhoneLinked", r.Linked, nil))
+	}
 }
 
 func (m *machine) nameText(t string) {

@@ -68,19 +68,14 @@ func (t *Telegram) inReply(n booking.Notification) bool {
 	return now().Sub(n.DueAt) < InReply
 }
 
-// Deliver renders n and sends it to the citizen's chat.
+// Deliver renders n and sends it to the citizen's chat: the row's
+// recipient, or for a row written without one (the booking was made by
+// phone or at the desk for a citizen with no Telegram account) the chat
+// the booking's citizen has now, so that one who linked their account
+// since is told there, and one who has not is skipped (staff phone them).
 func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
-	chatID, err := strconv.ParseInt(n.Recipient, 10, 64)
-	if err != nil {
-		return booking.Permanent(fmt.Errorf("notify: telegram recipient %q: %w", n.Recipient, err))
-	}
 	if n.BookingID == 0 {
 		return booking.Permanent(fmt.Errorf("notify: %s without a booking", n.Kind))
-	}
-	if blocked, err := t.Reach.Unreachable(ctx, chatID); err != nil {
-		return err
-	} else if blocked {
-		return booking.Skip("citizen blocked the bot")
 	}
 	b, err := t.Bookings.BookingByID(ctx, n.BookingID)
 	if booking.ErrorCode(err) == booking.ENotFound {
@@ -88,6 +83,20 @@ func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
 	}
 	if err != nil {
 		return fmt.Errorf("notify: booking %d: %w", n.BookingID, err)
+	}
+	chatID := b.Citizen.TelegramID
+	if n.Recipient != "" {
+		if chatID, err = strconv.ParseInt(n.Recipient, 10, 64); err != nil {
+			return booking.Permanent(fmt.Errorf("notify: telegram recipient %q: %w", n.Recipient, err))
+		}
+	}
+	if chatID == 0 {
+		return booking.Skip("citizen has no Telegram account")
+	}
+	if blocked, err := t.Reach.Unreachable(ctx, chatID); err != nil {
+		return err
+	} else if blocked {
+		return booking.Skip("citizen blocked the bot")
 	}
 	msg, err := t.Renderer.Render(n, b)
 	if err != nil {

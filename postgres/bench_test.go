@@ -19,7 +19,7 @@ func seed(b *testing.B, f *fixture, n int) {
 		b.Fatal(err)
 	}
 	tag, err := f.pool.Exec(ctx, `INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during)
-		SELECT 'S' || lpad(n::text, 7, '0'), 'civil-registry', desk, 'family-status', 1, '', '', 'el', tstzrange(t, t + interval '15 min', '[)')
+		SELECT 'S' || lpad(n::text, 7, '0'), 'civil-registry', desk, 'family-status', (SELECT id FROM citizens WHERE telegram_id = 1), '', '', 'el', tstzrange(t, t + interval '15 min', '[)')
 		FROM (SELECT row_number() OVER (ORDER BY d, s, desk) AS n, desk,
 		             (d + interval '8 hours' + s * interval '15 min') AT TIME ZONE 'Europe/Athens' AS t
 		      FROM generate_series(timestamp '2026-12-01', timestamp '2028-12-31', interval '1 day') d,

@@ -12,16 +12,21 @@ import (
 )
 
 // bookingColumns are scanned by scanBooking, in this order.
+// The citizen's Telegram account is read as it is now, not as it was at
+// booking: a citizen booked by phone who links their account later is
+// told on Telegram from then on.
 const bookingColumns = `id, ref, department, service, desk, lower(during), upper(during), status,
-	citizen, name, phone, lang, cancel_reason, created_at`
+	citizen, coalesce((SELECT c.telegram_id FROM citizens c WHERE c.id = bookings.citizen), 0),
+	name, phone, lang, via, cancel_reason, created_at`
 
 func scanBooking(row pgx.Row) (booking.Booking, error) {
 	var b booking.Booking
-	var status, lang string
+	var status, lang, via string
 	err := row.Scan(&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
-		&b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &b.CancelReason, &b.CreatedAt)
+		&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &via, &b.CancelReason, &b.CreatedAt)
 	b.Status = booking.Status(status)
 	b.Citizen.Lang = booking.Lang(lang)
+	b.Via = booking.Via(via)
 	return b, err
 }
 
@@ -116,7 +121,7 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 				return err
 			}
 		}
-		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, old.Citizen.TelegramID, old.Department, m)
+		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, old.Citizen.ID, old.Department, m)
 		if err != nil {
 			return err
 		}
@@ -259,4 +264,27 @@ func withoutClosed(desks, closed []string) []string {
 		return nil
 	}
 	return slices.DeleteFunc(slices.Clone(desks), func(d string) bool { return slices.Contains(closed, d) })
+}
+
+// Unmark puts the attended or no-show booking ref back to active, with its
+// audit row. Its place cannot have been taken meanwhile: the booking had
+// started, and nobody books the past.
+func (s *Store) Unmark(ctx context.Context, ref string, a booking.Actor) (booking.Booking, error) {
+	var b booking.Booking
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = 'active', updated_at = now()
+			WHERE ref = $1 AND status IN ('attended', 'no_show') RETURNING `+bookingColumns, ref))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return booking.Errorf(booking.EConflict, "booking %s is not marked", ref)
+		}
+		if err != nil {
+			return err
+		}
+		return writeChange(ctx, tx, a, "unmark", b.ID, time.Time{}, map[string]any{"ref": b.Ref}, nil)
+	})
+	if err != nil {
+		return booking.Booking{}, wrap("unmark", err)
+	}
+	return b, nil
 }

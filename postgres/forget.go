@@ -28,11 +28,15 @@ func (s *Store) ForgetCitizen(ctx context.Context, telegramID int64) error {
 	}
 	id := strconv.FormatInt(telegramID, 10)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		const mine = `(SELECT id FROM citizens WHERE telegram_id = $1)`
 		b := &pgx.Batch{}
-		b.Queue(`DELETE FROM request_keys WHERE booking_id IN (SELECT id FROM bookings WHERE citizen = $1)`, telegramID)
+		b.Queue(`DELETE FROM request_keys WHERE booking_id IN (SELECT id FROM bookings WHERE citizen = `+mine+`)`, telegramID)
+		// Their notifications, on Telegram, are those about their bookings
+		// (those of bookings made by phone before they linked included).
+		b.Queue(`DELETE FROM outbox WHERE channel = 'telegram'
+			AND (recipient = $2 OR booking_id IN (SELECT id FROM bookings WHERE citizen = `+mine+`))`, telegramID, id)
 		b.Queue(`UPDATE bookings SET citizen = $2, name = '', phone = '', idempotency_key = NULL,
-			anonymised_at = coalesce(anonymised_at, now()), updated_at = now() WHERE citizen = $1`, telegramID, anonymousCitizen)
-		b.Queue(`DELETE FROM outbox WHERE channel = 'telegram' AND recipient = $1`, id)
+			anonymised_at = coalesce(anonymised_at, now()), updated_at = now() WHERE citizen = `+mine, telegramID, anonymousCitizen)
 		b.Queue(`UPDATE audit_log SET actor_id = '' WHERE actor_kind = 'citizen' AND actor_id = $1`, id)
 		b.Queue(`DELETE FROM citizens WHERE telegram_id = $1`, telegramID)
 		return tx.SendBatch(ctx, b).Close()

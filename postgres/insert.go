@@ -132,10 +132,10 @@ const attemptBooking = `WITH lim AS (
 			CASE WHEN $23::int > 0 AND $12 = 'citizen' THEN (SELECT count(*) FROM audit_log
 				WHERE actor_kind = 'citizen' AND actor_id = $13 AND action IN ('book', 'cancel', 'reschedule')
 				AND at > $20::timestamptz - $24::interval) ELSE 0 END AS changes
-		FROM bookings WHERE citizen = $5 AND status = 'active' AND upper(during) > $20
+		FROM bookings WHERE citizen = (` + theCitizen + `) AND status = 'active' AND upper(during) > $20
 	), b AS (
-		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, idempotency_key)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10, '[)'), $11 FROM lim
+		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, idempotency_key, via)
+		SELECT $1, $2, $3, $4, (` + theCitizen + `), $6, $7, $8, tstzrange($9, $10, '[)'), $11, $26 FROM lim
 		WHERE NOT lim.twin AND NOT lim.closed
 			AND ($21::int = 0 OR lim.total < $21) AND ($22::int = 0 OR lim.same < $22)
 			AND ($23::int = 0 OR lim.changes < $23)
@@ -154,12 +154,38 @@ const attemptBooking = `WITH lim AS (
 	SELECT lim.total, lim.same, lim.twin, lim.closed, lim.changes,
 		coalesce(b.id, 0), coalesce(b.ref, ''), coalesce(b.department, ''), coalesce(b.service, ''),
 		coalesce(b.desk, ''), coalesce(lower(b.during), 'epoch'), coalesce(upper(b.during), 'epoch'),
-		coalesce(b.status, ''), coalesce(b.citizen, 0), coalesce(b.name, ''), coalesce(b.phone, ''),
-		coalesce(b.lang, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch')
+		coalesce(b.status, ''), coalesce(b.citizen, 0), coalesce((SELECT telegram_id FROM citizens WHERE id = b.citizen), 0),
+		coalesce(b.name, ''), coalesce(b.phone, ''),
+		coalesce(b.lang, ''), coalesce(b.via, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch')
 	FROM lim LEFT JOIN b ON true`
+
+// theCitizen is the id of who books, the citizens row the attempt's
+// upsert made or found: the Telegram user $5, or when $5 is 0 the citizen
+// identified by the phone number $25. Each branch is one index lookup.
+const theCitizen = `SELECT id FROM citizens WHERE $5::bigint > 0 AND telegram_id = $5
+	UNION ALL SELECT id FROM citizens WHERE $5::bigint = 0 AND phone_key = $25::text`
+
+// The upserts make sure the citizen who books exists and lock their row
+// until commit (ON CONFLICT DO UPDATE locks the row even when its WHERE
+// leaves it as it is), so that the limits are counted under the lock. A citizen booking through the bot has unblocked it, if
+// they ever blocked it: their confirmation and reminders must go out
+// again. A caller is the citizen their number identifies, who may be a
+// Telegram user who linked it: their own name and language stay as they
+// are, the booking keeps what the caller gave.
+const upsertTelegramCitizen = `INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, unreachable = false
+	WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)`
+
+const upsertCallerCitizen = `INSERT INTO citizens (phone_key, name, phone, lang) VALUES ($1, $2, $1, $3)
+	ON CONFLICT (phone_key) DO UPDATE SET name = EXCLUDED.name, lang = EXCLUDED.lang
+	WHERE citizens.telegram_id IS NULL AND (citizens.name, citizens.lang) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.lang)`
 
 // attempt runs one attempt at desk as one pipelined transaction.
 func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
+	via := nb.Via
+	if via == "" {
+		via = booking.ViaTelegram
+	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return attemptResult{}, err
@@ -169,24 +195,29 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	defer conn.Release()
 	batch := &pgx.Batch{}
 	batch.Queue(`BEGIN`)
-	// A citizen booking through the bot has unblocked it, if they ever
-	// blocked it: their confirmation and reminders must go out again.
-	batch.Queue(`INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, unreachable = false
-		WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)`,
-		nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
+	if nb.Citizen.TelegramID > 0 {
+		batch.Queue(upsertTelegramCitizen, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
+	} else {
+		batch.Queue(upsertCallerCitizen, nb.Citizen.Phone, nb.Citizen.Name, string(nb.Citizen.Lang))
+	}
 	batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
-	batch.Queue(releaseHolds, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID)
+	batch.Queue(`UPDATE bookings SET held_until = NULL
+		WHERE id IN (SELECT id FROM bookings
+			WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
+				AND (held_until <= $5 OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
+					SELECT id FROM citizens WHERE $6 = 0 AND phone_key = $7::text))
+			ORDER BY id FOR UPDATE)`, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID, nb.Citizen.Phone)
 	batch.Queue(attemptBooking,
 		ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
 		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
 		string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
-		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow)
+		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
+		nb.Citizen.Phone, string(via))
 	batch.Queue(`COMMIT`)
 
 	var r attemptResult
 	b := &r.booking
-	var status, lang string
+	var status, lang, viaText string
 	br := conn.SendBatch(ctx, batch)
 	err = func() error {
 		for range 4 { // BEGIN, citizen, lock, holds
@@ -196,7 +227,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		}
 		if err := br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
 			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
-			&b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &b.CancelReason, &b.CreatedAt); err != nil {
+			&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &viaText, &b.CancelReason, &b.CreatedAt); err != nil {
 			return err
 		}
 		tag, err := br.Exec()
@@ -212,7 +243,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return attemptResult{}, err
 	}
-	b.Status, b.Citizen.Lang = booking.Status(status), booking.Lang(lang)
+	b.Status, b.Citizen.Lang, b.Via = booking.Status(status), booking.Lang(lang), booking.Via(viaText)
 	return r, nil
 }
 

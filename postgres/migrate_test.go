@@ -155,3 +155,63 @@ func count(t *testing.T, pool *pgxpool.Pool, query string) int {
 	}
 	return n
 }
+
+// TestMigrateCitizenPerson: migration 009 gives citizens ids of their own
+// and points every booking to its citizen's, losing nothing: each booking
+// keeps its Telegram user, the forgotten stay the row of no one.
+func TestMigrateCitizenPerson(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.Empty(t)
+	if err := postgres.MigrateTo(ctx, pool, 8); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, pool, `
+		INSERT INTO departments (code, name_el, name_en) VALUES ('a', 'Α', 'A');
+		INSERT INTO desks (department, code) VALUES ('a', 'A1');
+		INSERT INTO services (code, department, name_el, name_en, minutes) VALUES ('cert', 'a', 'Πιστοποιητικό', 'Certificate', 15);
+		INSERT INTO citizens (telegram_id, name, lang) VALUES (7001, 'Μαρία', 'en'), (7002, 'Γιώργος', 'el');
+		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during) VALUES
+			('MARIA1', 'a', 'A1', 'cert', 7001, 'Μαρία', '+306912345678', 'en', tstzrange('2026-12-01 09:00+02', '2026-12-01 09:15+02', '[)')),
+			('MARIA2', 'a', 'A1', 'cert', 7001, 'Μαρία', '+306912345678', 'en', tstzrange('2026-12-02 09:00+02', '2026-12-02 09:15+02', '[)')),
+			('GIORG1', 'a', 'A1', 'cert', 7002, 'Γιώργος', '+306912345679', 'el', tstzrange('2026-12-01 09:15+02', '2026-12-01 09:30+02', '[)')),
+			('GONE01', 'a', 'A1', 'cert', 0, '', '', 'el', tstzrange('2026-11-01 09:00+02', '2026-11-01 09:15+02', '[)'))`)
+
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.CheckSchema(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT b.ref || ' ' || coalesce(c.telegram_id::text, '-') || ' ' || c.id::text || ' ' || b.via
+		FROM bookings b JOIN citizens c ON c.id = b.citizen ORDER BY b.ref`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		// The ids are the migration's to choose; the Telegram users and the row of no one are not.
+		f := strings.Fields(s)
+		if f[1] != "-" {
+			f[2] = "id"
+		}
+		got = append(got, strings.Join(f, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := "GIORG1 7002 id telegram,GONE01 - 0 telegram,MARIA1 7001 id telegram,MARIA2 7001 id telegram"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("bookings %q, want %q", got, want)
+	}
+	if n := count(t, pool, `SELECT count(DISTINCT citizen) FROM bookings WHERE ref LIKE 'MARIA%'`); n != 1 {
+		t.Fatalf("Maria's bookings point to %d citizens", n)
+	}
+	// A citizen must be someone, unless it is the row of no one.
+	if _, err := pool.Exec(ctx, `INSERT INTO citizens (name) VALUES ('nobody')`); err == nil {
+		t.Fatal("a citizen with neither a Telegram account nor a number was stored")
+	}
+}

@@ -53,7 +53,8 @@ func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, err
 // CitizenBookings returns the citizen's active bookings that end after now, by start.
 func (s *Store) CitizenBookings(ctx context.Context, telegramID int64, now time.Time) ([]booking.Booking, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
-		WHERE citizen = $1 AND status = 'active' AND upper(during) > $2 ORDER BY lower(during), id`, telegramID, now)
+		WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1)
+			AND status = 'active' AND upper(during) > $2 ORDER BY lower(during), id`, telegramID, now)
 	if err != nil {
 		return nil, wrap("citizen bookings", err)
 	}
@@ -88,8 +89,8 @@ func (s *Store) BookingsByPhone(ctx context.Context, phone string) ([]booking.Bo
 func (s *Store) Citizen(ctx context.Context, telegramID int64) (booking.Citizen, error) {
 	var c booking.Citizen
 	var lang string
-	err := s.pool.QueryRow(ctx, `SELECT telegram_id, name, phone, lang FROM citizens WHERE telegram_id = $1`,
-		telegramID).Scan(&c.TelegramID, &c.Name, &c.Phone, &lang)
+	err := s.pool.QueryRow(ctx, `SELECT id, telegram_id, name, phone, lang FROM citizens WHERE telegram_id = $1`,
+		telegramID).Scan(&c.ID, &c.TelegramID, &c.Name, &c.Phone, &lang)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return booking.Citizen{}, booking.Errorf(booking.ENotFound, "no citizen %d", telegramID)
 	}

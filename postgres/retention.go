@@ -49,12 +49,29 @@ func (j *Jobs) Retain(ctx context.Context, day booking.Date, now time.Time, r bo
 		// After the bookings: a citizen keeps their details while a booking
 		// of theirs does. One who never booked (a refused attempt stores
 		// the details too) has none to wait for.
-		if err := exec(&p.Citizens, `UPDATE citizens c SET name = '', phone = ''
-			WHERE (c.name <> '' OR c.phone <> '') AND c.created_at < $1
-			AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.citizen = c.telegram_id AND b.anonymised_at IS NULL)`,
+		// A linked citizen loses the number that linked them too.
+		if err := exec(&p.Citizens, `UPDATE citizens c SET name = '', phone = '',
+				phone_key = CASE WHEN c.telegram_id IS NULL THEN c.phone_key END
+			WHERE (c.name <> '' OR c.phone <> '' OR c.phone_key IS NOT NULL AND c.telegram_id IS NOT NULL)
+			AND c.created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.citizen = c.id AND b.anonymised_at IS NULL)`,
 			bookingsBefore); err != nil {
 			return err
 		}
+		// A citizen known only by the number staff booked them with is that
+		// number: once their bookings are anonymised they go, and the
+		// bookings belong to the row that stands for no one.
+		var phoneOnly int64
+		if err := exec(&phoneOnly, `WITH gone AS (
+				SELECT id FROM citizens c WHERE c.telegram_id IS NULL AND c.id <> 0 AND c.created_at < $1
+				AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.citizen = c.id AND b.anonymised_at IS NULL)
+			), moved AS (
+				UPDATE bookings SET citizen = 0 WHERE citizen IN (SELECT id FROM gone)
+			)
+			DELETE FROM citizens WHERE id IN (SELECT id FROM gone)`, bookingsBefore); err != nil {
+			return err
+		}
+		p.Citizens += phoneOnly
 		if err := exec(&p.Outbox, `DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1`,
 			now.Add(-r.Outbox)); err != nil {
 			return err

@@ -28,7 +28,7 @@ func TestExclusionConstraint(t *testing.T) {
 	}
 	insert := func(ref, desk, status string, from, to int) error {
 		_, err := f.pool.Exec(ctx, `INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, status)
-			VALUES ($1, 'civil-registry', $2, 'family-status', 1, '', '', 'el', tstzrange($3, $4, '[)'), $5)`,
+			VALUES ($1, 'civil-registry', $2, 'family-status', (SELECT id FROM citizens WHERE telegram_id = 1), '', '', 'el', tstzrange($3, $4, '[)'), $5)`,
 			ref, desk, at(2, 9, from), at(2, 9, to), status)
 		return err
 	}

@@ -74,7 +74,7 @@ func TestFaultPostgresUnreachableDuringConfirm(t *testing.T) {
 	sessions := redis.NewSessions(client, prefix, 0)
 	bookingsOf := func(chat int64) []string {
 		t.Helper()
-		rows, err := pool.Query(ctx, `SELECT ref FROM bookings WHERE citizen = $1 ORDER BY id`, chat)
+		rows, err := pool.Query(ctx, `SELECT ref FROM bookings WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1) ORDER BY id`, chat)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -192,7 +192,7 @@ func TestFaultRedisRestartedEmpty(t *testing.T) {
 	maria.tap(btnConfirm)
 	maria.wantScreen(dialog.ScreenDone)
 	var mariaRef string
-	if err := pool.QueryRow(ctx, `SELECT ref FROM bookings WHERE citizen = $1`, maria.chat).Scan(&mariaRef); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT ref FROM bookings WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1)`, maria.chat).Scan(&mariaRef); err != nil {
 		t.Fatalf("Maria's booking: %v", err)
 	}
 
@@ -291,7 +291,7 @@ func wantWholeBookings(t *testing.T, pool *pgxpool.Pool, want map[int64]int) {
 	ctx := context.Background()
 	got := map[int64]int{}
 	rows, err := pool.Query(ctx, `
-		SELECT b.citizen, b.ref,
+		SELECT (SELECT telegram_id FROM citizens c WHERE c.id = b.citizen), b.ref,
 			(SELECT count(*) FROM audit_log a WHERE a.booking_id = b.id AND a.action = 'book'),
 			(SELECT count(*) FROM outbox o WHERE o.booking_id = b.id AND o.kind = $1)
 		FROM bookings b`, string(booking.NotifyConfirmed))

@@ -351,7 +351,7 @@ func TestFaultBotAPI(t *testing.T) {
 			t.Fatalf("the booked screen shows %d times; want once\nchat:\n%s", n, c.transcript())
 		}
 		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM bookings WHERE citizen = $1`, c.chat).Scan(&n); err != nil || n != 1 {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM bookings WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1)`, c.chat).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("%d bookings (%v); want one", n, err)
 		}
 		return took

@@ -143,7 +143,7 @@ func TestSandboxBrowser(t *testing.T) {
 	}
 	var ref, status, gotName, phone, service, dept, lang string
 	err = m.pool.QueryRow(context.Background(),
-		`SELECT ref, status, name, phone, service, department, lang FROM bookings WHERE citizen = $1`, citizen).
+		`SELECT ref, status, name, phone, service, department, lang FROM bookings WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1)`, citizen).
 		Scan(&ref, &status, &gotName, &phone, &service, &dept, &lang)
 	if err != nil {
 		t.Fatalf("the booking of citizen %d in PostgreSQL: %v", citizen, err)
