@@ -213,3 +213,71 @@ func TestRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestRetentionPhoneCitizens: a citizen known only by the number the call
+// centre booked them with is that number; once their bookings are past
+// the period, nothing of them stays (the bookings go to the row of no
+// one). A citizen who linked their number to Telegram loses the number
+// then, and keeps the account. Those with a booking in its period keep
+// everything.
+func TestRetentionPhoneCitizens(t *testing.T) {
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	cat := booking.DefaultCatalog()
+	store := postgres.NewStore(pool)
+	if err := store.SyncCatalog(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	loc := cat.Location
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, loc)
+	office := booking.NewOffice(cat, store, func() time.Time { return clock })
+	staff := booking.Actor{Kind: booking.ActorStaff, ID: "U0EXAMPLE1", Name: "call centre"}
+	phoned := func(phone string, start time.Time) booking.Booking {
+		t.Helper()
+		b, err := office.BookForCaller(ctx, staff, booking.CallerRequest{Service: "birth-certificate", Start: start,
+			Phone: phone, Name: "Μαρία Παπαδοπούλου"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	old := phoned("6912345601", time.Date(2026, 12, 7, 10, 0, 0, 0, loc))
+	linked := phoned("6912345602", time.Date(2026, 12, 7, 10, 15, 0, 0, loc))
+	if _, err := office.LinkTelegram(ctx, 601, "+306912345602", booking.Greek); err != nil {
+		t.Fatal(err)
+	}
+	recent := phoned("6912345603", time.Date(2026, 12, 21, 10, 0, 0, 0, loc))
+	if _, err := pool.Exec(ctx, `UPDATE citizens SET created_at = $1`, clock); err != nil {
+		t.Fatal(err)
+	}
+
+	run := time.Date(2027, 3, 8, 3, 10, 0, 0, loc)
+	s := schedule.New(schedule.Config{Catalog: cat, Now: func() time.Time { return run }, Retainer: postgres.NewJobs(pool)}, nil)
+	if _, ran, err := s.RunRetention(ctx); err != nil || !ran {
+		t.Fatalf("ran %v (%v)", ran, err)
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT count(*) FROM citizens WHERE phone_key = '+306912345601'`); n != 0 {
+		t.Fatal("the phone-only citizen past the period is still known by their number")
+	}
+	if n := count(`SELECT count(*) FROM bookings WHERE id = $1 AND citizen = 0 AND phone = '' AND name = ''`, old.ID); n != 1 {
+		t.Fatal("their booking is not the anonymous row's, without name and phone")
+	}
+	if n := count(`SELECT count(*) FROM citizens WHERE telegram_id = 601 AND phone_key IS NULL`); n != 1 {
+		t.Fatal("the linked citizen kept the number past the period, or lost their account")
+	}
+	if n := count(`SELECT count(*) FROM bookings WHERE id = $1 AND citizen = (SELECT id FROM citizens WHERE telegram_id = 601)`, linked.ID); n != 1 {
+		t.Fatal("the linked citizen's booking moved")
+	}
+	if n := count(`SELECT count(*) FROM citizens c JOIN bookings b ON b.citizen = c.id
+		WHERE b.id = $1 AND c.phone_key = '+306912345603' AND b.name <> ''`, recent.ID); n != 1 {
+		t.Fatal("a citizen with a booking in its period lost their details")
+	}
+}
