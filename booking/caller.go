@@ -24,6 +24,10 @@ const (
 	ViaDesk     Via = "desk"     // staff, for a citizen at the counter (a walk-in)
 )
 
+// ByStaff reports whether staff made b for a caller, by phone or at the
+// desk, rather than the citizen in the bot.
+func (b Booking) ByStaff() bool { return b.Via == ViaPhone || b.Via == ViaDesk }
+
 // CallerRequest asks for a booking that staff make for a citizen.
 type CallerRequest struct {
 	Service string

@@ -100,7 +100,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	}
 	now := o.now()
 	payload := Payload{OldStart: b.Start}
-	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, payload)}
+	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, Payload{OldStart: b.Start, ByStaff: a.Kind != ActorCitizen})}
 	notify = append(notify, o.reminders(b.Citizen.TelegramID, start, now)...)
 	if a.Kind == ActorCitizen {
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffRescheduled, now, payload))

@@ -29,7 +29,7 @@ const (
 	// then (Recipient is the chat ID at writing, "" for a citizen booked
 	// by phone who had no Telegram account: skipped unless they link one).
 	NotifyConfirmed        NotificationKind = "citizen.confirmed"   // booked: reference, what to bring, .ics
-	NotifyRescheduled      NotificationKind = "citizen.rescheduled" // moved: new time, .ics with the same UID; Payload.OldStart
+	NotifyRescheduled      NotificationKind = "citizen.rescheduled" // moved: new time, .ics with the same UID; Payload.OldStart, ByStaff
 	NotifyReminder         NotificationKind = "citizen.reminder"    // before the appointment, with keep/cancel/reschedule buttons; Payload.Before
 	NotifyCancelledByStaff NotificationKind = "citizen.cancelled"   // staff cancelled: reason, book-again button; Payload.Reason
 	NotifyDayClosed        NotificationKind = "citizen.day_closed"  // the day was closed: reason, book-again button; Payload.Reason
@@ -80,6 +80,9 @@ type Payload struct {
 	Before time.Duration
 	// Day is the day of a roster.
 	Day Date
+	// ByStaff says staff moved the booking (NotifyRescheduled): the
+	// citizen was not in the conversation that would have shown it.
+	ByStaff bool
 }
 
 // IsZero reports whether p carries nothing; the store keeps such a payload
@@ -95,11 +98,12 @@ type payloadJSON struct {
 	OldStart      time.Time `json:"old_start,omitzero"`
 	BeforeMinutes int       `json:"before_minutes,omitempty"`
 	Date          string    `json:"date,omitempty"`
+	ByStaff       bool      `json:"by_staff,omitempty"`
 }
 
 // MarshalJSON encodes p as the store keeps it.
 func (p Payload) MarshalJSON() ([]byte, error) {
-	j := payloadJSON{Reason: p.Reason, OldStart: p.OldStart, BeforeMinutes: int(p.Before / time.Minute)}
+	j := payloadJSON{Reason: p.Reason, OldStart: p.OldStart, BeforeMinutes: int(p.Before / time.Minute), ByStaff: p.ByStaff}
 	if p.Day != (Date{}) {
 		j.Date = p.Day.String()
 	}
@@ -112,7 +116,7 @@ func (p *Payload) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("booking: payload: %w", err)
 	}
-	*p = Payload{Reason: j.Reason, OldStart: j.OldStart, Before: time.Duration(j.BeforeMinutes) * time.Minute}
+	*p = Payload{Reason: j.Reason, OldStart: j.OldStart, Before: time.Duration(j.BeforeMinutes) * time.Minute, ByStaff: j.ByStaff}
 	if j.Date != "" {
 		d, err := ParseDate(j.Date)
 		if err != nil {

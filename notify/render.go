@@ -52,12 +52,13 @@ func (r *Renderer) now() time.Time {
 // error matching booking.ErrSkipped when the message is no longer wanted, and one
 // matching booking.ErrPermanent when n cannot be rendered at all.
 //
-// The confirmation of a booking or a move is not sent (unless
-// SendConfirmations): the conversation in which the citizen confirmed shows
-// it, in one message with the code, the place and the way to the calendar
-// (package dialog), and a second message repeating it in other words only
-// confused. Its outbox row stays, written with the booking, and is marked
-// done here.
+// The confirmation of a booking or a move the citizen made in the bot is
+// not sent (unless SendConfirmations): the conversation in which they
+// confirmed shows it, in one message with the code, the place and the way
+// to the calendar (package dialog), and a second message repeating it in
+// other words only confused. Its outbox row stays, written with the
+// booking, and is marked done here. A booking the call centre or the desk
+// made, or a move by staff, had no conversation: its confirmation is sent.
 func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, error) {
 	p := n.Payload
 	lang := b.Citizen.Lang
@@ -90,7 +91,9 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 
 	switch n.Kind {
 	case booking.NotifyConfirmed, booking.NotifyRescheduled:
-		if !r.SendConfirmations {
+		inChat := n.Kind == booking.NotifyConfirmed && !b.ByStaff() ||
+			n.Kind == booking.NotifyRescheduled && !p.ByStaff
+		if inChat && !r.SendConfirmations {
 			return Message{}, booking.Skip("the conversation confirmed it")
 		}
 		if b.Status != booking.Active {

@@ -113,6 +113,17 @@ func TestRender(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ConfirmationsOfStaffAreSent", func(t *testing.T) {
+		// No conversation showed these: the call centre booked, or staff moved.
+		phoned := b
+		phoned.Via = booking.ViaPhone
+		if m, err := r.Render(note(booking.NotifyConfirmed, booking.Payload{}), phoned); err != nil || !strings.Contains(m.Text, "K7P4QX") || m.ICS == nil {
+			t.Errorf("confirmation of a phone booking: %v %+v", err, m)
+		}
+		if m, err := r.Render(note(booking.NotifyRescheduled, booking.Payload{OldStart: start.Add(-time.Hour), ByStaff: true}), b); err != nil || m.ICS == nil {
+			t.Errorf("a move by staff: %v %+v", err, m)
+		}
+	})
 	t.Run("ReminderOfCancelledBookingIsSkipped", func(t *testing.T) {
 		_, err := r.Render(note(booking.NotifyReminder, booking.Payload{}), cancelled)
 		if !errorsIs(err, booking.ErrSkipped) {
