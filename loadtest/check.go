@@ -104,9 +104,12 @@ type dbBooking struct {
 func check(ctx context.Context, conn *pgx.Conn, recs []record, loc *time.Location) (*CheckResult, error) {
 	res := &CheckResult{}
 	rows, err := conn.Query(ctx, `
-		SELECT b.id, b.ref, b.status, to_char(lower(b.during) AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI'), b.citizen,
-		       s.name_el, s.name_en, b.phone, b.name, b.department, b.desk
-		FROM bookings b JOIN services s ON s.code = b.service`, loc.String())
+		SELECT b.id, b.ref, b.status, to_char(lower(b.during) AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI'),
+		       COALESCE(c.telegram_id, 0), s.name_el, s.name_en, b.phone, b.name, b.department, b.desk
+		FROM bookings b JOIN services s ON s.code = b.service
+		-- A booking names the citizen (a person); the simulated citizens
+		-- are known by their Telegram accounts.
+		LEFT JOIN citizens c ON c.id = b.citizen`, loc.String())
 	if err != nil {
 		return nil, fmt.Errorf("loadtest: check: bookings: %w", err)
 	}
