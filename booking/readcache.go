@@ -21,12 +21,15 @@ import (
 // with fresh times. Every change made through the returned store drops
 // the cached reads of its department at once, so this replica never shows
 // its own citizens a slot it has just given away; a change made by another
-// replica is seen within ttl. A ttl of 0 returns store unchanged.
+// replica is seen within ttl. A booking, move or cancellation drops only
+// the Busy reads: closures are not changed by it, and the Closures read
+// every booking makes first then stays cached under a stream of bookings.
+// A ttl of 0 returns store unchanged.
 func WithReadCache(store Store, ttl time.Duration) Store {
 	if ttl <= 0 {
 		return store
 	}
-	return &readCache{Store: store, ttl: ttl, gen: map[string]uint64{}, entries: map[cacheKey]cacheEntry{}}
+	return &readCache{Store: store, ttl: ttl, gen: map[genKey]uint64{}, entries: map[cacheKey]cacheEntry{}}
 }
 
 type readCache struct {
@@ -34,7 +37,7 @@ type readCache struct {
 	ttl time.Duration
 
 	mu      sync.Mutex
-	gen     map[string]uint64 // per department, bumped by every change
+	gen     map[genKey]uint64 // per read and department, bumped by every change to it
 	entries map[cacheKey]cacheEntry
 	flight  singleflight.Group
 }
@@ -43,6 +46,12 @@ type cacheKey struct {
 	kind     byte // 'b' Busy, 'c' Closures
 	dept     string
 	from, to int64 // Unix nanoseconds, or days for Closures
+}
+
+// genKey names what a change invalidates: one kind of read of one department.
+type genKey struct {
+	kind byte
+	dept string
 }
 
 type cacheEntry struct {
@@ -75,7 +84,8 @@ func (c *readCache) Closures(ctx context.Context, department string, from, to Da
 func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Context) (any, error)) (any, error) {
 	now := time.Now()
 	c.mu.Lock()
-	gen := c.gen[k.dept]
+	gk := genKey{k.kind, k.dept}
+	gen := c.gen[gk]
 	if e, ok := c.entries[k]; ok && e.gen == gen && now.Before(e.expires) {
 		c.mu.Unlock()
 		return e.value, nil
@@ -90,7 +100,7 @@ func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Cont
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.gen[k.dept] == gen {
+		if c.gen[gk] == gen {
 			if len(c.entries) >= maxCacheEntries {
 				clear(c.entries)
 			}
@@ -101,18 +111,35 @@ func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Cont
 	return v, err
 }
 
-// changed drops what is cached for department ("" for all of them).
-func (c *readCache) changed(department string) {
+// changed drops the Busy reads cached for department ("" for all of
+// them): its bookings changed, not its closures.
+func (c *readCache) changed(department string) { c.drop(department, 'b') }
+
+// drop drops the reads of the given kinds cached for department ("" for
+// every department).
+func (c *readCache) drop(department string, kinds ...byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if department == "" {
-		for d := range c.gen {
-			c.gen[d]++
+		for k := range c.gen {
+			for _, kind := range kinds {
+				if k.kind == kind {
+					c.gen[k]++
+				}
+			}
 		}
-		clear(c.entries)
+		for k := range c.entries {
+			for _, kind := range kinds {
+				if k.kind == kind {
+					delete(c.entries, k)
+				}
+			}
+		}
 		return
 	}
-	c.gen[department]++
+	for _, kind := range kinds {
+		c.gen[genKey{kind, department}]++
+	}
 }
 
 func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, error) {
@@ -139,12 +166,12 @@ func (c *readCache) SetStatus(ctx context.Context, ref string, s Status, a Actor
 }
 
 func (c *readCache) AddClosure(ctx context.Context, cl NewClosure) ([]Booking, error) {
-	defer c.changed(cl.Closure.Department)
+	defer c.drop(cl.Closure.Department, 'b', 'c')
 	return c.Store.AddClosure(ctx, cl)
 }
 
 func (c *readCache) CloseAndCancel(ctx context.Context, cl Closing) ([]Booking, error) {
-	defer c.changed(cl.Closure.Department)
+	defer c.drop(cl.Closure.Department, 'b', 'c')
 	return c.Store.CloseAndCancel(ctx, cl)
 }
 

@@ -13,7 +13,12 @@ import (
 // countingStore counts the calendar reads that reach the real store.
 type countingStore struct {
 	booking.Store
-	busy atomic.Int32
+	busy, closures atomic.Int32
+}
+
+func (c *countingStore) Closures(ctx context.Context, dept string, from, to booking.Date) ([]booking.Closure, error) {
+	c.closures.Add(1)
+	return c.Store.Closures(ctx, dept, from, to)
 }
 
 func (c *countingStore) Busy(ctx context.Context, dept string, from, to time.Time) ([]booking.Interval, error) {
@@ -82,6 +87,21 @@ func TestReadCache(t *testing.T) {
 		wg.Wait()
 		if n := counting.busy.Load(); n > 2 {
 			t.Fatalf("50 concurrent reads of one week made %d queries; want them to share one", n)
+		}
+	})
+
+	t.Run("ABookingKeepsTheClosuresCached", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		book(t, office, 9103, at(2, 10, 0))
+		before := counting.closures.Load()
+		book(t, office, 9104, at(2, 10, 30))
+		if n := counting.closures.Load() - before; n != 0 {
+			t.Fatalf("a second booking read the closures %d times; a booking does not change them", n)
+		}
+		if got, want := busy(t, cached), busy(t, f.store); got != want {
+			t.Fatalf("busy %d through the cache after booking, %d in the store", got, want)
 		}
 	})
 
