@@ -54,11 +54,22 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.Interaction
 		if len(cb.ActionCallback.BlockActions) == 0 {
 			return nil
 		}
+		if cb.View.CallbackID == viewBook {
+			a.bookAction(ctx, cb, cb.ActionCallback.BlockActions[0])
+			return nil
+		}
 		a.handleButton(ctx, cb, cb.ActionCallback.BlockActions[0])
 		return nil
+	case slackapi.InteractionTypeShortcut:
+		if cb.CallbackID == ShortcutBook {
+			a.openBookShortcut(ctx, cb)
+		}
 	case slackapi.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == viewCancel {
 			return a.submitCancel(ctx, cb)
+		}
+		if cb.View.CallbackID == viewBook {
+			return a.submitBook(ctx, cb)
 		}
 	}
 	return nil
