@@ -2,8 +2,9 @@
 // chat page where a person talks to the real bot as a citizen through the
 // in-process fake Telegram server (text, inline buttons, the share-contact
 // key, edits in place, Greek or English), and a staff page that shows what
-// the bot posted to the local Slack stand-in and sends signed slash commands
-// and button presses through the real Slack handler. Only the transport is
+// the bot posted to the local Slack stand-in and sends signed slash commands,
+// button presses, global shortcuts and modal interactions (modal.go) through
+// the real Slack handler, drawing the modals it opens. Only the transport is
 // simulated: every update goes through the same bot, dialog and booking code
 // as in production. The pages, styles and scripts are embedded, so the
 // sandbox needs no network and no CDN.
@@ -71,7 +72,8 @@ type handler struct {
 	mu        sync.Mutex
 	responses []staffResponse // answers to the staff page's commands and presses, newest last
 	nextResp  int
-	replyTo   map[string]int // response_url handed to the Slack handler → staffResponse.ID
+	replyTo   map[string]int    // response_url handed to the Slack handler → staffResponse.ID
+	triggers  map[string]string // trigger_id handed to the Slack handler → department (modal.go)
 }
 
 // New returns the sandbox's HTTP handler, to be mounted at "/": the chat page
@@ -120,6 +122,11 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET /sandbox/api/staff", h.serveStaff)
 	h.mux.HandleFunc("POST /sandbox/api/staff/command", h.serveStaffCommand)
 	h.mux.HandleFunc("POST /sandbox/api/staff/action", h.serveStaffAction)
+	h.mux.HandleFunc("GET /sandbox/api/staff/modal", h.serveModal)
+	h.mux.HandleFunc("POST /sandbox/api/staff/shortcut", h.serveShortcut)
+	h.mux.HandleFunc("POST /sandbox/api/staff/view/action", h.serveViewAction)
+	h.mux.HandleFunc("POST /sandbox/api/staff/view/submit", h.serveViewSubmit)
+	h.mux.HandleFunc("POST /sandbox/api/staff/view/close", h.serveViewClose)
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -100,6 +100,12 @@ function drawPost(p, reply) {
       e.textContent = "Only visible to you";
       body.appendChild(e);
     }
+    if (p.channel === dept().staff) {
+      const e = document.createElement("div");
+      e.className = "dm";
+      e.textContent = "Direct message to you";
+      body.appendChild(e);
+    }
   }
   if (p.blocks && p.blocks.length) {
     drawBlocks(body, p.blocks, reply ? null : p);
@@ -141,7 +147,8 @@ function draw(view) {
   $("chan-id").textContent = d.channel + " · as " + d.staff;
   const feed = $("feed");
   feed.replaceChildren();
-  const items = view.posts.filter((p) => p.channel === d.channel).map((p) => drawPost(p, false));
+  // The channel, and the bot's direct messages to the staff member.
+  const items = view.posts.filter((p) => p.channel === d.channel || p.channel === d.staff).map((p) => drawPost(p, false));
   for (const r of view.responses.filter((r) => r.dept === d.code)) items.push(drawPost(r, true));
   if (!items.length) {
     const e = document.createElement("div");
