@@ -33,13 +33,8 @@ const maxRefTries = 8
 // nothing is inserted the transaction has only touched the citizen's row,
 // and the next desk is a new attempt.
 func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, bool, error) {
-	if nb.IdempotencyKey != "" {
-		if b, err := s.byIdempotencyKey(ctx, nb.IdempotencyKey); err == nil {
-			return b, false, nil
-		} else if booking.ErrorCode(err) != booking.ENotFound {
-			return booking.Booking{}, false, wrap("insert", err)
-		}
-	}
+	// A repeated request is found by the attempt itself (twin), so a new
+	// booking costs no read of its key first.
 	if len(nb.Desks) == 0 {
 		return booking.Booking{}, false, booking.Errorf(booking.EInvalid, "insert: no candidate desk")
 	}
