@@ -32,7 +32,8 @@ func pick(css, value string) chromedp.Action[chromedp.Void] {
 // clerk opens "Book for a caller" from the shortcut and books by phone for
 // a number; then, in the chat page, the citizen whose number that is
 // shares it as their own contact and finds the booking under "my
-// bookings".
+// bookings"; when the clerk then cancels it from the roster's modal, the
+// citizen is told in the chat.
 func TestSandboxPhoneBooking(t *testing.T) {
 	m := startSandbox(t)
 	ctx := browsertest.New(t)
@@ -117,6 +118,37 @@ func TestSandboxPhoneBooking(t *testing.T) {
 	browse(t, ctx, "open my bookings: the phone booking "+ref+" is there",
 		chromedp.Click(lastLabel("Τα ραντεβού μου")),
 		chromedp.WaitVisible(`//div[contains(@class,"msg bot")][contains(., "`+ref+`")]`),
+	)
+
+	// The clerk cancels it from the roster: its Cancel opens the reason
+	// modal on the staff page. The citizen, linked now, is told on
+	// Telegram.
+	var day string
+	if err := m.pool.QueryRow(context.Background(),
+		`SELECT to_char(lower(during) AT TIME ZONE 'Europe/Athens', 'YYYY-MM-DD') FROM bookings WHERE ref = $1`, ref).Scan(&day); err != nil {
+		t.Fatal(err)
+	}
+	cancel := `//button[@data-action="rantevou_cancel" and @data-value="` + ref + `"]`
+	browse(t, staffCtx, "ask for the roster of "+day,
+		chromedp.SendKeys(chromedp.ID("cmd-text"), "roster "+day+"\n"),
+		chromedp.WaitVisible(cancel),
+	)
+	browse(t, staffCtx, "press Cancel: the modal asks for the reason",
+		chromedp.Click(cancel),
+		chromedp.WaitVisible(`#modal textarea[data-block="reason"]`),
+	)
+	const reason = "Ο πολίτης τηλεφώνησε να το ακυρώσει"
+	browse(t, staffCtx, "give the reason and cancel",
+		chromedp.SendKeys(`#modal textarea[data-block="reason"]`, reason),
+		chromedp.Click(chromedp.ID("modal-submit")),
+		chromedp.WaitNotPresent(`#modal`),
+	)
+	var status string
+	if err := m.pool.QueryRow(context.Background(), `SELECT status FROM bookings WHERE ref = $1`, ref).Scan(&status); err != nil || status != "cancelled" {
+		t.Fatalf("after the cancel modal, booking %s is %q (%v); the staff page shows:\n%s", ref, status, err, pageText(staffCtx))
+	}
+	browse(t, ctx, "the citizen reads of the cancellation in the chat",
+		chromedp.WaitVisible(`//div[contains(@class,"bubble") and contains(., "ακύρωσε το ραντεβού σας") and contains(., "`+reason+`")]`),
 	)
 	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
 		_ = os.WriteFile(filepath.Join(t.ArtifactDir(), "chat-phone-booking.png"), png, 0o644)
