@@ -105,6 +105,24 @@ func TestReadCache(t *testing.T) {
 		}
 	})
 
+	t.Run("ABookingIsAddedToTheCachedBusyTimes", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		before := busy(t, cached)
+		reads := counting.busy.Load()
+		book(t, office, 9105, at(2, 11, 0))
+		if got := busy(t, cached); got != before+1 {
+			t.Fatalf("busy intervals after booking through the cache: %d, want %d", got, before+1)
+		}
+		if n := counting.busy.Load() - reads; n != 0 {
+			t.Fatalf("the busy times were read %d times after a booking; the cache should have added it", n)
+		}
+		if got, want := busy(t, cached), busy(t, f.store); got != want {
+			t.Fatalf("busy %d through the cache, %d in the store", got, want)
+		}
+	})
+
 	t.Run("ZeroTTLIsNoCache", func(t *testing.T) {
 		if s := booking.WithReadCache(f.store, 0); s != booking.Store(f.store) {
 			t.Fatalf("WithReadCache(store, 0) = %T; want the store itself", s)
