@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +50,7 @@ flags:`)
 		jsonOut  = fs.String("json", "", "write the report as JSON to this file")
 		plotOut  = fs.String("plot", "", "write an SVG plot of steps/s and p99 against citizens to this file")
 		quiet    = fs.Bool("q", false, "no progress lines on stderr")
+		cpuProf  = fs.String("cpuprofile", "", "write the generator's own CPU profile to this file (to see what measuring costs)")
 	)
 	fs.StringVar(&cfg.Bin, "bin", "", "rantevou binary to measure (default: go build ./cmd/rantevou into a temporary directory)")
 	fs.IntVar(&cfg.Replicas, "replicas", 1, "rantevou serve processes behind the fake's round-robin delivery")
@@ -101,6 +103,19 @@ flags:`)
 	}
 	if !*quiet {
 		cfg.Progress = stderr
+	}
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest: -cpuprofile:", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "loadtest: -cpuprofile:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
