@@ -27,6 +27,10 @@ var realistic = map[string]any{
 	"Pages": 2, "OldWhen": "Τρίτη 4 Μαΐου, 10:00", "Field": "reason", "Departments": "civil-registry",
 	"DayMonth": "7 Δεκεμβρίου", "Weekday": "Δευτέρα", "Said": "Παρασκευή", "HeldService": "Πιστοποιητικό γέννησης",
 	"Next": true,
+	// Fields of the staff's second channel (package slack: caller.go, close.go, roster.go).
+	"Horizon": 30, "PerService": 1, "Find": "6912345678", "Times": "Δευτέρα 14 Δεκεμβρίου 09:45, 10:00",
+	"Services": "birth-certificate, family-status", "Hint": " (ολόκληρος ο αριθμός: /rantevou find K7P4QX)",
+	"Via": "📞 από τηλέφωνο", "Lang": "🗣 ελληνικά",
 }
 
 // forms returns the plural forms each message of a file defines.

@@ -41,8 +41,18 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), quick)
 	defer cancel()
-	writeJSON(w, a.handleCommand(ctx, cmd))
+	out := a.handleCommand(ctx, cmd)
+	if out.empty() {
+		// Nothing to say (a modal opened instead): Slack takes an empty
+		// 200 as the acknowledgement.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, out)
 }
+
+// empty reports whether r says nothing.
+func (r response) empty() bool { return r.Text == "" && len(r.Blocks) == 0 }
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -78,9 +88,15 @@ func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) re
 	case "cancel":
 		return a.cmdCancel(ctx, pr, actor, fields)
 	case "close":
-		return a.cmdClose(pr, c, actor, depts, fields)
+		return a.cmdClose(pr, c, depts, fields)
 	case "find":
 		return a.cmdFind(ctx, pr, actor, depts, fields)
+	case "book":
+		return a.cmdBook(ctx, pr, c, actor, depts, fields)
+	case "walkin", "walk-in":
+		return a.cmdWalkin(ctx, pr, c, actor, depts, fields)
+	case "move":
+		return a.cmdMove(ctx, pr, c, actor, fields)
 	}
 	return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
 }
@@ -148,12 +164,11 @@ func (a *Adapter) badArg(pr *locales.Printer, depts []string, arg string) respon
 	return ephemeral(pr.T("staff_which_department", map[string]any{"Departments": strings.Join(depts, ", ")}))
 }
 
-// deptCode matches s against the catalog's department codes, ignoring case.
+// deptCode finds the department s names: its code or its Greek or
+// English name, in any case, with or without accents.
 func (a *Adapter) deptCode(s string) (string, bool) {
-	for _, d := range a.office.Catalog().Departments {
-		if strings.EqualFold(d.Code, s) {
-			return d.Code, true
-		}
+	if d, ok := a.office.Catalog().FindDepartment(s); ok {
+		return d.Code, true
 	}
 	return "", false
 }
@@ -161,14 +176,20 @@ func (a *Adapter) deptCode(s string) (string, bool) {
 func (a *Adapter) cmdRoster(pr *locales.Printer, c slackapi.SlashCommand, depts, args []string) response {
 	day := a.today()
 	dept := ""
+	// A department's name may be two words («Γενικό Πρωτόκολλο»): every
+	// argument that is not a day is part of it.
+	var words []string
 	for _, arg := range args {
 		if d, ok := a.parseDay(arg); ok {
 			day = d
 			continue
 		}
-		code, ok := a.deptCode(arg)
+		words = append(words, arg)
+	}
+	if len(words) > 0 {
+		code, ok := a.deptCode(strings.Join(words, " "))
 		if !ok {
-			return a.badArg(pr, depts, arg)
+			return a.badArg(pr, depts, strings.Join(words, " "))
 		}
 		dept = code
 	}
@@ -207,23 +228,28 @@ func (a *Adapter) cmdCancel(ctx context.Context, pr *locales.Printer, actor book
 	if reason == "" {
 		return ephemeral(pr.T("staff_reason_required", nil))
 	}
-	text, _ := a.cancel(ctx, pr, actor, ref, reason)
+	_, text, _ := a.cancelled(ctx, pr, actor, ref, reason, true)
 	return ephemeral(text)
 }
 
-// cancel cancels ref for a staff member and returns what to tell them, and
-// whether it worked.
-func (a *Adapter) cancel(ctx context.Context, pr *locales.Printer, actor booking.Actor, ref, reason string) (string, bool) {
+// cancelled cancels ref for a staff member and returns the booking, what
+// to tell them, and whether it worked. A citizen whom Telegram does not
+// reach is to be phoned: the answer says so, with the number in full if
+// full (the answer is the staff member's alone).
+func (a *Adapter) cancelled(ctx context.Context, pr *locales.Printer, actor booking.Actor, ref, reason string, full bool) (booking.Booking, string, bool) {
 	b, err := a.office.StaffBooking(ctx, actor, ref)
 	if err == nil {
 		b, err = a.office.Cancel(ctx, actor, ref, reason)
 	}
 	if err != nil {
-		return a.refusal(pr, err, ref, b.Department), false
+		return b, a.refusal(pr, err, ref, b.Department), false
 	}
 	d := a.bookingData(pr, b)
 	d["User"] = actor.ID
-	return pr.T("staff_cancelled_done", d), true
+	if reach := a.reachText(pr, b, full); reach != "" {
+		return b, pr.T("staff_cancelled_by_staff", d) + "\n" + reach, true
+	}
+	return b, pr.T("staff_cancelled_done", d), true
 }
 
 // refusal turns a domain error into what staff read; details go to the log.
@@ -240,62 +266,6 @@ func (a *Adapter) refusal(pr *locales.Printer, err error, ref, dept string) stri
 	}
 	a.log.Error("slack staff action failed", "ref", ref, "err", err)
 	return pr.T("staff_error", nil)
-}
-
-func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, actor booking.Actor, depts, args []string) response {
-	if len(args) < 2 {
-		return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
-	}
-	dept, ok := a.deptCode(args[0])
-	if !ok {
-		// "close 2026-12-01 strike": the department is missing. Closing
-		// cancels a whole day, so it is never guessed.
-		if _, isDay := a.parseDay(args[0]); isDay {
-			return ephemeral(pr.T("staff_which_department", map[string]any{"Departments": strings.Join(depts, ", ")}))
-		}
-		return a.badArg(pr, depts, args[0])
-	}
-	if !slices.Contains(depts, dept) {
-		return ephemeral(pr.T("staff_forbidden", map[string]any{"Department": dept}))
-	}
-	day, ok := a.parseDay(args[1])
-	if !ok {
-		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": args[1]}))
-	}
-	if day.Before(a.today()) {
-		// Closing a past day would "cancel" the unmarked bookings of a day
-		// gone by and tell those citizens so.
-		return ephemeral(pr.T("staff_past_date", map[string]any{"Date": pr.Date(day)}))
-	}
-	reason := strings.Join(args[2:], " ")
-	if reason == "" {
-		return ephemeral(pr.T("staff_reason_required", nil))
-	}
-	url := c.ResponseURL
-	deptName := a.office.Catalog().DepartmentName(dept).In(pr.Lang())
-	a.goSlow(func(ctx context.Context) {
-		// A day already closed (a holiday, or a second close) is said so,
-		// instead of a second closure and a "0 cancelled" announcement.
-		if r, err := a.office.Roster(ctx, dept, day); err == nil && r.Closed {
-			a.respond(ctx, url, ephemeral(pr.T("staff_already_closed", map[string]any{
-				"Department": deptName,
-				"Date":       pr.Date(day),
-				"Reason":     r.Reason.In(pr.Lang()),
-			})))
-			return
-		}
-		cancelled, err := a.office.CloseDay(ctx, actor, dept, day, reason)
-		if err != nil {
-			a.respond(ctx, url, ephemeral(a.refusal(pr, err, "", dept)))
-			return
-		}
-		a.respond(ctx, url, response{ResponseType: "in_channel", Text: pr.N("staff_closed_done", len(cancelled), map[string]any{
-			"Department": deptName,
-			"Date":       pr.Date(day),
-			"Reason":     reason,
-		})})
-	})
-	return ephemeral(pr.T("staff_working", nil))
 }
 
 // maxFound bounds the lines of a find answer (newest first): a Socket Mode

@@ -26,7 +26,7 @@ func TestCommands(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("status %d", code)
 		}
-		for _, w := range []string{"roster", "cancel", "close", "find"} {
+		for _, w := range []string{"roster", "book", "walkin", "move", "cancel", "close", "find"} {
 			if !strings.Contains(text(out), "/rantevou "+w) {
 				t.Errorf("help lacks %q: %s", w, text(out))
 			}
@@ -123,8 +123,8 @@ func TestCloseDayNotifiesEveryCitizenOnce(t *testing.T) {
 		t.Fatalf("immediate answer %q", text(out))
 	}
 	e.adapter.Wait()
-	got := e.fake.Responses(url)
-	if len(got) != 1 || !strings.Contains(got[0].Text, "Ακυρώθηκαν 3") || got[0].Response != "in_channel" {
+	got := e.fake.Responses(e.confirmClose(t, clerk, url))
+	if len(got) != 2 || !strings.Contains(got[1].Text, "Ακυρώθηκαν 3") || got[1].Response != "in_channel" {
 		t.Fatalf("response_url got %+v", got)
 	}
 
@@ -169,7 +169,7 @@ func TestCloseDayNotifiesEveryCitizenOnce(t *testing.T) {
 }
 
 func TestButtons(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvClock(t, nil)
 	ctx := context.Background()
 	d := e.workday(t, 0)
 	bs := e.book(t, "birth-certificate", d, 800, 0, 1)
@@ -189,6 +189,7 @@ func TestButtons(t *testing.T) {
 	}
 
 	t.Run("AttendedMarksTheBooking", func(t *testing.T) {
+		e.clock.Set(bs[0].Start.Add(time.Minute)) // marked from its start on
 		url := press(t, clerk, "rantevou_attended", bs[0].Ref)
 		e.adapter.Wait()
 		got, _ := e.store.Booking(ctx, bs[0].Ref)

@@ -103,6 +103,16 @@ func (a *Adapter) alert(ctx context.Context, n booking.Notification, lang bookin
 		id = "staff_alert_today"
 	}
 	text := pr.T(id, data)
+	if n.Kind == booking.NotifyStaffToday {
+		// Booked for today, perhaps by phone or at the desk: what the
+		// counter needs, as on the roster.
+		text += "\n" + pr.T("staff_roster_details", data)
+	}
+	// A citizen whom Telegram does not reach hears of a change only by
+	// phone; the channel may be shared, so the number is masked there.
+	if reach := a.reachText(pr, b, a.channelPrivate(b.Department)); reach != "" {
+		text += "\n" + reach
+	}
 	return Message{Text: text, Blocks: []slackapi.Block{slackapi.NewSectionBlock(mrkdwn(text), nil, nil)}}, nil
 }
 
@@ -120,7 +130,37 @@ func (a *Adapter) bookingData(pr *locales.Printer, b booking.Booking) map[string
 		"Department": cat.DepartmentName(b.Department).In(pr.Lang()),
 		"Name":       escape(b.Citizen.Name),
 		"Phone":      phoneShown(b.Citizen.Phone, true),
+		"Bring":      bringOf(cat, b.Service, pr.Lang()),
+		"Via":        viaText(pr, b.Via),
+		"Lang":       langText(pr, b.Citizen.Lang),
 	}
+}
+
+// bringOf is what the citizen must bring for service, in lang.
+func bringOf(cat *booking.Catalog, service string, lang booking.Lang) string {
+	if s, ok := cat.Service(service); ok && s.Bring.In(lang) != "" {
+		return s.Bring.In(lang)
+	}
+	return "—"
+}
+
+// viaText names the channel a booking was made through.
+func viaText(pr *locales.Printer, v booking.Via) string {
+	switch v {
+	case booking.ViaPhone:
+		return pr.T("staff_roster_via_phone", nil)
+	case booking.ViaDesk:
+		return pr.T("staff_roster_via_desk", nil)
+	}
+	return pr.T("staff_roster_via_telegram", nil)
+}
+
+// langText names the citizen's language, the one the bot speaks to them.
+func langText(pr *locales.Printer, l booking.Lang) string {
+	if l == booking.English {
+		return pr.T("staff_roster_lang_en", nil)
+	}
+	return pr.T("staff_roster_lang_el", nil)
 }
 
 // channelPrivate reports whether dept's Slack channel is its own: only

@@ -9,8 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/postgres"
@@ -36,6 +39,46 @@ type env struct {
 	adapter *slack.Adapter
 	srv     *httptest.Server
 	outbox  *postgres.Outbox
+	// clock is the Office's and the adapter's clock (newEnvClock), which
+	// command and interact sign at; nil: the real time.
+	clock *fakeClock
+	pool  *pgxpool.Pool
+}
+
+// fakeClock is a clock the test sets.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// newEnvClock is newEnvWith with one fake clock, at the real time to
+// start with, for the Office and the adapter: a test moves it to a
+// booking's start to mark it, or to the next day.
+func newEnvClock(t *testing.T, edit func(*booking.Catalog)) *env {
+	t.Helper()
+	c := &fakeClock{t: time.Now()}
+	e := newEnvAt(t, edit, c.Now, c.Now)
+	e.clock = c
+	return e
+}
+
+func (e *env) now() time.Time {
+	if e.clock != nil {
+		return e.clock.Now()
+	}
+	return time.Now()
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil, nil) }
@@ -43,6 +86,12 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil, nil) }
 // newEnvWith is newEnv with the catalog edited by edit and the adapter's
 // clock set to now (either may be nil).
 func newEnvWith(t *testing.T, edit func(*booking.Catalog), now func() time.Time) *env {
+	t.Helper()
+	return newEnvAt(t, edit, now, time.Now)
+}
+
+// newEnvAt is newEnvWith with the Office's clock too.
+func newEnvAt(t *testing.T, edit func(*booking.Catalog), now, officeNow func() time.Time) *env {
 	t.Helper()
 	pool := pgtest.New(t)
 	cat := booking.DefaultCatalog()
@@ -53,13 +102,13 @@ func newEnvWith(t *testing.T, edit func(*booking.Catalog), now func() time.Time)
 	if err := store.SyncCatalog(context.Background(), cat); err != nil {
 		t.Fatal(err)
 	}
-	office := booking.NewOffice(cat, store, time.Now)
+	office := booking.NewOffice(cat, store, officeNow)
 	fake := slackfake.New()
 	t.Cleanup(fake.Close)
 	a := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: fake.APIURL(), Now: now}, office, store, nil)
 	srv := httptest.NewServer(a.Routes())
 	t.Cleanup(srv.Close)
-	return &env{store: store, office: office, cat: cat, fake: fake, adapter: a, srv: srv, outbox: postgres.NewOutbox(pool)}
+	return &env{store: store, office: office, cat: cat, fake: fake, adapter: a, srv: srv, outbox: postgres.NewOutbox(pool), pool: pool}
 }
 
 // workday returns the first day from tomorrow on which dept is open, at
@@ -109,7 +158,7 @@ func (e *env) book(t *testing.T, service string, d booking.Date, base int64, slo
 // status and the decoded answer.
 func (e *env) command(t *testing.T, user, text string) (int, map[string]any, string) {
 	t.Helper()
-	return e.commandAt(t, user, text, time.Now())
+	return e.commandAt(t, user, text, e.now())
 }
 
 // commandAt is command signed at now, for an adapter on a fake clock.
@@ -131,7 +180,7 @@ func (e *env) commandAt(t *testing.T, user, text string, now time.Time) (int, ma
 func (e *env) interact(t *testing.T, payload any) (int, map[string]any, string) {
 	t.Helper()
 	raw, _ := json.Marshal(payload)
-	req, err := slackfake.SignedRequest(context.Background(), e.srv.URL+"/slack/interactions", secret, url.Values{"payload": {string(raw)}}, time.Now())
+	req, err := slackfake.SignedRequest(context.Background(), e.srv.URL+"/slack/interactions", secret, url.Values{"payload": {string(raw)}}, e.now())
 	if err != nil {
 		t.Fatal(err)
 	}

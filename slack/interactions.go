@@ -68,6 +68,9 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.Interaction
 		if cb.View.CallbackID == viewCancel {
 			return a.submitCancel(ctx, cb)
 		}
+		if cb.View.CallbackID == viewMove {
+			return a.submitMove(ctx, cb)
+		}
 		if cb.View.CallbackID == viewBook {
 			return a.submitBook(ctx, cb)
 		}
@@ -76,6 +79,10 @@ func (a *Adapter) handleInteraction(ctx context.Context, cb slackapi.Interaction
 }
 
 func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallback, act *slackapi.BlockAction) {
+	if act.ActionID == actionCloseConfirm || act.ActionID == actionCloseKeep {
+		a.pressClose(ctx, cb, act) // its value is the order, not a booking
+		return
+	}
 	user := cb.User.ID
 	pr := a.userPrinter(user)
 	actor := staffActor(user, cb.User.Name)
@@ -85,20 +92,46 @@ func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallb
 		a.respondLater(cb.ResponseURL, ephemeral(a.refusal(pr, err, ref, b.Department)))
 		return
 	}
+	data := map[string]any{"Ref": b.Ref, "User": user, "Time": pr.Time(b.Start, a.loc)}
 	switch act.ActionID {
 	case actionCancel:
 		a.openCancel(ctx, cb, b)
+	case actionMove:
+		if b.Status != booking.Active {
+			a.respondLater(cb.ResponseURL, ephemeral(pr.T("staff_conflict", data)))
+			return
+		}
+		a.openMove(ctx, cb, b)
 	case actionAttended, actionNoShow:
 		status, id := booking.Attended, "staff_marked_attended"
 		if act.ActionID == actionNoShow {
 			status, id = booking.NoShow, "staff_marked_no_show"
 		}
 		if _, err := a.office.Mark(ctx, actor, ref, status); err != nil {
-			a.respondLater(cb.ResponseURL, ephemeral(a.refusal(pr, err, ref, b.Department)))
+			// The roster shows the buttons from the morning on.
+			text := pr.T("staff_roster_mark_too_early", data)
+			if booking.ErrorCode(err) != booking.EClosed {
+				text = a.refusal(pr, err, ref, b.Department)
+			}
+			a.respondLater(cb.ResponseURL, ephemeral(text))
 			return
 		}
-		a.respondLater(cb.ResponseURL, response{ResponseType: "in_channel",
-			Text: pr.T(id, map[string]any{"Ref": ref, "User": user})})
+		// The answer carries the undo, for a wrong button.
+		text := pr.T(id, data)
+		a.respondLater(cb.ResponseURL, response{ResponseType: "in_channel", Text: text, Blocks: []slackapi.Block{
+			slackapi.NewSectionBlock(mrkdwn(text), nil, nil),
+			slackapi.NewActionBlock("u_"+b.Ref, undoButton(pr, b.Ref)),
+		}})
+	case actionUndo:
+		if _, err := a.office.Unmark(ctx, actor, ref); err != nil {
+			text := pr.T("staff_roster_unmark_too_late", data)
+			if booking.ErrorCode(err) != booking.EClosed {
+				text = a.refusal(pr, err, ref, b.Department)
+			}
+			a.respondLater(cb.ResponseURL, ephemeral(text))
+			return
+		}
+		a.respondLater(cb.ResponseURL, response{ResponseType: "in_channel", Text: pr.T("staff_roster_unmarked", data)})
 	}
 }
 
@@ -149,10 +182,20 @@ func (a *Adapter) submitCancel(ctx context.Context, cb slackapi.InteractionCallb
 	if !typedText(reason) {
 		return viewErrors{"errors", map[string]string{blockReason: pr.T("staff_invalid_input", nil)}}
 	}
-	text, ok := a.cancel(ctx, pr, staffActor(cb.User.ID, cb.User.Name), meta.Ref, reason)
+	actor := staffActor(cb.User.ID, cb.User.Name)
+	b, text, ok := a.cancelled(ctx, pr, actor, meta.Ref, reason, false)
 	if !ok {
 		return viewErrors{"errors", map[string]string{blockReason: text}}
 	}
-	a.respondLater(meta.ResponseURL, response{ResponseType: "in_channel", Text: text})
+	url := meta.ResponseURL
+	if url != "" {
+		a.goSlow(func(ctx context.Context) {
+			a.respond(ctx, url, response{ResponseType: "in_channel", Text: text})
+			// The channel reads the number masked; who cancelled, in full.
+			if reach := a.reachText(pr, b, true); reach != "" {
+				a.respond(ctx, url, ephemeral(reach))
+			}
+		})
+	}
 	return nil
 }

@@ -18,6 +18,8 @@ const (
 	actionCancel   = "rantevou_cancel"
 	actionAttended = "rantevou_attended"
 	actionNoShow   = "rantevou_no_show"
+	actionMove     = "rantevou_move"
+	actionUndo     = "rantevou_undo"
 	// viewCancel is the callback id of the modal asking for a reason.
 	viewCancel   = "rantevou_cancel_reason"
 	blockReason  = "reason"
@@ -31,11 +33,14 @@ type Message struct {
 }
 
 // RosterMessages renders r in lang for the department's channel: a header,
-// one section with three buttons per active booking (a line without
-// buttons for the others), and a summary, split into as many messages as
-// Slack's 50-block limit needs without ever separating a booking from its
-// buttons. A closed day is one short message. Phone numbers show in full
-// only if no other department posts to that channel (see phoneShown).
+// one section per booking (when, desk, reference, service, citizen, how it
+// was booked, their language, what to bring, and "call the citizen" for
+// one whom Telegram does not reach) with its buttons (rosterButtons), and
+// a summary, split into as many messages as Slack's 50-block limit needs
+// without ever separating a booking from its buttons. A closed day is one
+// short message, with the citizens to phone about it. Phone numbers show
+// in full only if no other department posts to that channel (see
+// phoneShown).
 func (a *Adapter) RosterMessages(r booking.Roster, lang booking.Lang) []Message {
 	return a.rosterMessages(r, lang, a.channelPrivate(r.Department))
 }
@@ -51,10 +56,11 @@ func (a *Adapter) rosterMessages(r booking.Roster, lang booking.Lang, phones boo
 		if r.Date == a.today() {
 			text = pr.T("staff_roster_closed", map[string]any{"Reason": r.Reason.In(lang)})
 		}
-		return []Message{{Text: title + " — " + text, Blocks: []slackapi.Block{
+		blocks := []slackapi.Block{
 			slackapi.NewHeaderBlock(plain(title)),
 			slackapi.NewSectionBlock(mrkdwn(text), nil, nil),
-		}}}
+		}
+		return []Message{{Text: title + " — " + text, Blocks: append(blocks, a.callBlocks(pr, r.Bookings, phones)...)}}
 	}
 
 	var items [][]slackapi.Block // each booking's blocks, kept together
@@ -121,16 +127,89 @@ func (a *Adapter) bookingBlocks(pr *locales.Printer, b booking.Booking, phones b
 		"Phone":   phoneShown(b.Citizen.Phone, phones),
 		"Status":  status,
 	})
-	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))
-	if b.Status != booking.Active {
-		return []slackapi.Block{section}
+	// What the clerk needs at the counter: how it was booked, the
+	// citizen's language, what they bring; and whether only a call
+	// reaches them.
+	line += "\n" + pr.T("staff_roster_details", map[string]any{
+		"Via":   viaText(pr, b.Via),
+		"Lang":  langText(pr, b.Citizen.Lang),
+		"Bring": bringOf(a.office.Catalog(), b.Service, pr.Lang()),
+	})
+	if b.Status == booking.Active || b.Status == booking.Cancelled {
+		if reach := a.reachText(pr, b, phones); reach != "" {
+			line += "\n" + reach
+		}
 	}
-	cancel := slackapi.NewButtonBlockElement(actionCancel, b.Ref, plain(pr.T("staff_button_cancel", nil)))
-	cancel.Style = slackapi.StyleDanger
-	attended := slackapi.NewButtonBlockElement(actionAttended, b.Ref, plain(pr.T("staff_button_attended", nil)))
-	attended.Style = slackapi.StylePrimary
-	noShow := slackapi.NewButtonBlockElement(actionNoShow, b.Ref, plain(pr.T("staff_button_no_show", nil)))
-	return []slackapi.Block{section, slackapi.NewActionBlock("a_"+b.Ref, attended, noShow, cancel)}
+	section := slackapi.NewSectionBlock(mrkdwn(line), nil, nil, slackapi.SectionBlockOptionBlockID("b_"+b.Ref))
+	if buttons := a.rosterButtons(pr, b); len(buttons) > 0 {
+		return []slackapi.Block{section, slackapi.NewActionBlock("a_"+b.Ref, buttons...)}
+	}
+	return []slackapi.Block{section}
+}
+
+// rosterButtons are a booking's buttons as the roster is drawn. Attended
+// and no-show come on the day itself (and after): the roster goes out in
+// the morning, before any booking has started, and a roster without them
+// would have to be asked for again at each appointment; a press before the
+// start is refused by the Office and answered so (handleButton). They are
+// not on a later day's roster, where every press would be refused. A
+// marked booking can be put back the same day.
+func (a *Adapter) rosterButtons(pr *locales.Printer, b booking.Booking) []slackapi.BlockElement {
+	now := a.cfg.Now()
+	today := booking.DateOf(now, a.loc)
+	day := booking.DateOf(b.Start, a.loc)
+	switch b.Status {
+	case booking.Active:
+		var out []slackapi.BlockElement
+		if !now.Before(b.Start) || day == today {
+			attended := slackapi.NewButtonBlockElement(actionAttended, b.Ref, plain(pr.T("staff_button_attended", nil)))
+			attended.Style = slackapi.StylePrimary
+			noShow := slackapi.NewButtonBlockElement(actionNoShow, b.Ref, plain(pr.T("staff_button_no_show", nil)))
+			out = append(out, attended, noShow)
+		}
+		move := slackapi.NewButtonBlockElement(actionMove, b.Ref, plain(pr.T("staff_roster_button_move", nil)))
+		cancel := slackapi.NewButtonBlockElement(actionCancel, b.Ref, plain(pr.T("staff_button_cancel", nil)))
+		cancel.Style = slackapi.StyleDanger
+		return append(out, move, cancel)
+	case booking.Attended, booking.NoShow:
+		if day == today {
+			return []slackapi.BlockElement{undoButton(pr, b.Ref)}
+		}
+	}
+	return nil
+}
+
+func undoButton(pr *locales.Printer, ref string) *slackapi.ButtonBlockElement {
+	return slackapi.NewButtonBlockElement(actionUndo, ref, plain(pr.T("staff_roster_button_undo", nil)))
+}
+
+// callsPerBlock keeps a list of citizens to call within a section's 3000
+// characters.
+const callsPerBlock = 20
+
+// callBlocks lists the cancelled bookings of citizens without a linked
+// Telegram account, whom only a call tells: on a closed day's roster,
+// where the bookings themselves are not shown.
+func (a *Adapter) callBlocks(pr *locales.Printer, bs []booking.Booking, phones bool) []slackapi.Block {
+	var calls []booking.Booking
+	for _, b := range bs {
+		if b.Status == booking.Cancelled && b.Citizen.TelegramID == 0 && b.Citizen.Phone != "" {
+			calls = append(calls, b)
+		}
+	}
+	if len(calls) == 0 {
+		return nil
+	}
+	var out []slackapi.Block
+	for i := 0; i < len(calls) && len(out) < maxBlocks-3; i += callsPerBlock {
+		chunk := calls[i:min(i+callsPerBlock, len(calls))]
+		text := a.callLines(pr, chunk, phones)
+		if i == 0 {
+			text = pr.N("staff_close_call_header", len(calls), nil) + "\n" + text
+		}
+		out = append(out, slackapi.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	return out
 }
 
 // phoneShown is how a citizen's stored phone reads to staff: grouped, for

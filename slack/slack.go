@@ -1,8 +1,9 @@
 // Package slack is the staff side of rantevou on Slack: each department's
 // daily roster and alerts in its channel (delivered from the outbox), the
-// /rantevou slash command (roster, cancel, close a day, find, help), the
-// roster's buttons (cancel with a reason, attended, no-show), all over the
-// public HTTP endpoints with Slack's request signatures checked, or over
+// /rantevou slash command (roster, book for a caller, walk-in, move,
+// cancel, close a day once confirmed, find, help), the roster's buttons
+// (attended, no-show and their undo, move, cancel with a reason), all over
+// the public HTTP endpoints with Slack's request signatures checked, or over
 // Socket Mode, routed to the same handlers. Staff act only on the
 // departments the catalog gives them and read in their department's
 // language, Greek by default.
@@ -31,6 +32,7 @@ type Office interface {
 	StaffDepartments(slackUserID string) []string
 	// StaffBooking is the check before every staff action on a booking.
 	StaffBooking(ctx context.Context, a booking.Actor, ref string) (booking.Booking, error)
+	callerActions // caller.go: book for a caller, walk-ins, moves, undoing a mark
 }
 
 // Bookings looks bookings up by id, for alerts. booking.Store implements

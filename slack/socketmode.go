@@ -58,7 +58,9 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			client.Ack(*ev.Request)
 			return
 		}
-		payload = a.handleCommand(qctx, cmd)
+		if out := a.handleCommand(qctx, cmd); !out.empty() {
+			payload = out
+		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := ev.Data.(slackapi.InteractionCallback)
 		if !ok {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSocketModeRoutesToSameHandlers(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvClock(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	a := slack.New(slack.Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: e.fake.APIURL()}, e.office, e.store, nil)
@@ -40,6 +40,7 @@ func TestSocketModeRoutesToSameHandlers(t *testing.T) {
 
 	t.Run("ButtonPressActs", func(t *testing.T) {
 		b := e.book(t, "birth-certificate", e.workday(t, 0), 1100, 0)[0]
+		e.clock.Set(b.Start.Add(time.Minute)) // marked from its start on
 		url := e.fake.ResponseURL()
 		if _, err := e.fake.SocketEnvelope(ctx, "interactive", map[string]any{
 			"type": "block_actions", "user": map[string]any{"id": clerk}, "response_url": url,

@@ -70,7 +70,7 @@ func TestCloseTwice(t *testing.T) {
 
 	_, _, first := e.command(t, clerk, cmd)
 	e.adapter.Wait()
-	if got := e.fake.Responses(first); len(got) != 1 || !strings.Contains(got[0].Text, "Ακυρώθηκε 1 ραντεβού· ο πολίτης ενημερώνεται") {
+	if got := e.fake.Responses(e.confirmClose(t, clerk, first)); len(got) != 2 || !strings.Contains(got[1].Text, "Ακυρώθηκε 1 ραντεβού· ο πολίτης ενημερώνεται") {
 		t.Fatalf("first close: %+v", got)
 	}
 	_, _, second := e.command(t, clerk, cmd)
