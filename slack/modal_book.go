@@ -67,6 +67,11 @@ const (
 
 	// maxSelectOptions is Slack's limit of options in a static select.
 	maxSelectOptions = 100
+
+	// walkInDay is the day option of a citizen at the counter: the
+	// earliest free time of today, from now on, found on submitting
+	// (Office.WalkIn), so that two clerks never race for the same one.
+	walkInDay = "walkin"
 )
 
 // callerOffice is what the modal needs of the office besides Office;
@@ -74,6 +79,7 @@ const (
 type callerOffice interface {
 	Availability(ctx context.Context, service string, from, to booking.Date) ([]booking.Day, error)
 	BookForCaller(ctx context.Context, a booking.Actor, r booking.CallerRequest) (booking.Booking, error)
+	WalkIn(ctx context.Context, a booking.Actor, r booking.CallerRequest) (booking.Booking, error)
 }
 
 // bookMeta travels in the modal's private_metadata.
@@ -197,11 +203,12 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 		if bring := svc.Bring.In(lang); bring != "" {
 			blocks = append(blocks, slackapi.NewContextBlock(blockBookBring, mrkdwn(pr.T("staff_modal_bring", map[string]any{"Bring": escape(bring)}))))
 		}
-		days, err := a.openDays(ctx, svc.Code)
+		days, openToday, err := a.openDays(ctx, svc.Code)
 		if err != nil {
 			return slackapi.ModalViewRequest{}, err
 		}
-		if form.Day != "" && !slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
+		if form.Day == walkInDay && !openToday || form.Day != walkInDay && form.Day != "" &&
+			!slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
 			form.Day, form.Time = "", ""
 		}
 		if form.Day == "" && len(days) > 0 {
@@ -209,12 +216,20 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 			// thing a caller is offered.
 			form.Day = days[0].Date.String()
 		}
-		if len(days) == 0 {
+		var slots []booking.Slot // of the day chosen
+		if len(days) == 0 && !openToday {
 			blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(pr.T("staff_modal_no_days", map[string]any{"Days": a.office.Catalog().Horizon})), nil, nil))
 		} else {
 			var opts []*slackapi.OptionBlockObject
 			var initial *slackapi.OptionBlockObject
-			var slots []booking.Slot
+			if openToday {
+				// First, for the desk: the citizen standing at the counter.
+				o := slackapi.NewOptionBlockObject(walkInDay, plain(truncateRunes(pr.T("staff_modal_walkin_option", nil), 75)), nil)
+				opts = append(opts, o)
+				if form.Day == walkInDay {
+					initial = o
+				}
+			}
 			for _, d := range days {
 				label := pr.N("staff_modal_day_option", len(d.Slots), map[string]any{"Date": pr.Date(d.Date)})
 				o := slackapi.NewOptionBlockObject(d.Date.String(), plain(truncateRunes(label, 75)), nil)
@@ -228,7 +243,11 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 			b := slackapi.NewInputBlock(blockBookDay+gen, plain(pr.T("staff_modal_day", nil)), bookHint(notes.Day), sel)
 			b.DispatchAction = true
 			blocks = append(blocks, b)
-
+			if form.Day == walkInDay {
+				blocks = append(blocks, slackapi.NewContextBlock("book_walkin", mrkdwn(pr.T("staff_modal_walkin_note", nil))))
+			}
+		}
+		if len(slots) > 0 {
 			var topts []*slackapi.OptionBlockObject
 			var tinitial *slackapi.OptionBlockObject
 			for _, s := range slots {
@@ -302,18 +321,20 @@ func radioBlock(blockID, actionID, label, initial string, options [][2]string) *
 }
 
 // openDays returns the days within the horizon on which service has a
-// free time, from today on.
-func (a *Adapter) openDays(ctx context.Context, service string) ([]booking.Day, error) {
+// free time, from today on, and whether the department is open today, for
+// a walk-in.
+func (a *Adapter) openDays(ctx context.Context, service string) ([]booking.Day, bool, error) {
 	co, ok := a.office.(callerOffice)
 	if !ok {
-		return nil, booking.Errorf(booking.EInternal, "slack: the office cannot book for callers")
+		return nil, false, booking.Errorf(booking.EInternal, "slack: the office cannot book for callers")
 	}
 	today := a.today()
 	days, err := co.Availability(ctx, service, today, today.AddDays(a.office.Catalog().Horizon))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return slices.DeleteFunc(days, func(d booking.Day) bool { return d.Closed || len(d.Slots) == 0 }), nil
+	openToday := len(days) > 0 && days[0].Date == today && !days[0].Closed
+	return slices.DeleteFunc(days, func(d booking.Day) bool { return d.Closed || len(d.Slots) == 0 }), openToday, nil
 }
 
 // readBookForm reads the modal's state: the dynamic blocks by the prefix
@@ -403,8 +424,9 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	if !ok || svc.Department != form.Dept {
 		errs[blockBookService+gen] = pr.T("staff_modal_need_service", nil)
 	}
+	walkIn := form.Day == walkInDay
 	start, err := strconv.ParseInt(form.Time, 10, 64)
-	if ok && (err != nil || form.Day == "") {
+	if ok && !walkIn && (err != nil || form.Day == "") {
 		errs[blockBookTime+gen] = pr.T("staff_modal_need_time", nil)
 	}
 	if !typedText(form.Name) || !typedText(form.Phone) {
@@ -426,7 +448,7 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		return viewErrors{"errors", map[string]string{blockBookTime + gen: pr.T("staff_error", nil)}}
 	}
 	actor := staffActor(cb.User.ID, cb.User.Name)
-	b, err := co.BookForCaller(ctx, actor, booking.CallerRequest{
+	req := booking.CallerRequest{
 		Service:        form.Service,
 		Start:          time.Unix(start, 0),
 		Phone:          form.Phone,
@@ -434,7 +456,30 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		Lang:           form.Lang,
 		Via:            form.Via,
 		IdempotencyKey: meta.Key,
-	})
+	}
+	var b booking.Booking
+	if walkIn {
+		req.Via = booking.ViaDesk // standing at the counter
+		b, err = co.WalkIn(ctx, actor, req)
+	} else {
+		b, err = co.BookForCaller(ctx, actor, req)
+	}
+	if walkIn && err != nil && (booking.ErrorCode(err) == booking.ESlotTaken || booking.ErrorCode(err) == booking.EClosed) {
+		// Nothing left today, or closed: the day field says so, and the
+		// open days are there to choose from.
+		id := "staff_modal_walkin_none"
+		if booking.ErrorCode(err) == booking.EClosed {
+			id = "staff_modal_walkin_closed"
+		}
+		form.Day, form.Time = "", ""
+		meta.Gen++
+		view, verr := a.bookView(ctx, pr, depts, form, meta, bookNotes{Day: pr.T(id, nil)})
+		if verr != nil {
+			a.log.Error("slack book modal: redraw after a walk-in", "err", verr)
+			return viewErrors{"errors", map[string]string{blockBookDay + gen: pr.T(id, nil)}}
+		}
+		return slackapi.NewUpdateViewSubmissionResponse(&view)
+	}
 	switch booking.ErrorCode(err) {
 	case "":
 		a.tellBooked(pr, cb.User.ID, b)
@@ -447,7 +492,7 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		notes := bookNotes{Time: pr.T("staff_modal_taken", map[string]any{"When": when})}
 		if booking.ErrorCode(err) == booking.EClosed {
 			notes = bookNotes{Day: pr.T("staff_modal_day_closed", map[string]any{"When": when})}
-		} else if days, derr := a.openDays(ctx, form.Service); derr == nil &&
+		} else if days, _, derr := a.openDays(ctx, form.Service); derr == nil &&
 			!slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
 			// That day has no free time left at all: choose another day.
 			notes = bookNotes{Day: notes.Time}

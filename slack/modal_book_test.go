@@ -3,15 +3,36 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres"
+	"github.com/rantevou/rantevou/postgres/pgtest"
+	"github.com/rantevou/rantevou/slack"
 	"github.com/rantevou/rantevou/slackfake"
 )
+
+// modalSignAt is the time the modal tests sign their requests at: the
+// adapter's clock, which TestBookModalWalkIn sets.
+var modalSignAt = time.Now
+
+// modalPost posts a signed interaction payload, signed at modalSignAt.
+func (e *env) modalPost(t *testing.T, payload any) (int, map[string]any, string) {
+	t.Helper()
+	raw, _ := json.Marshal(payload)
+	req, err := slackfake.SignedRequest(context.Background(), e.srv.URL+"/slack/interactions", secret, url.Values{"payload": {string(raw)}}, modalSignAt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, req, "")
+}
 
 // modal is a "Book for a caller" modal as the stand-in holds it.
 type modal struct {
@@ -142,7 +163,7 @@ func (m modal) view(f fill) map[string]any {
 func (e *env) shortcut(t *testing.T, user string) modal {
 	t.Helper()
 	before := len(e.fake.Views())
-	status, _, _ := e.interact(t, map[string]any{
+	status, _, _ := e.modalPost(t, map[string]any{
 		"type": "shortcut", "callback_id": "rantevou_book", "trigger_id": "trig-book-" + user,
 		"user": map[string]any{"id": user, "name": "clerk"}, "team": map[string]any{"id": "T1"},
 	})
@@ -164,7 +185,7 @@ func (e *env) choose(t *testing.T, user string, m modal, blockPrefix, action, va
 	f = copyFill(f)
 	f[blockPrefix] = value
 	before := len(e.fake.Updates())
-	e.interact(t, map[string]any{
+	e.modalPost(t, map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": user, "name": "clerk"}, "trigger_id": "trig-2",
 		"container": map[string]any{"type": "view", "view_id": m.ID},
 		"view":      m.view(f),
@@ -193,7 +214,7 @@ func copyFill(f fill) fill {
 // submit sends the modal filled with f as user and returns the answer.
 func (e *env) submit(t *testing.T, user string, m modal, f fill) map[string]any {
 	t.Helper()
-	status, out, _ := e.interact(t, map[string]any{
+	status, out, _ := e.modalPost(t, map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": user, "name": "clerk"},
 		"view": m.view(f),
 	})
@@ -306,6 +327,9 @@ func TestBookModalRefreshes(t *testing.T) {
 	if !slices.Contains(days, d1.String()) || !slices.Contains(days, d2.String()) {
 		t.Fatalf("days offered %v; want %s and %s", days, d1, d2)
 	}
+	if days[0] == "walkin" {
+		days = days[1:] // today is open: the desk's "now" comes first
+	}
 	for _, v := range days {
 		d, _ := booking.ParseDate(v)
 		if fs, _ := e.office.FreeSlots(context.Background(), svc, d); fs.Closed || len(fs.Slots) == 0 {
@@ -329,9 +353,14 @@ func TestBookModalRefreshes(t *testing.T) {
 	if name := m2.mustBlock(t, "book_name"); name.Element.InitialValue != "Μαρία Παπαδοπούλου" {
 		t.Fatalf("the name typed before the redraw is %q", name.Element.InitialValue)
 	}
+	for i, u := range e.fake.Updates() {
+		for _, p := range modalLimits(u.View) {
+			t.Errorf("views.update %d: %s", i+1, p)
+		}
+	}
 	// A redraw from the old view (its hash is stale) is refused by Slack
 	// and changes nothing.
-	e.interact(t, map[string]any{
+	e.modalPost(t, map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": clerk}, "view": m.view(fill{"book_service.": svc}),
 		"actions": []map[string]any{{"type": "static_select", "block_id": day.BlockID, "action_id": "book_day",
 			"selected_option": map[string]any{"value": d1.String()}}},
@@ -479,4 +508,164 @@ func TestBookModalEnglish(t *testing.T) {
 	if !strings.Contains(m.text(), "Choose a service") || m.mustBlock(t, "book_phone").Label.Text != "Caller’s phone number" {
 		t.Fatalf("English modal reads %q", m.text())
 	}
+}
+
+// settable is a clock the test moves.
+type settable struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *settable) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
+	return c.t
+}
+
+func (c *settable) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// newModalEnv is newEnv with the Office and the adapter on clock.
+func newModalEnv(t *testing.T, clock *settable) *env {
+	t.Helper()
+	pool := pgtest.New(t)
+	cat := booking.DefaultCatalog()
+	store := postgres.NewStore(pool)
+	if err := store.SyncCatalog(context.Background(), cat); err != nil {
+		t.Fatal(err)
+	}
+	office := booking.NewOffice(cat, store, clock.now)
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	a := slack.New(slack.Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: fake.APIURL(), Now: clock.now}, office, store, nil)
+	srv := httptest.NewServer(a.Routes())
+	t.Cleanup(srv.Close)
+	modalSignAt = clock.now
+	t.Cleanup(func() { modalSignAt = time.Now })
+	return &env{store: store, office: office, cat: cat, fake: fake, adapter: a, srv: srv, outbox: postgres.NewOutbox(pool)}
+}
+
+// TestBookModalWalkIn: on an open day the first day option is "now, at
+// the desk", which books the earliest free time from now on through
+// Office.WalkIn; after closing time it says none is left today and offers
+// the coming days.
+func TestBookModalWalkIn(t *testing.T) {
+	const svc = "birth-certificate"
+	clock := &settable{}
+	e := newModalEnv(t, clock)
+	d := e.workday(t, 0)
+	now := d.At(9*60+7, e.cat.Location) // 09:07, a citizen walks in
+	clock.set(now)
+
+	m := e.shortcut(t, clerk)
+	m = e.choose(t, clerk, m, "book_service.", "book_service", svc, fill{})
+	if days := values(m.mustBlock(t, "book_day.").Element.Options); len(days) == 0 || days[0] != "walkin" {
+		t.Fatalf("day options %v; want the walk-in first on an open day", days)
+	}
+	m = e.choose(t, clerk, m, "book_day.", "book_day", "walkin", fill{"book_service.": svc})
+	if _, ok := m.block("book_time."); ok {
+		t.Fatal("a walk-in asks for a time")
+	}
+	if !strings.Contains(m.text(), "πρώτη ελεύθερη ώρα από τώρα") {
+		t.Fatalf("the walk-in is not explained: %q", m.text())
+	}
+	done := answerView(t, e.submit(t, clerk, m, fill{"book_service.": svc, "book_day.": "walkin",
+		"book_name": "Νίκος Αθανασίου", "book_phone": "6987654321", "book_lang": "el", "book_via": "phone"}))
+	bs := e.bookingsOfPhone(t, "+306987654321")
+	if len(bs) != 1 {
+		t.Fatalf("walk-in bookings %+v", bs)
+	}
+	b := bs[0]
+	if b.Via != booking.ViaDesk || booking.DateOf(b.Start, e.cat.Location) != d || b.Start.Before(now) || b.Start.After(now.Add(time.Hour)) {
+		t.Fatalf("walk-in booked %+v at %v; want today at the desk, soon after %v", b, b.Start, now)
+	}
+	if !strings.Contains(done.text(), b.Ref) || !strings.Contains(done.text(), b.Start.In(e.cat.Location).Format("15:04")) {
+		t.Fatalf("the last screen reads %q; want %s and its time", done.text(), b.Ref)
+	}
+
+	clock.set(d.At(20*60, e.cat.Location)) // after closing time
+	m = e.shortcut(t, clerk)
+	m = e.choose(t, clerk, m, "book_service.", "book_service", svc, fill{})
+	m = e.choose(t, clerk, m, "book_day.", "book_day", "walkin", fill{"book_service.": svc})
+	again := answerView(t, e.submit(t, clerk, m, fill{"book_service.": svc, "book_day.": "walkin",
+		"book_name": "Άννα Δήμου", "book_phone": "6911111111", "book_lang": "el", "book_via": "phone"}))
+	day := again.mustBlock(t, "book_day.")
+	if day.Hint == nil || !strings.Contains(day.Hint.Text, "σήμερα") {
+		t.Fatalf("after a walk-in with nothing left the day field says %+v", day.Hint)
+	}
+	if day.Element.InitialOption == nil || day.Element.InitialOption.Value == "walkin" {
+		t.Fatalf("day chosen after the refusal: %+v; want the first coming day", day.Element.InitialOption)
+	}
+	if _, ok := again.block("book_time."); !ok {
+		t.Fatal("no times of the coming day to choose from")
+	}
+	if bs := e.bookingsOfPhone(t, "+306911111111"); len(bs) != 0 {
+		t.Fatalf("booked %+v", bs)
+	}
+}
+
+// modalLimits lists what in a modal breaks Slack's published limits: a
+// view over any of them is refused whole (invalid_arguments), and the
+// clerk sees nothing happen.
+func modalLimits(raw json.RawMessage) []string {
+	var v struct {
+		Title           struct{ Text string }  `json:"title"`
+		Submit          *struct{ Text string } `json:"submit"`
+		Close           *struct{ Text string } `json:"close"`
+		PrivateMetadata string                 `json:"private_metadata"`
+		CallbackID      string                 `json:"callback_id"`
+		Blocks          []modalBlock           `json:"blocks"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return []string{"view does not decode: " + err.Error()}
+	}
+	var bad []string
+	n := func(s string) int { return len([]rune(s)) }
+	check := func(what string, s string, max int) {
+		if n(s) > max {
+			bad = append(bad, what+": "+strconv.Itoa(n(s))+" characters, Slack allows "+strconv.Itoa(max))
+		}
+	}
+	check("title", v.Title.Text, 24)
+	if v.Submit != nil {
+		check("submit", v.Submit.Text, 24)
+	}
+	if v.Close != nil {
+		check("close", v.Close.Text, 24)
+	}
+	check("private_metadata", v.PrivateMetadata, 3000)
+	check("callback_id", v.CallbackID, 255)
+	if len(v.Blocks) > 100 {
+		bad = append(bad, strconv.Itoa(len(v.Blocks))+" blocks, Slack allows 100")
+	}
+	ids := map[string]bool{}
+	for _, b := range v.Blocks {
+		check("block_id", b.BlockID, 255)
+		if b.BlockID != "" && ids[b.BlockID] {
+			bad = append(bad, "block_id "+b.BlockID+" repeated")
+		}
+		ids[b.BlockID] = true
+		if b.Type != "input" {
+			continue
+		}
+		check(b.BlockID+" label", b.Label.Text, 2000)
+		if b.Hint != nil {
+			check(b.BlockID+" hint", b.Hint.Text, 2000)
+		}
+		check(b.BlockID+" action_id", b.Element.ActionID, 255)
+		if b.Element.Type == "static_select" && (len(b.Element.Options) == 0 || len(b.Element.Options) > 100) {
+			bad = append(bad, b.BlockID+": "+strconv.Itoa(len(b.Element.Options))+" options, Slack allows 1 to 100")
+		}
+		for _, o := range b.Element.Options {
+			check(b.BlockID+" option text", o.Text.Text, 75)
+			check(b.BlockID+" option value", o.Value, 150)
+		}
+	}
+	return bad
 }
