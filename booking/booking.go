@@ -178,6 +178,8 @@ type Catalog struct {
 	MinNotice     time.Duration // earliest booking is now + MinNotice
 	MaxActive     int           // active future bookings per citizen
 	MaxPerService int           // active future bookings per citizen and service
+	MaxWaiting    int           // entries per citizen on the waiting list; DefaultMaxWaiting if 0
+	WaitDropAfter int           // offers left to run out in a row before a citizen leaves the list; DefaultDropAfter if 0
 	Reminders     []time.Duration
 	LocalHolidays []LocalHoliday
 	Overrides     []HolidayOverride
@@ -240,6 +242,10 @@ type Booking struct {
 	Via          Via     // the channel it was made through
 	CancelReason string
 	CreatedAt    time.Time
+	// HeldUntil is, for the hold row of an offer (Status Offered), until
+	// when its place is kept; zero once the offer has ended, and for
+	// every other booking.
+	HeldUntil time.Time
 }
 
 // ActorKind says who acts.

@@ -160,6 +160,12 @@ func (c *Catalog) Validate() error {
 	if c.MaxPerService < 1 || c.MaxPerService > c.MaxActive {
 		return invalidf("max_per_service", "%d: want 1 to max_active (%d)", c.MaxPerService, c.MaxActive)
 	}
+	if c.MaxWaiting < 0 || c.MaxWaiting > 20 {
+		return invalidf("max_waiting", "%d: want 1 to 20 entries", c.MaxWaiting)
+	}
+	if c.WaitDropAfter < 0 || c.WaitDropAfter > 20 {
+		return invalidf("waitlist_drop_after", "%d: want 1 to 20 offers", c.WaitDropAfter)
+	}
 	for i, r := range c.Reminders {
 		if r <= 0 {
 			return invalidf(fmt.Sprintf("reminders[%d]", i), "%v: want a positive offset before the appointment", r)

@@ -21,6 +21,8 @@ type catalogFile struct {
 	MinNotice     *string            `toml:"min_notice"` // Go duration, e.g. "2h"
 	MaxActive     *int               `toml:"max_active"`
 	MaxPerService *int               `toml:"max_per_service"`
+	MaxWaiting    *int               `toml:"max_waiting"`
+	WaitDropAfter *int               `toml:"waitlist_drop_after"`
 	Reminders     *[]string          `toml:"reminders"` // Go durations before the appointment
 	Hours         *hoursFile         `toml:"hours"`     // for departments without their own
 	LocalHolidays []localHolidayFile `toml:"local_holidays"`
@@ -138,6 +140,8 @@ func (f *catalogFile) catalog() (*Catalog, error) {
 		MinNotice:     DefaultMinNotice,
 		MaxActive:     DefaultMaxActive,
 		MaxPerService: DefaultMaxPerService,
+		MaxWaiting:    DefaultMaxWaiting,
+		WaitDropAfter: DefaultDropAfter,
 		Reminders:     append([]time.Duration(nil), DefaultReminders...),
 	}
 	if c.TimeZone == "" {
@@ -166,6 +170,12 @@ func (f *catalogFile) catalog() (*Catalog, error) {
 	}
 	if f.MaxPerService != nil {
 		c.MaxPerService = *f.MaxPerService
+	}
+	if f.MaxWaiting != nil {
+		c.MaxWaiting = *f.MaxWaiting
+	}
+	if f.WaitDropAfter != nil {
+		c.WaitDropAfter = *f.WaitDropAfter
 	}
 	if f.Reminders != nil {
 		c.Reminders = nil

@@ -113,6 +113,9 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 		IdempotencyKey: idempotencyKey, Now: now, MaxChanges: o.maxChanges(a), Notify: notify, Actor: a,
 	})
 	o.changed("rescheduled", 1, err)
+	if err == nil {
+		o.offerFreed(ctx, b.Department) // the old place, to whoever waits for it
+	}
 	return moved, err
 }
 
@@ -196,6 +199,11 @@ func (o *Office) cancel(ctx context.Context, a Actor, ref, reason string, maxCha
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold,
 		Now: now, MaxChanges: maxChanges, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
+	if err == nil && hold.IsZero() {
+		// A place held for its citizen a while is offered once the hold
+		// is over, by the waiting list's sweep.
+		o.offerFreed(ctx, b.Department)
+	}
 	return cancelled, err
 }
 

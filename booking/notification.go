@@ -34,6 +34,20 @@ const (
 	NotifyCancelledByStaff NotificationKind = "citizen.cancelled"   // staff cancelled: reason, book-again button; Payload.Reason
 	NotifyDayClosed        NotificationKind = "citizen.day_closed"  // the day was closed: reason, book-again button; Payload.Reason
 
+	// To the citizen on Telegram, from the waiting list (waitlist.go).
+	// BookingID is the offer's hold row, a booking of status Offered read
+	// again at delivery (an offer whose hold has ended by then is not
+	// sent; its Start, End and HeldUntil are the place and until when it is
+	// kept). Payload.OldStart is set for an earlier-time offer: the start
+	// of the booking it would move.
+	NotifyOffer        NotificationKind = "citizen.offer"         // a place is free: take it or not, until when
+	NotifyOfferExpired NotificationKind = "citizen.offer_expired" // the offer ran out and went to the next in line
+	NotifyWaitDropped  NotificationKind = "citizen.wait_dropped"  // taken off the list after too many offers ran out
+	// NotifyOfferTaken is the confirmation of a taken offer, as
+	// NotifyConfirmed (or NotifyRescheduled, with Payload.OldStart): the
+	// conversation in which it was taken shows it. BookingID is the booking.
+	NotifyOfferTaken NotificationKind = "citizen.offer_taken"
+
 	// To the department's Slack channel; Recipient is the department code.
 	NotifyStaffCancelled   NotificationKind = "staff.cancelled"   // a citizen cancelled
 	NotifyStaffRescheduled NotificationKind = "staff.rescheduled" // a citizen moved a booking; Payload.OldStart

@@ -28,6 +28,10 @@ type Office struct {
 	cal     *Calendar
 	observe func(action string, n int)
 	limits  CitizenLimits
+	// The waiting list (waitlist.go); nil wait: not in use.
+	wait    WaitlistStore
+	waitCfg WaitlistConfig
+	waitObs WaitlistObserver
 }
 
 // Observe makes the Office tell f of every change it makes, as an action

@@ -138,3 +138,89 @@ type Store interface {
 	// them and their record deleted. It cancels nothing.
 	ForgetCitizen(ctx context.Context, telegramID int64) error
 }
+
+// NewEntry asks the store to put a citizen in line (Office.JoinWaitlist).
+type NewEntry struct {
+	Citizen     Citizen // TelegramID; Name and Phone, when given, are kept for the booking an offer makes
+	Department  string
+	Service     string
+	From, To    Date
+	Part        DayPart
+	EarlierThan int64 // the id of the citizen's booking to bring forward; 0 for a new booking
+	Now         time.Time
+	ExpiresAt   time.Time
+	Max         int // the citizen's entries in line, checked under a lock on the citizen
+	Actor       Actor
+}
+
+// NewOffer asks the store to offer Entry the place [Start, End) at the
+// first of Desks that is free, holding it until Until, in one transaction
+// with the entry's change, its audit row and Notify (whose BookingID is
+// the hold row's).
+type NewOffer struct {
+	Entry      WaitEntry
+	Desks      []string
+	Start, End time.Time
+	Day        Date
+	Now, Until time.Time
+	Notify     []Notification
+}
+
+// TakeOffer asks the store to take the citizen's live offer of hold Ref:
+// the hold row becomes the booking, or for an earlier-time offer the
+// booking moves onto its place, in one transaction. Notify gives the
+// notifications of the booking made (old is the booking as it was before
+// a move, nil for a new booking); it is called inside the transaction.
+type TakeOffer struct {
+	TelegramID    int64
+	Ref           string
+	Now           time.Time
+	MaxActive     int
+	MaxPerService int
+	DayOf         func(t time.Time) Date // the office's day of t, to check the closures of the place's day
+	Notify        func(b Booking, old *Booking) []Notification
+	Actor         Actor
+}
+
+// ExpireOffers asks the store to end the offers that ran out by Now: their
+// holds released, their entries back in line, or dropped after DropAfter
+// offers in a row ran out, with Notify's notifications (called inside the
+// transaction, BookingID the hold row's).
+type ExpireOffers struct {
+	Now       time.Time
+	DropAfter int
+	Notify    func(o Offer) []Notification
+}
+
+// WaitlistStore keeps the waiting list and its offers. Like Store, every
+// change writes its audit row and notifications in its own transaction,
+// and the database, not the caller, guarantees that a held place is
+// never booked by anyone else (ESlotTaken), that an entry has one live
+// offer and a citizen one (EConflict).
+type WaitlistStore interface {
+	// Busy is Store.Busy, read from the database itself (not a cache):
+	// what is offered must be what is free.
+	Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error)
+	Closures(ctx context.Context, department string, from, to Date) ([]Closure, error)
+
+	Join(ctx context.Context, e NewEntry) (WaitEntry, error)
+	// Entries returns the citizen's entries in line, by joining.
+	Entries(ctx context.Context, telegramID int64, now time.Time) ([]WaitEntry, error)
+	// Leave takes the citizen's entry out of line, ending its live offer.
+	Leave(ctx context.Context, telegramID, id int64, now time.Time, a Actor) (WaitEntry, error)
+	// Queue returns dept's entries waiting (without a live offer, their
+	// citizen without one either) and not expired by now, in order of
+	// joining, each with the starts it was offered before.
+	Queue(ctx context.Context, dept string, now time.Time) ([]WaitEntry, error)
+	// WaitingDepartments returns the departments with entries waiting.
+	WaitingDepartments(ctx context.Context, now time.Time) ([]string, error)
+	Offer(ctx context.Context, o NewOffer) (Offer, error)
+	TakeOffer(ctx context.Context, t TakeOffer) (Booking, Offer, error)
+	DeclineOffer(ctx context.Context, telegramID int64, ref string, now time.Time, a Actor) (Offer, error)
+	// ExpireOffers ends the offers that ran out, each once across
+	// replicas, and the entries whose days are over; it returns the
+	// offers it ended.
+	ExpireOffers(ctx context.Context, e ExpireOffers) ([]Offer, error)
+	// WaitingCounts returns, per service of dept, the entries in line.
+	WaitingCounts(ctx context.Context, dept string, now time.Time) (map[string]int, error)
+}

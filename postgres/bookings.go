@@ -17,13 +17,18 @@ import (
 // told on Telegram from then on.
 const bookingColumns = `id, ref, department, service, desk, lower(during), upper(during), status,
 	citizen, coalesce((SELECT c.telegram_id FROM citizens c WHERE c.id = bookings.citizen), 0),
-	name, phone, lang, via, cancel_reason, created_at`
+	name, phone, lang, via, cancel_reason, created_at,
+	CASE WHEN status = 'offered' THEN held_until END`
 
 func scanBooking(row pgx.Row) (booking.Booking, error) {
 	var b booking.Booking
 	var status, lang, via string
+	var held *time.Time
 	err := row.Scan(&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
-		&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &via, &b.CancelReason, &b.CreatedAt)
+		&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &via, &b.CancelReason, &b.CreatedAt, &held)
+	if held != nil {
+		b.HeldUntil = *held
+	}
 	b.Status = booking.Status(status)
 	b.Citizen.Lang = booking.Lang(lang)
 	b.Via = booking.Via(via)

@@ -62,10 +62,12 @@ func (s *Store) CitizenBookings(ctx context.Context, telegramID int64, now time.
 	return bs, wrap("citizen bookings", err)
 }
 
-// DepartmentBookings returns the department's bookings of any status starting in [from, to), by start.
+// DepartmentBookings returns the department's bookings of any status starting in [from, to), by start;
+// the hold rows of offers (status offered) are not bookings and are left out.
 func (s *Store) DepartmentBookings(ctx context.Context, department string, from, to time.Time) ([]booking.Booking, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
-		WHERE department = $1 AND lower(during) >= $2 AND lower(during) < $3 ORDER BY lower(during), desk, id`,
+		WHERE department = $1 AND lower(during) >= $2 AND lower(during) < $3 AND status <> 'offered'
+		ORDER BY lower(during), desk, id`,
 		department, from, to)
 	if err != nil {
 		return nil, wrap("department bookings", err)
@@ -77,7 +79,7 @@ func (s *Store) DepartmentBookings(ctx context.Context, department string, from,
 // BookingsByPhone returns bookings whose contact phone is phone, newest first.
 func (s *Store) BookingsByPhone(ctx context.Context, phone string) ([]booking.Booking, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
-		WHERE phone = $1 ORDER BY lower(during) DESC, id DESC LIMIT 100`, phone)
+		WHERE phone = $1 AND status <> 'offered' ORDER BY lower(during) DESC, id DESC LIMIT 100`, phone)
 	if err != nil {
 		return nil, wrap("bookings by phone", err)
 	}

@@ -42,6 +42,13 @@ type Releaser interface {
 	ReleaseHolds(ctx context.Context, now time.Time) (int64, error)
 }
 
+// Waitlist is the waiting list's job, run every tick: offers that ran out
+// end (each once, whichever replica gets it) and free places go to the
+// next citizens in line; *booking.Office implements it.
+type Waitlist interface {
+	SweepWaitlist(ctx context.Context) (expired, offered int, err error)
+}
+
 // Config configures the scheduler. Zero fields take the defaults.
 type Config struct {
 	Catalog *booking.Catalog
@@ -62,10 +69,14 @@ type Config struct {
 	RetainAt booking.Clock
 	// Holds ends the holds that ran out, every tick; nil: not done here
 	// (a booking that wants the place still ends its hold).
-	Holds  Releaser
-	Now    func() time.Time
-	Tick   time.Duration // default 30 s
-	Logger *slog.Logger
+	Holds Releaser
+	// Waitlist runs the waiting list's job every tick, after the holds
+	// are released (so a released place is offered on the same tick);
+	// nil: not done here.
+	Waitlist Waitlist
+	Now      func() time.Time
+	Tick     time.Duration // default 30 s
+	Logger   *slog.Logger
 }
 
 // Scheduler queues the daily rosters.
@@ -136,6 +147,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if s.cfg.Holds != nil {
 			if _, err := s.cfg.Holds.ReleaseHolds(ctx, s.cfg.Now()); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Error("schedule: release holds", slog.Any("err", err))
+			}
+		}
+		if s.cfg.Waitlist != nil {
+			if expired, offered, err := s.cfg.Waitlist.SweepWaitlist(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Error("schedule: waiting list", slog.Any("err", err))
+			} else if expired+offered > 0 {
+				s.cfg.Logger.Info("waiting list", slog.Int("expired", expired), slog.Int("offered", offered))
 			}
 		}
 		select {

@@ -47,6 +47,9 @@ type Config struct {
 	// ReleaseDelay is how long a slot a citizen cancelled stays held from
 	// other citizens (CANCEL_RELEASE_DELAY); 0 releases it at once.
 	ReleaseDelay time.Duration
+	// OfferHold is how long a place offered to the next citizen on the
+	// waiting list is kept for them (WAITLIST_OFFER_HOLD).
+	OfferHold time.Duration
 	// StepsPerHour is how many updates one chat may send in an hour
 	// (LIMIT_STEPS_PER_HOUR); 0: no limit.
 	StepsPerHour int
@@ -96,6 +99,9 @@ var (
 	// for it cannot be sure to be first, short enough that others get it
 	// the same morning.
 	defaultReleaseDelay = "10m"
+	// Long enough for an elderly citizen to find the phone and read the
+	// offer, short enough that the place goes on the same morning if not.
+	defaultOfferHold = "10m"
 	// A booking takes about ten steps; a citizen browsing the calendar at
 	// length a hundred. Five a minute for an hour is a script.
 	defaultStepsPerHour = "300"
@@ -179,6 +185,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, &ConfigError{"CANCEL_RELEASE_DELAY", "a duration between 0 (off) and 1h, like 10m"}
 	}
 	c.ReleaseDelay = delay
+	hold, err := time.ParseDuration(get("WAITLIST_OFFER_HOLD", defaultOfferHold))
+	if err != nil || hold < time.Minute || hold > 24*time.Hour {
+		return Config{}, &ConfigError{"WAITLIST_OFFER_HOLD", "a duration between 1m and 24h, like 10m"}
+	}
+	c.OfferHold = hold
 	if c.StepsPerHour, err = strconv.Atoi(get("LIMIT_STEPS_PER_HOUR", defaultStepsPerHour)); err != nil || c.StepsPerHour < 0 {
 		return Config{}, &ConfigError{"LIMIT_STEPS_PER_HOUR", "a whole number, 0 for no limit, like " + defaultStepsPerHour}
 	}

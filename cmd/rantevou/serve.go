@@ -132,6 +132,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.office = booking.NewOffice(catalog, booking.WithReadCache(store, cfg.AvailabilityCache), m.Now)
 	m.office.Observe(m.metrics.Booking)
 	m.office.Limit(booking.CitizenLimits{ReleaseDelay: cfg.ReleaseDelay, ChangesPerHour: cfg.ChangesPerHour})
+	// The waiting list reads and writes the database itself, never the
+	// read cache: what it offers must be what is free.
+	m.office.UseWaitlist(store, booking.WaitlistConfig{Hold: cfg.OfferHold})
 	outbox := postgres.NewOutbox(m.pool)
 
 	// Telegram: the real API, or the in-process fake in the sandbox.
@@ -207,6 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Retainer:  postgres.NewJobs(m.pool),
 		Retention: cfg.Retention,
 		Holds:     postgres.NewJobs(m.pool),
+		Waitlist:  m.office,
 		Now:       m.Now,
 		Logger:    m.log,
 	}, postgres.NewJobs(m.pool))
