@@ -619,3 +619,22 @@ func TestCallCentreInEnglish(t *testing.T) {
 		t.Fatalf("the question %+v", r)
 	}
 }
+
+// TestCloseConfirmationGoesStale: a confirmation pressed long after the
+// question counted bookings that may have changed; it is asked again.
+func TestCloseConfirmationGoesStale(t *testing.T) {
+	e := newEnvClock(t, nil)
+	d := e.workday(t, 1)
+	b := e.book(t, "birth-certificate", d, 3500, 0)[0]
+	_, _, url := e.command(t, clerk, "close civil-registry "+d.String()+" απεργία")
+	e.adapter.Wait()
+	value := e.buttonValue(t, url, "rantevou_close_confirm")
+	e.clock.Set(e.clock.Now().Add(31 * time.Minute))
+	r := e.fake.Responses(e.press(t, clerk, "rantevou_close_confirm", value))
+	if len(r) != 1 || !strings.Contains(r[0].Text, "είναι παλιά") {
+		t.Fatalf("responses %+v", r)
+	}
+	if got, _ := e.store.Booking(context.Background(), b.Ref); got.Status != booking.Active {
+		t.Fatalf("status %s", got.Status)
+	}
+}

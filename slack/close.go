@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -34,14 +36,20 @@ type closeOrder struct {
 	Dept   string `json:"d"`
 	Day    string `json:"day"`
 	Reason string `json:"r"`
+	Asked  int64  `json:"t"` // Unix seconds: a question left for long counted bookings that may have changed
 	Mac    string `json:"m"`
 }
 
 func (a *Adapter) closeMac(o closeOrder) string {
 	m := hmac.New(sha256.New, []byte("rantevou close\x00"+a.cfg.SigningSecret))
-	m.Write([]byte(o.Dept + "\x00" + o.Day + "\x00" + o.Reason))
+	m.Write([]byte(o.Dept + "\x00" + o.Day + "\x00" + o.Reason + "\x00" + strconv.FormatInt(o.Asked, 10)))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
+
+// closeAnswerable is how long a confirmation holds: as long as Slack lets
+// its answer be posted, and short enough that the count it showed is
+// still about right.
+const closeAnswerable = 30 * time.Minute
 
 // maxButtonValue is Slack's limit of a button's value.
 const maxButtonValue = 2000
@@ -83,7 +91,7 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, depts, 
 	if reason == "" {
 		return ephemeral(pr.T("staff_reason_required", nil))
 	}
-	order := closeOrder{Dept: dept, Day: day.String(), Reason: reason}
+	order := closeOrder{Dept: dept, Day: day.String(), Reason: reason, Asked: a.cfg.Now().Unix()}
 	order.Mac = a.closeMac(order)
 	value, _ := json.Marshal(order)
 	if len(value) > maxButtonValue {
@@ -178,6 +186,11 @@ func (a *Adapter) pressClose(ctx context.Context, cb slackapi.InteractionCallbac
 	}
 	if act.ActionID == actionCloseKeep {
 		a.respondLater(url, replace(pr.T("staff_close_confirm_kept", data)))
+		return
+	}
+	if a.cfg.Now().Sub(time.Unix(o.Asked, 0)) > closeAnswerable {
+		data["Command"] = a.cfg.Command
+		a.respondLater(url, replace(pr.T("staff_close_confirm_stale", data)))
 		return
 	}
 	// Who presses is checked now, not when asked: the rights may have
