@@ -86,7 +86,9 @@ type hitKey struct {
 	chat   int64
 }
 
-var chatIDField = regexp.MustCompile(`name="chat_id"\r\n\r\n(-?[0-9]+)\r\n`)
+// chatIDField finds the chat of a call in a multipart form (go-telegram/bot)
+// or a JSON body (the bot's conversation replies).
+var chatIDField = regexp.MustCompile(`name="chat_id"\r\n\r\n(-?[0-9]+)\r\n|"chat_id":(-?[0-9]+)`)
 
 func newFaultyBotAPI(t *testing.T, token string) *faultyBotAPI {
 	t.Helper()
@@ -172,7 +174,7 @@ func (a *faultyBotAPI) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var chat int64
 	if m := chatIDField.FindSubmatch(body); m != nil {
-		chat, _ = strconv.ParseInt(string(m[1]), 10, 64)
+		chat, _ = strconv.ParseInt(string(m[1])+string(m[2]), 10, 64)
 	}
 	a.mu.Lock()
 	var f *apiFault
