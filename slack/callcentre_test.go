@@ -140,6 +140,15 @@ func TestBookForCallerByText(t *testing.T) {
 		}
 	})
 
+	t.Run("EnglishSpeakingCaller", func(t *testing.T) {
+		at := e.slotAt(t, "family-status", d, 6)
+		_, out, _ := e.command(t, clerk, cmd("family-status", d.String(), hhmm(e, at), "6912345671 John Smith EN"))
+		found, _ := e.office.Find(ctx, staffOf(clerk), "6912345671")
+		if len(found) != 1 || found[0].Citizen.Lang != booking.English || found[0].Citizen.Name != "John Smith" {
+			t.Fatalf("found %+v; answer %q", found, text(out))
+		}
+	})
+
 	for _, tc := range []struct{ name, cmd, want string }{
 		{"OtherDepartment", cmd("birth-record", d.String(), "09:00", "6912345670 Ελένη Γεωργίου"), "⛔"},
 		{"UnknownService", cmd("passport", d.String(), "09:00", "6912345670 Ελένη Γεωργίου"), "birth-certificate"},

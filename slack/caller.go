@@ -62,13 +62,13 @@ func (a *Adapter) cmdBook(ctx context.Context, pr *locales.Printer, c slackapi.S
 	if !ok {
 		return ephemeral(pr.T("staff_book_bad_time", map[string]any{"Value": escape(args[2])}))
 	}
-	phone, name, refusal, ok := callerOf(pr, args[3:])
+	phone, name, lang, refusal, ok := callerOf(pr, args[3:])
 	if !ok {
 		return refusal
 	}
 	start := day.At(clock, a.loc)
 	b, err := a.office.BookForCaller(ctx, actor, booking.CallerRequest{
-		Service: svc.Code, Start: start, Phone: phone, Name: name, Lang: booking.Greek, Via: booking.ViaPhone,
+		Service: svc.Code, Start: start, Phone: phone, Name: name, Lang: lang, Via: booking.ViaPhone,
 		IdempotencyKey: commandKey(c),
 	})
 	if err != nil {
@@ -87,12 +87,12 @@ func (a *Adapter) cmdWalkin(ctx context.Context, pr *locales.Printer, c slackapi
 	if !ok {
 		return refusal
 	}
-	phone, name, refusal, ok := callerOf(pr, args[1:])
+	phone, name, lang, refusal, ok := callerOf(pr, args[1:])
 	if !ok {
 		return refusal
 	}
 	b, err := a.office.WalkIn(ctx, actor, booking.CallerRequest{
-		Service: svc.Code, Phone: phone, Name: name, Lang: booking.Greek, Via: booking.ViaDesk,
+		Service: svc.Code, Phone: phone, Name: name, Lang: lang, Via: booking.ViaDesk,
 		IdempotencyKey: commandKey(c),
 	})
 	if err == nil {
@@ -187,11 +187,17 @@ func (a *Adapter) staffService(pr *locales.Printer, depts []string, typed string
 	})), false
 }
 
-// callerOf reads "PHONE NAME…": the number is the words before the first
-// with a letter (staff type it grouped, "691 234 5678", as often as not),
-// the name the rest. Both are checked here, to say which is wrong; the
-// Office checks them again by the same rules.
-func callerOf(pr *locales.Printer, args []string) (phone, name string, refusal response, ok bool) {
+// callerOf reads "PHONE NAME… [en]": the number is the words before the
+// first with a letter (staff type it grouped, "691 234 5678", as often as
+// not), the name the rest, but for a last word "en" for a citizen the bot
+// should speak English to (Greek otherwise). Number and name are checked
+// here, to say which is wrong; the Office checks them again by the same
+// rules.
+func callerOf(pr *locales.Printer, args []string) (phone, name string, lang booking.Lang, refusal response, ok bool) {
+	lang = booking.Greek
+	if n := len(args); n > 2 && strings.EqualFold(args[n-1], "en") {
+		lang, args = booking.English, args[:n-1]
+	}
 	i := 0
 	for i < len(args) && !strings.ContainsFunc(args[i], unicode.IsLetter) {
 		i++
@@ -202,13 +208,13 @@ func callerOf(pr *locales.Printer, args []string) (phone, name string, refusal r
 		if i == 0 && len(args) > 0 {
 			shown = args[0]
 		}
-		return "", "", ephemeral(pr.T("staff_book_bad_phone", map[string]any{"Value": escape(shown)})), false
+		return "", "", "", ephemeral(pr.T("staff_book_bad_phone", map[string]any{"Value": escape(shown)})), false
 	}
 	name, valid := booking.CallerName(strings.Join(args[i:], " "))
 	if !valid {
-		return "", "", ephemeral(pr.T("staff_book_bad_name", nil)), false
+		return "", "", "", ephemeral(pr.T("staff_book_bad_name", nil)), false
 	}
-	return phone, name, response{}, true
+	return phone, name, lang, response{}, true
 }
 
 // parseClock reads a time of day as staff type it: 09:30, 9:30 or 9.30.
