@@ -198,7 +198,11 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 		}
 	}
 	if svc == nil {
-		blocks = append(blocks, slackapi.NewContextBlock("book_hint", mrkdwn(pr.T("staff_modal_pick_service", nil))))
+		hint := "staff_modal_pick_service"
+		if form.Dept == "" {
+			hint = "staff_modal_pick_department"
+		}
+		blocks = append(blocks, slackapi.NewContextBlock("book_hint", mrkdwn(pr.T(hint, nil))))
 	} else {
 		if bring := svc.Bring.In(lang); bring != "" {
 			blocks = append(blocks, slackapi.NewContextBlock(blockBookBring, mrkdwn(pr.T("staff_modal_bring", map[string]any{"Bring": escape(bring)}))))
@@ -408,20 +412,61 @@ func (a *Adapter) bookAction(ctx context.Context, cb slackapi.InteractionCallbac
 // submitBook books what the modal holds, or says in the modal what is
 // wrong: on the field at fault, and with the fresh days and times when the
 // time was taken meanwhile.
+// inView keeps each error on a block the submitted view shows: Slack
+// refuses errors on any other, and the clerk would see nothing happen. A
+// field not drawn (no times on a day that has none) passes its error to
+// the field above it.
+func inView(v slackapi.View, gen string, errs map[string]string) viewErrors {
+	present := map[string]bool{}
+	if v.State != nil {
+		for id := range v.State.Values {
+			present[id] = true
+		}
+	}
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slackapi.InputBlock); ok {
+			present[in.BlockID] = true
+		}
+	}
+	if len(present) == 0 {
+		return viewErrors{"errors", errs}
+	}
+	chain := []string{blockBookTime + gen, blockBookDay + gen, blockBookService + gen, blockBookDept, blockBookName}
+	out := map[string]string{}
+	for id, msg := range errs {
+		if i := slices.Index(chain, id); i >= 0 && !present[id] {
+			for _, up := range chain[i+1:] {
+				if present[up] {
+					id = up
+					break
+				}
+			}
+		}
+		if out[id] != "" {
+			msg = out[id] + " " + msg
+		}
+		out[id] = msg
+	}
+	return viewErrors{"errors", out}
+}
+
 func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallback) any {
 	pr := a.userPrinter(cb.User.ID)
 	form, meta := readBookForm(cb.View)
 	gen := strconv.Itoa(meta.Gen)
 	depts := a.office.StaffDepartments(cb.User.ID)
 	if len(depts) == 0 {
-		return viewErrors{"errors", map[string]string{blockBookDept: pr.T("staff_no_department", nil)}}
+		return inView(cb.View, gen, map[string]string{blockBookDept: pr.T("staff_no_department", nil)})
 	}
 	if form.Dept != "" && !slices.Contains(depts, form.Dept) {
-		return viewErrors{"errors", map[string]string{blockBookDept: pr.T("staff_forbidden", map[string]any{"Department": a.office.Catalog().DepartmentName(form.Dept).In(pr.Lang())})}}
+		return inView(cb.View, gen, map[string]string{blockBookDept: pr.T("staff_forbidden", map[string]any{"Department": a.office.Catalog().DepartmentName(form.Dept).In(pr.Lang())})})
 	}
 	errs := map[string]string{}
 	svc, ok := a.office.Catalog().Service(form.Service)
-	if !ok || svc.Department != form.Dept {
+	switch {
+	case form.Dept == "":
+		errs[blockBookDept] = pr.T("staff_modal_pick_department", nil)
+	case !ok || svc.Department != form.Dept:
 		errs[blockBookService+gen] = pr.T("staff_modal_need_service", nil)
 	}
 	walkIn := form.Day == walkInDay
@@ -440,12 +485,12 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		}
 	}
 	if len(errs) > 0 {
-		return viewErrors{"errors", errs}
+		return inView(cb.View, gen, errs)
 	}
 	co, ok := a.office.(callerOffice)
 	if !ok {
 		a.log.Error("slack book modal: the office cannot book for callers")
-		return viewErrors{"errors", map[string]string{blockBookTime + gen: pr.T("staff_error", nil)}}
+		return inView(cb.View, gen, map[string]string{blockBookTime + gen: pr.T("staff_error", nil)})
 	}
 	actor := staffActor(cb.User.ID, cb.User.Name)
 	req := booking.CallerRequest{
@@ -476,7 +521,7 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		view, verr := a.bookView(ctx, pr, depts, form, meta, bookNotes{Day: pr.T(id, nil)})
 		if verr != nil {
 			a.log.Error("slack book modal: redraw after a walk-in", "err", verr)
-			return viewErrors{"errors", map[string]string{blockBookDay + gen: pr.T(id, nil)}}
+			return inView(cb.View, gen, map[string]string{blockBookDay + gen: pr.T(id, nil)})
 		}
 		return slackapi.NewUpdateViewSubmissionResponse(&view)
 	}
@@ -505,21 +550,21 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		view, verr := a.bookView(ctx, pr, depts, form, meta, notes)
 		if verr != nil {
 			a.log.Error("slack book modal: redraw after a taken slot", "err", verr)
-			return viewErrors{"errors", map[string]string{blockBookTime + gen: notes.Time + notes.Day}}
+			return inView(cb.View, gen, map[string]string{blockBookTime + gen: notes.Time + notes.Day})
 		}
 		return slackapi.NewUpdateViewSubmissionResponse(&view)
 	case booking.EForbidden:
-		return viewErrors{"errors", map[string]string{blockBookDept: pr.T("staff_forbidden", map[string]any{"Department": a.office.Catalog().DepartmentName(form.Dept).In(pr.Lang())})}}
+		return inView(cb.View, gen, map[string]string{blockBookDept: pr.T("staff_forbidden", map[string]any{"Department": a.office.Catalog().DepartmentName(form.Dept).In(pr.Lang())})})
 	case booking.ELimit:
-		return viewErrors{"errors", map[string]string{blockBookPhone: pr.T("staff_modal_limit", nil)}}
+		return inView(cb.View, gen, map[string]string{blockBookPhone: pr.T("staff_modal_limit", nil)})
 	case booking.ETooOften:
-		return viewErrors{"errors", map[string]string{blockBookPhone: pr.T("staff_modal_too_often", nil)}}
+		return inView(cb.View, gen, map[string]string{blockBookPhone: pr.T("staff_modal_too_often", nil)})
 	case booking.EInvalid:
-		return viewErrors{"errors", map[string]string{blockBookName: pr.T("staff_invalid_input", nil)}}
+		return inView(cb.View, gen, map[string]string{blockBookName: pr.T("staff_invalid_input", nil)})
 	}
 	// The phone number is the caller's: only the kind of failure is logged.
 	a.log.Error("slack book modal: book", "code", string(booking.ErrorCode(err)), "service", form.Service)
-	return viewErrors{"errors", map[string]string{blockBookTime + gen: pr.T("staff_error", nil)}}
+	return inView(cb.View, gen, map[string]string{blockBookTime + gen: pr.T("staff_error", nil)})
 }
 
 // bookedData is what the clerk reads out to the caller.

@@ -294,9 +294,20 @@ func TestBookModalOpens(t *testing.T) {
 				}
 			}
 		}, nil)
-		dept := e.shortcut(t, clerk).mustBlock(t, "book_dept")
+		m := e.shortcut(t, clerk)
+		dept := m.mustBlock(t, "book_dept")
 		if got := values(dept.Element.Options); !slices.Equal(got, []string{civil, "registry-office"}) || dept.Element.InitialOption != nil {
 			t.Fatalf("departments %v, initial %+v; want both of the clerk's, none chosen", got, dept.Element.InitialOption)
+		}
+		if _, ok := m.block("book_service."); ok || !strings.Contains(m.text(), "Επιλέξτε πρώτα την υπηρεσία") {
+			t.Fatalf("before a department is chosen the modal reads %q", m.text())
+		}
+		// Submitted as it is: the errors go on fields the modal shows,
+		// or Slack would refuse them and the clerk see nothing.
+		out := e.submit(t, clerk, m, fill{"book_name": "Μαρία Παπαδοπούλου", "book_phone": "6912345678"})
+		errs, _ := out["errors"].(map[string]any)
+		if out["response_action"] != "errors" || len(errs) != 1 || errs["book_dept"] == nil {
+			t.Fatalf("answer %v; want one error, on the department", out)
 		}
 	})
 	t.Run("NotStaffIsToldSo", func(t *testing.T) {
