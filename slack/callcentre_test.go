@@ -324,6 +324,9 @@ func TestWalkIn(t *testing.T) {
 		if len(found) != 1 || found[0].Via != booking.ViaDesk {
 			t.Fatalf("found %+v; want one booking made at the desk", found)
 		}
+		if a := e.audit(t, found[0].ID); len(a) != 1 || !strings.HasPrefix(a[0], "staff:"+clerk+":") {
+			t.Fatalf("audit %v; want the clerk as the actor", a)
+		}
 	})
 
 	t.Run("NoneLeftSaysWhenTheNextIs", func(t *testing.T) {
@@ -645,5 +648,30 @@ func TestCloseConfirmationGoesStale(t *testing.T) {
 	}
 	if got, _ := e.store.Booking(context.Background(), b.Ref); got.Status != booking.Active {
 		t.Fatalf("status %s", got.Status)
+	}
+}
+
+// TestRosterCallLineMaskedInASharedChannel: "call the citizen" names the
+// number in full only where no other department reads it; elsewhere it is
+// masked and says where to find it.
+func TestRosterCallLineMaskedInASharedChannel(t *testing.T) {
+	e := newEnvWith(t, func(c *booking.Catalog) {
+		for i := range c.Departments {
+			if c.Departments[i].Code == "registry-office" {
+				c.Departments[i].Slack.Channel = channel
+			}
+		}
+	}, nil)
+	d := e.workday(t, 0)
+	r := booking.Roster{Department: civil, Date: d, Bookings: []booking.Booking{
+		{Ref: "R00001", Department: civil, Service: "birth-certificate", Desk: "A1", Via: booking.ViaPhone,
+			Start: d.At(9*60, e.cat.Location), Status: booking.Cancelled,
+			Citizen: booking.Citizen{Name: callerName, Phone: "+306912345678", Lang: booking.Greek}},
+	}}
+	raw, _ := json.Marshal(e.adapter.RosterMessages(r, booking.Greek)[0].Blocks)
+	txt := allText(blocksOf(t, raw))
+	if strings.Contains(txt, callerFull) || !strings.Contains(txt, "+•• ••• ••• ••78") || !strings.Contains(txt, "find R00001") ||
+		!strings.Contains(txt, "Τηλεφωνήστε στον πολίτη") {
+		t.Fatalf("shared channel roster:\n%s", txt)
 	}
 }
