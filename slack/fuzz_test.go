@@ -222,6 +222,17 @@ func FuzzInteraction(f *testing.F) {
 	f.Add(`{"type":"view_submission","user":{"id":"U0EXAMPLE2"},"view":{"id":"V1","callback_id":"rantevou_move_time","private_metadata":"{\"ref\":\"` + e.refs[1] +
 		`\"}","state":{"values":{"move_day":{"move_day_input":{"type":"datepicker","selected_date":"2030-01-07"}},"move_time":{"move_time_input":{"type":"plain_text_input","value":"09:00"}}}}}}`)
 	f.Add(`{"type":"shortcut","callback_id":"x","user":{"id":"U0EXAMPLE1"}}`)
+	// The "Book for a caller" modal (modal_book.go): its shortcut, a
+	// change of its service, a walk-in submitted by another department.
+	f.Add(`{"type":"shortcut","callback_id":"rantevou_book","trigger_id":"t","user":{"id":"U0EXAMPLE2"}}`)
+	f.Add(`{"type":"block_actions","user":{"id":"U0EXAMPLE1"},"view":{"id":"V1","hash":"h","callback_id":"rantevou_book_modal","private_metadata":"{\"g\":0}",` +
+		`"state":{"values":{"book_dept":{"book_dept":{"type":"static_select","selected_option":{"value":"civil-registry"}}}}}},` +
+		`"actions":[{"type":"static_select","block_id":"book_service.0","action_id":"book_service","selected_option":{"value":"birth-certificate"}}]}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U0EXAMPLE2"},"view":{"callback_id":"rantevou_book_modal","private_metadata":"{\"g\":3,\"k\":\"x\"}",` +
+		`"state":{"values":{"book_dept":{"book_dept":{"type":"static_select","selected_option":{"value":"civil-registry"}}},` +
+		`"book_service.3":{"book_service":{"type":"static_select","selected_option":{"value":"birth-certificate"}}},` +
+		`"book_day.3":{"book_day":{"type":"static_select","selected_option":{"value":"walkin"}}},` +
+		`"book_name":{"book_name":{"type":"plain_text_input","value":"Μαρία Παπαδοπούλου"}},"book_phone":{"book_phone":{"type":"plain_text_input","value":"6912345678"}}}}}}`)
 	f.Add(`{"type":"view_submission","view":{"callback_id":"rantevou_cancel_reason","private_metadata":"not json"}}`)
 	f.Fuzz(func(t *testing.T, payload string) {
 		before := e.statuses(t)
