@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -56,6 +57,9 @@ func TestSandboxPhoneBooking(t *testing.T) {
 	}
 	typed := fmt.Sprintf("69%08d", user%100_000_000) // as the caller says it
 	stored := "+30" + typed
+	if shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("subtitle"))); err != nil || !strings.Contains(shown, typed) {
+		t.Fatalf("the chat page shows %q (%v) under its title; want the number its share key sends, %s", shown, err, typed)
+	}
 
 	staffCtx, closeStaff := chromedp.NewContext(ctx) // a second tab
 	defer closeStaff()

@@ -39,6 +39,9 @@ const ICON_PERSON = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden
 const ICON_CALENDAR = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M7 2h2v2h6V2h2v2h2a2 2 0 0 1 2 2v13a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h2zm12 7H5v10h14zM7 11h4v4H7z"/></svg>';
 
 const user = userID();
+// The number the share-contact key sends (samplePhone in chat.go), shown
+// so that a clerk on the staff page can book for it by phone.
+const phone = "69" + String(Number(user) % 100000000).padStart(8, "0");
 let lang = sessionStorage.getItem("rantevou.lang") ||
   ((navigator.language || "el").toLowerCase().startsWith("el") ? "el" : "en");
 let version = 0;
@@ -67,7 +70,7 @@ function applyLanguage() {
   $("start").textContent = t.start;
   $("text").placeholder = t.placeholder;
   $("staff-link").textContent = t.staff;
-  $("subtitle").textContent = t.subtitle;
+  $("subtitle").textContent = t.subtitle + " · ☎ " + phone;
   if (window.officeName) {
     $("office").textContent = window.officeName[lang] || window.officeName.el;
     document.title = $("office").textContent + " · " + t.subtitle;
