@@ -447,10 +447,20 @@ func (c *citizen) converse() {
 				c.rec.Uncertain = true
 				return
 			}
-			if refIn(c.v.Text) == c.rec.Ref && classify(c.v) == scrMenu {
+			switch {
+			case refIn(c.v.Text) == c.rec.Ref && classify(c.v) == scrMenu:
 				c.rec.Status = "cancelled"
 				c.t.note("cancellations")
-			} else {
+			case c.plan.doubleTap && classify(c.v) == scrMineNone:
+				// The two taps reached two replicas at once: the one whose
+				// session was saved first found the booking cancelled by
+				// the other and said so ("no longer valid", no bookings);
+				// the other's answer was redone on top of it as a stale
+				// tap. The citizen was told the booking is gone: true.
+				c.rec.Status = "cancelled"
+				c.t.note("cancellations")
+				c.t.note("double-tapped cancellations answered as already cancelled")
+			default:
 				c.t.fail(errUnexpected, "after yes, cancel: "+string(classify(c.v))+": "+c.v.Text)
 			}
 			return
