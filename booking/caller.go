@@ -159,6 +159,9 @@ func (o *Office) insertForCaller(ctx context.Context, a Actor, r CallerRequest, 
 	now := o.now()
 	notify := []Notification{o.toCitizen(0, NotifyConfirmed, now, Payload{})}
 	notify = append(notify, o.reminders(0, r.Start, now)...)
+	if o.isToday(r.Start, now) {
+		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, Payload{}))
+	}
 	b, created, err := o.store.Insert(ctx, NewBooking{
 		Citizen:        c,
 		Via:            r.Via,

@@ -189,3 +189,54 @@ func TestLinkTelegram(t *testing.T) {
 	_, err = f.office.LinkTelegram(ctx, maria, "12", booking.Greek)
 	wantCode(t, err, booking.EInvalid)
 }
+
+// TestCloseDayTwiceAtOnce: two clerks press "close" for the same day at
+// the same moment; the day is closed once, its bookings cancelled once,
+// and the second hears it was closed already.
+func TestCloseDayTwiceAtOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	day := booking.DateOf(at(3, 9, 0), athens)
+	for i := range 3 {
+		f.book(t, int64(5100+i), "family-status", at(3, 9, 0))
+	}
+	type outcome struct {
+		n   int
+		err error
+	}
+	results := make(chan outcome, 2)
+	for range 2 {
+		go func() {
+			bs, err := f.office.CloseDay(ctx, civilStaff, "civil-registry", day, "απεργία")
+			results <- outcome{len(bs), err}
+		}()
+	}
+	a, b := <-results, <-results
+	if a.err != nil {
+		a, b = b, a
+	}
+	if a.err != nil || a.n != 3 {
+		t.Fatalf("first close: %d cancelled, %v", a.n, a.err)
+	}
+	wantCode(t, b.err, booking.EConflict)
+	if n := f.count(t, `SELECT count(*) FROM closures WHERE department = 'civil-registry' AND NOT static`); n != 1 {
+		t.Fatalf("%d closures stored", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'cancel'`); n != 3 {
+		t.Fatalf("%d cancellations in the audit log, want 3", n)
+	}
+}
+
+// TestCallerBookedForToday: the department hears of a booking for today
+// made by phone, as of one made in the bot.
+func TestCallerBookedForToday(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	b, err := f.office.BookForCaller(ctx, civilStaff, caller("family-status", at(0, 10, 0), "6912345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.outbox(t, b.ID); !slices.Contains(got, "staff.today slack:civil-registry @11-30 07:00") {
+		t.Fatalf("outbox %q", got)
+	}
+}

@@ -92,6 +92,17 @@ func (s *Store) CloseAndCancel(ctx context.Context, cl booking.Closing) ([]booki
 		if err != nil {
 			return err
 		}
+		// Under the closure lock: a second "close" pressed at the same
+		// moment waits for the first, then finds its closure and stops.
+		var already bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM closures WHERE id <> $1 AND department = $2
+			AND (desk = '' OR desk = $3) AND from_day <= $4 AND to_day >= $5)`,
+			id, c.Department, c.Desk, dateValue(c.From), dateValue(c.To)).Scan(&already); err != nil {
+			return err
+		}
+		if already {
+			return booking.Errorf(booking.EConflict, "%s is closed already from %s to %s", c.Department, c.From, c.To)
+		}
 		rows, err := tx.Query(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $5, updated_at = now()
 			WHERE department = $1 AND ($2 = '' OR desk = $2) AND status = 'active'
 			AND during && tstzrange($3, $4, '[)') RETURNING `+bookingColumns,
