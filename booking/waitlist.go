@@ -245,13 +245,12 @@ func (o *Office) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry, er
 }
 
 // MyWaitlist returns the citizen's entries in line (waiting or offered),
-// in order of joining.
+// in order of joining; none when the waiting list is not in use.
 func (o *Office) MyWaitlist(ctx context.Context, telegramID int64) ([]WaitEntry, error) {
-	ws, err := o.waitlist()
-	if err != nil {
-		return nil, err
+	if o.wait == nil {
+		return nil, nil
 	}
-	return ws.Entries(ctx, telegramID, o.now())
+	return o.wait.Entries(ctx, telegramID, o.now())
 }
 
 // LeaveWaitlist takes the citizen's entry id out of line; a live offer

@@ -53,6 +53,19 @@ func (e *Engine) run(ctx context.Context, in Input, ef dialog.Effect) (res dialo
 		res.Bookings, err = e.office.Forget(ctx, in.UserID)
 	case dialog.Link:
 		res.Linked, err = e.office.LinkTelegram(ctx, in.UserID, ef.Phone, ef.Lang)
+	case dialog.JoinWaitlist:
+		_, err = e.office.JoinWaitlist(ctx, booking.WaitRequest{
+			Citizen: booking.Citizen{TelegramID: in.UserID, Name: ef.Name, Phone: ef.Phone, Lang: ef.Lang},
+			Service: ef.Service, From: ef.From, To: ef.To, Part: ef.Part, EarlierThan: ef.Ref,
+		})
+	case dialog.LoadWaitlist:
+		res.Entries, err = e.office.MyWaitlist(ctx, in.UserID)
+	case dialog.LeaveWaitlist:
+		err = e.office.LeaveWaitlist(ctx, in.UserID, ef.Entry)
+	case dialog.TakeOffer:
+		res.Booking, err = e.office.TakeOffer(ctx, in.UserID, ef.Ref)
+	case dialog.DeclineOffer:
+		_, err = e.office.DeclineOffer(ctx, in.UserID, ef.Ref)
 	default:
 		err = fmt.Errorf("conversation: unknown effect %q", ef.Kind)
 	}

@@ -35,6 +35,12 @@ const (
 	ActInfo       Action = "i"  // department information
 	ActHelp       Action = "h"  // help
 	ActForget     Action = "fg" // erase my data, confirmed
+	// The waiting list (screen_waitlist.go).
+	ActWaitJoin    Action = "wj" // join the waiting list for the draft's service
+	ActWaitPart    Action = "wp" // join, at this part of the day: arg any|morning|late
+	ActWaitDay     Action = "wd" // wait for: arg 1 the chosen day only, 0 any day
+	ActWaitLeave   Action = "wl" // leave an entry: arg its id
+	ActWaitEarlier Action = "we" // ask for an earlier time for a booking: arg ref
 )
 
 // Callback is the decoded callback data of a session button: the screen
@@ -122,6 +128,10 @@ const (
 	// GlobalCalendar sends the booking's calendar file: the way to the
 	// phone's calendar from the message that confirms it.
 	GlobalCalendar GlobalAction = "f"
+	// GlobalTakeOffer and GlobalDeclineOffer answer an offer from the
+	// waiting list; their argument is the reference of the offer's hold.
+	GlobalTakeOffer    GlobalAction = "o"
+	GlobalDeclineOffer GlobalAction = "n"
 )
 
 const globalPrefix = "g"
@@ -134,7 +144,8 @@ const MaxGlobalRef = MaxCallbackData - len(globalPrefix+sep+"k"+sep)
 // MaxGlobalRef bytes or contains "|"; callers must not draw such a button.
 func GlobalButton(action GlobalAction, ref string) string {
 	switch action {
-	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar:
+	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar,
+		GlobalTakeOffer, GlobalDeclineOffer:
 	default:
 		return ""
 	}
@@ -155,7 +166,8 @@ func ParseGlobal(data string) (action GlobalAction, ref string, ok bool) {
 		return "", "", false
 	}
 	switch GlobalAction(a) {
-	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar:
+	case GlobalKeep, GlobalCancel, GlobalReschedule, GlobalBookAgain, GlobalMap, GlobalCalendar,
+		GlobalTakeOffer, GlobalDeclineOffer:
 		return GlobalAction(a), ref, true
 	}
 	return "", "", false

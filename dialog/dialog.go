@@ -151,6 +151,13 @@ const (
 	// their own contact: bookings the call centre or the desk made for
 	// that number become theirs. The result's Linked is how many.
 	Link EffectKind = "link"
+
+	// The waiting list (screen_waitlist.go).
+	JoinWaitlist  EffectKind = "join_waitlist"  // Office.JoinWaitlist(Service, From, To, Part, Ref to bring forward, Name, Phone, Lang)
+	LoadWaitlist  EffectKind = "load_waitlist"  // Office.MyWaitlist; the result's Entries
+	LeaveWaitlist EffectKind = "leave_waitlist" // Office.LeaveWaitlist(Entry)
+	TakeOffer     EffectKind = "take_offer"     // Office.TakeOffer(Ref, the offer's hold); the result's Booking is the one made or moved
+	DeclineOffer  EffectKind = "decline_offer"  // Office.DeclineOffer(Ref)
 )
 
 // Effect is a call the engine makes on the Step's behalf; its outcome comes
@@ -169,6 +176,10 @@ type Effect struct {
 	// the session and the screen the citizen confirmed on, so a redo after a
 	// lost compare-and-set or a doubled tap cannot book twice.
 	Key string
+	// Part and Entry are the waiting list's: the part of the day that
+	// suits (JoinWaitlist), the entry to leave (LeaveWaitlist).
+	Part  booking.DayPart
+	Entry int64
 }
 
 // Result is the result of one Effect. Err is the booking error code, ""
@@ -176,12 +187,13 @@ type Effect struct {
 type Result struct {
 	Effect   EffectKind
 	Err      booking.Code
-	Days     []booking.Day     // LoadDays
-	Day      booking.Day       // LoadSlots
-	Slot     booking.Slot      // FirstAvailable
-	Booking  booking.Booking   // Book, Cancel, Reschedule, LoadBooking
-	Bookings []booking.Booking // MyBookings
-	Linked   int               // Link
+	Days     []booking.Day       // LoadDays
+	Day      booking.Day         // LoadSlots
+	Slot     booking.Slot        // FirstAvailable
+	Booking  booking.Booking     // Book, Cancel, Reschedule, LoadBooking
+	Bookings []booking.Booking   // MyBookings
+	Linked   int                 // Link
+	Entries  []booking.WaitEntry // LoadWaitlist
 }
 
 // Env is what Step may know about the world, given as data: the catalog,

@@ -194,6 +194,16 @@ func (m *machine) button(data string) {
 		m.startReschedule(arg)
 	case ActForget:
 		m.forget()
+	case ActWaitJoin:
+		m.openWaitJoin()
+	case ActWaitPart:
+		m.joinWaitlist(arg)
+	case ActWaitDay:
+		m.waitDay(arg)
+	case ActWaitLeave:
+		m.leaveWaitlist(arg)
+	case ActWaitEarlier:
+		m.askEarlier(arg)
 	default:
 		m.replies = append(m.replies, Reply{Toast: m.t("StaleButton", nil)})
 	}
@@ -243,6 +253,8 @@ func (m *machine) global(a GlobalAction, ref string) {
 	case GlobalMap:
 		m.s.tapped = false
 		m.sendMap(ref)
+	case GlobalTakeOffer, GlobalDeclineOffer:
+		m.answerOffer(a, ref)
 	}
 }
 
@@ -311,6 +323,7 @@ func (m *machine) resetDraft() {
 	m.s.Draft = Draft{Name: m.s.Draft.Name, Phone: m.s.Draft.Phone, ContactName: m.s.Draft.ContactName}
 	m.s.Days, m.s.Unavailable, m.s.Times, m.s.Week = nil, nil, nil, 0
 	m.s.Focus, m.s.Pending, m.s.FocusAction, m.s.DoneRef, m.s.LimitCheck = "", "", "", "", ""
+	m.s.Wait = WaitDraft{}
 }
 
 // info answers with every department's address, contacts and hours, with

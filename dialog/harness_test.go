@@ -37,6 +37,10 @@ type world struct {
 	// them, and MyBookings leaves them out so that tests stay small.
 	made []booking.Booking
 	ref  string
+	// waiting is the citizen's waiting list, as the office keeps it;
+	// moves names, by an offer's hold, the booking it brings forward.
+	waiting []booking.WaitEntry
+	moves   map[string]string
 }
 
 func newWorld(t testing.TB) *world {
@@ -99,6 +103,50 @@ func (w *world) answer(e Effect) Result {
 		}
 	case MyBookings:
 		r.Bookings = w.bookings
+	case JoinWaitlist:
+		svc := e.Service
+		var earlier time.Time
+		for _, b := range w.bookings {
+			if b.Ref == e.Ref && e.Ref != "" {
+				svc, earlier = b.Service, b.Start
+			}
+		}
+		from, to := e.From, e.To
+		if from == (booking.Date{}) {
+			from, to = today, today.AddDays(w.env.Catalog.Horizon)
+		}
+		w.waiting = append(w.waiting, booking.WaitEntry{ID: int64(len(w.waiting) + 41), Service: svc, From: from, To: to,
+			Part: e.Part, EarlierThan: e.Ref, EarlierStart: earlier, Status: booking.Waiting})
+	case LoadWaitlist:
+		r.Entries = w.waiting
+	case LeaveWaitlist:
+		r.Err = booking.ENotFound
+		for i, we := range w.waiting {
+			if we.ID == e.Entry {
+				w.waiting, r.Err = append(w.waiting[:i:i], w.waiting[i+1:]...), ""
+				break
+			}
+		}
+	case TakeOffer:
+		// The hold becomes the booking, or for an earlier time the
+		// booking named in moves (w.moves) moves to its place; either
+		// way the entry it answered leaves the list.
+		start := today.AddDays(1).At(570, w.loc())
+		r.Booking = booking.Booking{Ref: e.Ref, Service: "birth-certificate", Department: "civil-registry", Desk: "A2",
+			Start: start, End: start.Add(15 * time.Minute), Status: booking.Active}
+		moved := w.moves[e.Ref]
+		for i, b := range w.bookings {
+			if b.Ref == moved && moved != "" {
+				w.bookings[i].Start = start
+				r.Booking.Ref, r.Booking.Service, r.Booking.Department = b.Ref, b.Service, b.Department
+			}
+		}
+		for i, we := range w.waiting {
+			if moved != "" && we.EarlierThan == moved || moved == "" && we.EarlierThan == "" && we.Service == r.Booking.Service {
+				w.waiting = append(w.waiting[:i:i], w.waiting[i+1:]...)
+				break
+			}
+		}
 	case LoadBooking:
 		// As Office.Booking for the citizen: their own bookings of any
 		// status; anything else is not found.

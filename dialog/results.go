@@ -33,6 +33,14 @@ func (m *machine) result(r Result) {
 		m.forgotten(r)
 	case Link:
 		m.linked(r)
+	case JoinWaitlist:
+		m.waitJoined(r)
+	case LoadWaitlist:
+		m.waitLoaded(r)
+	case LeaveWaitlist:
+		m.waitLeft(r)
+	case TakeOffer, DeclineOffer:
+		m.offerAnswered(r)
 	}
 }
 
@@ -178,7 +186,8 @@ func (m *machine) mineLoaded(r Result) {
 	focus, action := m.s.Pending, m.s.FocusAction
 	m.s.Pending, m.s.FocusAction = "", ""
 	if focus == "" {
-		m.draw(ScreenMyBookings)
+		// The list shows the waiting list too.
+		m.effects = append(m.effects, Effect{Kind: LoadWaitlist})
 		return
 	}
 	h, ok := m.s.held(focus)

@@ -23,6 +23,7 @@ func renderDate(v view) []Reply {
 		rs = append(rs, row(v.btn("📅 "+v.dayLabel(day), ActDate, compactDate(day))))
 	}
 	rs = append(rs, row(v.btn(v.t("BtnFirst", nil), ActFirst)))
+	rs = append(rs, v.joinButton())
 	var nav []Button
 	if v.s.Week > 0 {
 		nav = append(nav, v.btn(v.t("BtnPrevWeek", nil), ActWeek, fmt.Sprint(v.s.Week-1)))

@@ -1,6 +1,9 @@
 package dialog
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // The citizen's bookings, each with Cancel and Move, and the question
 // before a cancellation. Moving a booking goes through the calendar and
@@ -11,13 +14,17 @@ const maxListed = 10
 
 func renderMine(v view) []Reply {
 	p := v.p()
-	if len(v.s.Bookings) == 0 {
+	if len(v.s.Bookings) == 0 && len(v.s.WaitList) == 0 {
 		return one(v.t("MineNone", nil), rows(row(v.btn(v.t("BtnBook", nil), ActBook)),
 			row(v.btn(v.t("BtnMenu", nil), ActMenu))))
 	}
 	var b strings.Builder
-	b.WriteString(p.N("MineList", len(v.s.Bookings), nil))
 	var rs [][]Button
+	if len(v.s.Bookings) == 0 {
+		b.WriteString(v.t("MineNone", nil))
+	} else {
+		b.WriteString(p.N("MineList", len(v.s.Bookings), nil))
+	}
 	for _, h := range v.s.Bookings {
 		b.WriteString("\n\n")
 		b.WriteString(v.t("MineItem", map[string]any{"Ref": h.Ref, "Service": v.serviceName(h.Service),
@@ -25,6 +32,24 @@ func renderMine(v view) []Reply {
 		rs = append(rs, row(
 			v.btn(v.t("BtnCancelBooking", map[string]any{"Ref": h.Ref}), ActAskCancel, h.Ref),
 			v.btn(v.t("BtnReschedule", map[string]any{"Ref": h.Ref}), ActReschedule, h.Ref)))
+		if !v.s.waitingFor(h.Ref) {
+			rs = append(rs, row(v.btn(v.t("WaitlistBtnEarlier", map[string]any{"Ref": h.Ref}), ActWaitEarlier, h.Ref)))
+		}
+	}
+	if len(v.s.WaitList) > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(v.waitLines())
+		var leave []Button
+		for i, e := range v.s.WaitList {
+			leave = append(leave, v.btn(v.t("WaitlistBtnLeave", map[string]any{"N": i + 1}), ActWaitLeave, strconv.FormatInt(e.ID, 10)))
+		}
+		for len(leave) > 0 {
+			n := min(len(leave), 3)
+			rs, leave = append(rs, row(leave[:n]...)), leave[n:]
+		}
+	}
+	if len(v.s.Bookings) == 0 {
+		rs = append(rs, row(v.btn(v.t("BtnBook", nil), ActBook)))
 	}
 	rs = append(rs, row(v.btn(v.t("BtnMenu", nil), ActMenu)))
 	return one(b.String(), rows(rs...))

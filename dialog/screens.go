@@ -127,6 +127,20 @@ func init() {
 			back:    func(m *machine) { m.draw(ScreenMyBookings) },
 			resumes: true,
 		},
+		// Joining the waiting list: the part of the day that suits, and
+		// whether only the day chosen or any day (screen_waitlist.go).
+		ScreenWaitJoin: {
+			render:   renderWaitJoin,
+			drawable: func(s State) bool { return s.Draft.Service != "" || s.Wait.Earlier != "" },
+			back: func(m *machine) {
+				if m.s.Wait.Earlier != "" {
+					m.loadMine("", "")
+					return
+				}
+				m.loadWeek(m.s.Week)
+			},
+			resumes: true,
+		},
 		// The question before /forget erases the citizen's data.
 		ScreenForgetAsk: {
 			render: renderForgetAsk,

@@ -26,6 +26,9 @@ const (
 	ScreenCancelAsk  Screen = "cancel_ask"
 	ScreenLang       Screen = "lang"
 	ScreenForgetAsk  Screen = "forget_ask"
+	// ScreenWaitJoin asks what time of day suits a citizen joining the
+	// waiting list (screen_waitlist.go).
+	ScreenWaitJoin Screen = "wait"
 )
 
 // State is a chat's session. It is JSON-serialisable and small: the engine
@@ -84,6 +87,13 @@ type State struct {
 	// Resume is the screen the language chooser was opened from, shown
 	// again in the new language, so that /lang mid-booking loses nothing.
 	Resume Screen `json:"resume,omitempty"`
+	// Wait is the waiting-list entry being put together, and WaitList
+	// the citizen's entries as last listed (screen_waitlist.go).
+	Wait     WaitDraft  `json:"wt,omitzero"`
+	WaitList []WaitHeld `json:"wl,omitempty"`
+	// OfferRef is the hold of the offer whose button was tapped, until
+	// the answer to it comes back.
+	OfferRef string `json:"of,omitempty"`
 
 	// tapped says the event being handled is a button tap, so the next
 	// screen edits the tapped message. note is a message id shown above the

@@ -31,6 +31,8 @@ var realistic = map[string]any{
 	"Horizon": 30, "PerService": 1, "Find": "6912345678", "Times": "Δευτέρα 14 Δεκεμβρίου 09:45, 10:00",
 	"Services": "birth-certificate, family-status", "Hint": " (ολόκληρος ο αριθμός: /rantevou find K7P4QX)",
 	"Via": "📞 από τηλέφωνο", "Lang": "🗣 ελληνικά",
+	// Fields of the waiting list (dialog/screen_waitlist.go, notify/render_waitlist.go).
+	"Until": "10:25", "N": 1, "Part": "πριν τις 11:00", "Offered": true,
 }
 
 // forms returns the plural forms each message of a file defines.

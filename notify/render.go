@@ -170,6 +170,9 @@ func (r *Renderer) Render(n booking.Notification, b booking.Booking) (Message, e
 			ICSName: ics.FileName(b.Ref),
 		}, nil
 	}
+	if m, ok, err := r.renderWaitlist(n, b, data); ok {
+		return m, err
+	}
 	return Message{}, booking.Permanent(fmt.Errorf("notify: unknown kind %q", n.Kind))
 }
 
