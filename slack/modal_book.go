@@ -534,13 +534,17 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 		// Redraw with the fresh times of the day (or the fresh days, when
 		// that day has none left), the reason on the field to choose again.
 		when := pr.When(time.Unix(start, 0), a.loc)
-		notes := bookNotes{Time: pr.T("staff_modal_taken", map[string]any{"When": when})}
+		msg := pr.T("staff_modal_taken", map[string]any{"When": when})
 		if booking.ErrorCode(err) == booking.EClosed {
-			notes = bookNotes{Day: pr.T("staff_modal_day_closed", map[string]any{"When": when})}
-		} else if days, _, derr := a.openDays(ctx, form.Service); derr == nil &&
+			// Closed meanwhile, or the time came too near while the
+			// modal stood open.
+			msg = pr.T("staff_modal_day_closed", map[string]any{"When": when})
+		}
+		notes := bookNotes{Time: msg}
+		if days, _, derr := a.openDays(ctx, form.Service); derr == nil &&
 			!slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
 			// That day has no free time left at all: choose another day.
-			notes = bookNotes{Day: notes.Time}
+			notes = bookNotes{Day: msg}
 		}
 		if notes.Day != "" {
 			form.Day = ""

@@ -505,6 +505,32 @@ func TestBookModalSubmit(t *testing.T) {
 	})
 }
 
+// TestBookModalDayClosedMeanwhile: the day is closed while the clerk is
+// on the phone: the day field says so, another open day is chosen, and
+// nothing is booked.
+func TestBookModalDayClosedMeanwhile(t *testing.T) {
+	const svc = "birth-certificate"
+	e := newEnv(t)
+	d := e.workday(t, 1)
+	m := e.readyModal(t, svc, d)
+	start := e.slotsOf(t, svc, d)[0]
+	if _, err := e.office.CloseDay(context.Background(), booking.Actor{Kind: booking.ActorStaff, ID: clerk}, civil, d, "απεργία"); err != nil {
+		t.Fatal(err)
+	}
+	again := answerView(t, e.submit(t, clerk, m, fill{"book_service.": svc, "book_day.": d.String(), "book_time.": start,
+		"book_name": "Μαρία Παπαδοπούλου", "book_phone": "6912345678", "book_lang": "el", "book_via": "phone"}))
+	day := again.mustBlock(t, "book_day.")
+	if day.Hint == nil || !strings.Contains(day.Hint.Text, "Δεν κλείνεται πια") {
+		t.Fatalf("day field %+v; want it to say the day can no longer be booked", day.Hint)
+	}
+	if slices.Contains(values(day.Element.Options), d.String()) || day.Element.InitialOption == nil || day.Element.InitialOption.Value == d.String() {
+		t.Fatalf("days %v, chosen %+v; want the closed day gone and another chosen", values(day.Element.Options), day.Element.InitialOption)
+	}
+	if bs := e.bookingsOfPhone(t, "+306912345678"); len(bs) != 0 {
+		t.Fatalf("booked %+v", bs)
+	}
+}
+
 // TestBookModalEnglish: a department whose staff read English gets the
 // modal in English.
 func TestBookModalEnglish(t *testing.T) {
