@@ -35,6 +35,10 @@ type Roster struct {
 	Reason       Text
 	Bookings     []Booking // every status, by start
 	FreeCapacity int       // desk-minutes of the day's opening hours not taken by active bookings
+	// Waiting is how many citizens are on the waiting list for each of
+	// the department's services (by code), now; nil when none or the
+	// waiting list is not in use.
+	Waiting map[string]int
 }
 
 // Roster returns dept's bookings on d.
@@ -52,6 +56,12 @@ func (o *Office) Roster(ctx context.Context, dept string, d Date) (Roster, error
 		return Roster{}, err
 	}
 	r := Roster{Department: dept, Date: d, Bookings: bs}
+	if o.wait != nil {
+		// The roster goes out without the count rather than not at all.
+		if w, err := o.wait.WaitingCounts(ctx, dept, o.now()); err == nil && len(w) > 0 {
+			r.Waiting = w
+		}
+	}
 	r.Reason, r.Closed = o.cal.DayClosed(dp, d, closures)
 	if r.Closed {
 		return r, nil

@@ -32,7 +32,7 @@ var realistic = map[string]any{
 	"Services": "birth-certificate, family-status", "Hint": " (ολόκληρος ο αριθμός: /rantevou find K7P4QX)",
 	"Via": "📞 από τηλέφωνο", "Lang": "🗣 ελληνικά",
 	// Fields of the waiting list (dialog/screen_waitlist.go, notify/render_waitlist.go).
-	"Until": "10:25", "N": 1, "Part": "πριν τις 11:00", "Offered": true,
+	"Until": "10:25", "N": 1, "Part": "πριν τις 11:00", "Offered": true, "List": "Πιστοποιητικό γέννησης: 3 δημότες",
 }
 
 // forms returns the plural forms each message of a file defines.

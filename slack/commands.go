@@ -97,6 +97,8 @@ func (a *Adapter) handleCommand(ctx context.Context, c slackapi.SlashCommand) re
 		return a.cmdWalkin(ctx, pr, c, actor, depts, fields)
 	case "move":
 		return a.cmdMove(ctx, pr, c, actor, fields)
+	case "waitlist", "αναμονή", "αναμονη":
+		return ephemeral(a.cmdWaitlist(ctx, pr, actor, depts, fields))
 	}
 	return ephemeral(pr.T("staff_usage", map[string]any{"Command": a.cfg.Command}))
 }

@@ -72,7 +72,7 @@ func (a *Adapter) rosterMessages(r booking.Roster, lang booking.Lang, phones boo
 		}
 	}
 	summary := slackapi.NewContextBlock("summary",
-		mrkdwn(pr.N("staff_roster_summary", active, map[string]any{"Free": r.FreeCapacity})))
+		mrkdwn(pr.N("staff_roster_summary", active, map[string]any{"Free": r.FreeCapacity})+a.waitingSummary(pr, r)))
 	if len(items) == 0 {
 		return []Message{{Text: title + " — " + pr.T("staff_roster_empty", nil), Blocks: []slackapi.Block{
 			slackapi.NewHeaderBlock(plain(title)),
