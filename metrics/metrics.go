@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,9 @@ type Metrics struct {
 	step      prometheus.Histogram
 	bookings  *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
+
+	waitOnce sync.Once
+	waitlist *waitlist // waitlist.go
 }
 
 // New returns a fresh set of collectors, with the Go runtime and process

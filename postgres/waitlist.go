@@ -602,3 +602,11 @@ func (s *Store) ExpireOffers(ctx context.Context, e booking.ExpireOffers) ([]boo
 	}
 	return out, nil
 }
+
+// WaitingTotal counts the entries on the waiting list now and the offers
+// holding a place, for the metrics.
+func (s *Store) WaitingTotal(ctx context.Context) (waiting, offered int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status IN ('waiting', 'offered') AND expires_at > now()),
+		count(*) FILTER (WHERE status = 'offered') FROM waitlist WHERE status IN ('waiting', 'offered')`).Scan(&waiting, &offered)
+	return waiting, offered, wrap("waiting total", err)
+}

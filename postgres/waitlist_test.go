@@ -21,6 +21,29 @@ type waitFixture struct {
 	clock  time.Time
 	// booked are the bookings that fill each day, by day and slot.
 	booked map[booking.Date][]booking.Booking
+	seen   observed
+}
+
+// observed counts what the office tells its waiting-list observer.
+type observed struct {
+	mu                                     sync.Mutex
+	joined, made, taken, declined, expired int
+	sinceFreed                             []time.Duration
+}
+
+func (o *observed) WaitJoined()    { o.mu.Lock(); o.joined++; o.mu.Unlock() }
+func (o *observed) OfferMade()     { o.mu.Lock(); o.made++; o.mu.Unlock() }
+func (o *observed) OfferDeclined() { o.mu.Lock(); o.declined++; o.mu.Unlock() }
+func (o *observed) OfferExpired(bool) {
+	o.mu.Lock()
+	o.expired++
+	o.mu.Unlock()
+}
+func (o *observed) OfferTaken(d time.Duration) {
+	o.mu.Lock()
+	o.taken++
+	o.sinceFreed = append(o.sinceFreed, d)
+	o.mu.Unlock()
 }
 
 const waitService = "transfer"
@@ -35,6 +58,7 @@ func setupWaitlist(t *testing.T, full ...booking.Date) *waitFixture {
 	f := &waitFixture{fixture: setup(t, nil), clock: now, booked: map[booking.Date][]booking.Booking{}}
 	f.office = booking.NewOffice(f.cat, f.store, f.now)
 	f.office.UseWaitlist(f.store, booking.WaitlistConfig{Hold: 10 * time.Minute})
+	f.office.ObserveWaitlist(&f.seen)
 	ctx := context.Background()
 	id := int64(5000)
 	for _, d := range full {
@@ -230,6 +254,13 @@ func TestWaitlistOffersInOrder(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action IN ('offer', 'offer_declined', 'offer_expired')`); n != 5 {
 		t.Fatalf("%d audit rows of offers, want 5", n)
+	}
+	// The metrics: three joined, three offers made, one of each outcome;
+	// the place was booked again 11 minutes after it was freed.
+	o := &f.seen
+	if o.joined != 3 || o.made != 3 || o.declined != 1 || o.expired != 1 || o.taken != 1 ||
+		len(o.sinceFreed) != 1 || o.sinceFreed[0] != 11*time.Minute {
+		t.Fatalf("observed %+v", o)
 	}
 }
 

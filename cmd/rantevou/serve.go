@@ -135,6 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// The waiting list reads and writes the database itself, never the
 	// read cache: what it offers must be what is free.
 	m.office.UseWaitlist(store, booking.WaitlistConfig{Hold: cfg.OfferHold})
+	m.office.ObserveWaitlist(m.metrics)
 	outbox := postgres.NewOutbox(m.pool)
 
 	// Telegram: the real API, or the in-process fake in the sandbox.
@@ -292,6 +293,7 @@ func (m *Main) watch(outbox *postgres.Outbox, sessions *redis.Sessions, worker *
 		return st.Pending, st.Parked, st.OldestDue, err
 	}, m.log)
 	m.metrics.WatchSessions(sessions.Active, m.log)
+	m.metrics.WatchWaitlist(postgres.NewStore(m.pool).WaitingTotal, m.log)
 	for outcome, read := range map[string]func(notify.Stats) int64{
 		"delivered": func(s notify.Stats) int64 { return s.Delivered },
 		"retried":   func(s notify.Stats) int64 { return s.Retried },
