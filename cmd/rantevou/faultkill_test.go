@@ -510,7 +510,7 @@ func TestFaultKilled(t *testing.T) {
 		}
 		var leased int
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE kind = $1 AND booking_id IN
-			(SELECT id FROM bookings WHERE citizen BETWEEN 7501 AND 7510)
+			(SELECT b.id FROM bookings b JOIN citizens c ON c.id = b.citizen WHERE c.telegram_id BETWEEN 7501 AND 7510)
 			AND delivered_at IS NULL AND lease_until > now() AND attempts = 1`, string(booking.NotifyCancelledByStaff)).Scan(&leased); err != nil {
 			t.Fatal(err)
 		}
