@@ -115,7 +115,7 @@ func (o *Office) BookForCaller(ctx context.Context, a Actor, r CallerRequest) (B
 			return b.Citizen.Phone == c.Phone
 		})
 	}
-	return o.insertForCaller(ctx, a, r, c, svc, desks, end)
+	return o.insert(ctx, a, c, r.Via, svc, r.Start, end, desks, r.IdempotencyKey, 0)
 }
 
 // WalkIn books the earliest free time of today, from now on, for a citizen
@@ -145,43 +145,13 @@ func (o *Office) WalkIn(ctx context.Context, a Actor, r CallerRequest) (Booking,
 		if len(desks) == 0 {
 			continue
 		}
-		r.Start = s.Start
-		b, err := o.insertForCaller(ctx, a, r, c, svc, desks, s.End)
+		b, err := o.insert(ctx, a, c, r.Via, svc, s.Start, s.End, desks, r.IdempotencyKey, 0)
 		if ErrorCode(err) != ESlotTaken {
 			return b, err
 		}
 		last = err
 	}
 	return Booking{}, last
-}
-
-func (o *Office) insertForCaller(ctx context.Context, a Actor, r CallerRequest, c Citizen, svc *Service, desks []string, end time.Time) (Booking, error) {
-	now := o.now()
-	notify := []Notification{o.toCitizen(0, NotifyConfirmed, now, Payload{})}
-	notify = append(notify, o.reminders(0, r.Start, now)...)
-	if o.isToday(r.Start, now) {
-		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, Payload{}))
-	}
-	b, created, err := o.store.Insert(ctx, NewBooking{
-		Citizen:        c,
-		Via:            r.Via,
-		Department:     svc.Department,
-		Service:        svc.Code,
-		Desks:          desks,
-		Start:          r.Start,
-		End:            end,
-		Day:            DateOf(r.Start, o.loc()),
-		IdempotencyKey: r.IdempotencyKey,
-		MaxActive:      o.catalog.MaxActive,
-		MaxPerService:  o.catalog.MaxPerService,
-		Now:            now,
-		Notify:         notify,
-		Actor:          a,
-	})
-	if created {
-		o.changed("created", 1, err)
-	}
-	return b, err
 }
 
 // NextFree returns up to n free start times of service at or after from,

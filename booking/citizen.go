@@ -56,27 +56,38 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 			return b.Citizen.TelegramID == r.Citizen.TelegramID
 		})
 	}
+	actor := Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10), Name: r.Citizen.Name}
+	return o.insert(ctx, actor, r.Citizen, ViaTelegram, svc, r.Start, end, desks, r.IdempotencyKey, o.limits.ChangesPerHour)
+}
+
+// insert books svc at [start, end) on the first free desk of desks for c,
+// through via, with the notifications every booking writes: the
+// citizen's confirmation and reminders (to their chat, or to whoever they
+// are on Telegram at delivery when they have none yet), and the
+// department's alert of a booking for today.
+func (o *Office) insert(ctx context.Context, a Actor, c Citizen, via Via, svc *Service, start, end time.Time, desks []string, key string, maxChanges int) (Booking, error) {
 	now := o.now()
-	notify := []Notification{o.toCitizen(r.Citizen.TelegramID, NotifyConfirmed, now, Payload{})}
-	notify = append(notify, o.reminders(r.Citizen.TelegramID, r.Start, now)...)
-	if o.isToday(r.Start, now) {
+	notify := []Notification{o.toCitizen(c.TelegramID, NotifyConfirmed, now, Payload{})}
+	notify = append(notify, o.reminders(c.TelegramID, start, now)...)
+	if o.isToday(start, now) {
 		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, Payload{}))
 	}
 	b, created, err := o.store.Insert(ctx, NewBooking{
-		Citizen:        r.Citizen,
+		Citizen:        c,
+		Via:            via,
 		Department:     svc.Department,
 		Service:        svc.Code,
 		Desks:          desks,
-		Start:          r.Start,
+		Start:          start,
 		End:            end,
-		Day:            DateOf(r.Start, o.loc()),
-		IdempotencyKey: r.IdempotencyKey,
+		Day:            DateOf(start, o.loc()),
+		IdempotencyKey: key,
 		MaxActive:      o.catalog.MaxActive,
 		MaxPerService:  o.catalog.MaxPerService,
-		MaxChanges:     o.limits.ChangesPerHour,
+		MaxChanges:     maxChanges,
 		Now:            now,
 		Notify:         notify,
-		Actor:          Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10), Name: r.Citizen.Name},
+		Actor:          a,
 	})
 	if created {
 		// A repeated request (a doubled tap on two replicas) gets the
