@@ -26,7 +26,7 @@ func TestCommands(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("status %d", code)
 		}
-		for _, w := range []string{"roster", "book", "walkin", "move", "cancel", "close", "find"} {
+		for _, w := range []string{"roster", "book", "walkin", "move", "cancel", "close", "find", "waitlist"} {
 			if !strings.Contains(text(out), "/rantevou "+w) {
 				t.Errorf("help lacks %q: %s", w, text(out))
 			}
