@@ -308,7 +308,8 @@ func TestMyBookingsAndFullDay(t *testing.T) {
 	second := e.bookFor(t, c, booking.Greek, "registration", tue, 10, 0)
 	e.say(t, c, "/mybookings")
 	m := e.last(t, c)
-	if !strings.Contains(m.Text, "Έχετε 2 ραντεβού:") || !strings.Contains(m.Text, second.Ref) || len(m.Inline) != 3 {
+	// Each booking: cancel and move, and an earlier time; then the menu.
+	if !strings.Contains(m.Text, "Έχετε 2 ραντεβού:") || !strings.Contains(m.Text, second.Ref) || len(m.Inline) != 5 {
 		t.Fatalf("two bookings:\n%s", e.transcript(c))
 	}
 
