@@ -176,6 +176,7 @@ func (s *Store) Queue(ctx context.Context, dept string, now time.Time) ([]bookin
 	rows, err := s.pool.Query(ctx, `SELECT `+entryColumns+`,
 			ARRAY(SELECT lower(h.during) FROM offers o JOIN bookings h ON h.id = o.hold WHERE o.entry = w.id)`+entryFrom+`
 		WHERE w.department = $1 AND w.status = 'waiting' AND w.expires_at > $2 AND c.telegram_id IS NOT NULL
+			AND NOT c.unreachable -- blocked the bot: an offer would hold a place for nobody
 			AND (w.earlier_than IS NULL OR b.status = 'active')
 			AND NOT EXISTS (SELECT 1 FROM waitlist x WHERE x.citizen = w.citizen AND x.status = 'offered')
 		ORDER BY w.joined_at, w.id`, dept, now)

@@ -468,3 +468,26 @@ func TestWaitlistReplicas(t *testing.T) {
 		t.Fatalf("%d offers after one ran out", n)
 	}
 }
+
+// TestWaitlistSkipsUnreachable: a citizen who blocked the bot is not
+// offered a place, which would be held for nobody; the next in line is.
+func TestWaitlistSkipsUnreachable(t *testing.T) {
+	f := setupWaitlist(t, wed)
+	ctx := context.Background()
+	f.join(t, 601, wed)
+	f.tick(time.Second)
+	f.join(t, 602, wed)
+	if err := f.store.MarkUnreachable(ctx, 601); err != nil {
+		t.Fatal(err)
+	}
+	staff := booking.Actor{Kind: booking.ActorStaff, ID: "U0EXAMPLE1"}
+	if _, err := f.office.Cancel(ctx, staff, f.booked[wed][0].Ref, "λάθος"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, _ := f.liveOffer(t, 601); ref != "" {
+		t.Fatalf("offer %s to a citizen who blocked the bot", ref)
+	}
+	if ref, _ := f.liveOffer(t, 602); ref == "" {
+		t.Fatal("the next in line has no offer")
+	}
+}
