@@ -66,6 +66,20 @@ type Phase struct {
 	LoadAverage float64            `json:"load_average"`
 }
 
+// WholeCPUPerStepMs is the CPU one step cost the whole machine: the
+// server's, PostgreSQL's, Redis's and the generator's in the phase, per
+// step. On a saturated machine the ratio of two bots' steps/s is the
+// inverse ratio of these, and it moves less with the neighbours than
+// steps/s do (PostgreSQL's and Redis's figures include any other client
+// of theirs on the machine).
+func (p Phase) WholeCPUPerStepMs() float64 {
+	if p.StepsPerSec <= 0 {
+		return 0
+	}
+	pct := p.ServerCPUPercent + p.GeneratorCPUPercent + p.PostgresCPUPercent + p.RedisCPUPercent
+	return pct / 100 * 1000 / p.StepsPerSec
+}
+
 func (p Phase) errorCount() int64 {
 	var n int64
 	for _, v := range p.Errors {
@@ -95,7 +109,9 @@ func targets(r *Report) []Target {
 	if rv, ok := r.phase(BotRantevou, 200); ok {
 		if fl, ok := r.phase(BotFloor, 200); ok {
 			out = append(out,
-				Target{"200 citizens: steps/s ≥ 0.5 × floor", fmt.Sprintf("%.1f vs floor %.1f (%.2f×)", rv.StepsPerSec, fl.StepsPerSec, ratio(rv.StepsPerSec, fl.StepsPerSec)),
+				Target{"200 citizens: steps/s ≥ 0.5 × floor", fmt.Sprintf("%.1f vs floor %.1f (%.2f×); whole-step CPU %.2fms vs %.2fms (%.2f×)",
+					rv.StepsPerSec, fl.StepsPerSec, ratio(rv.StepsPerSec, fl.StepsPerSec),
+					rv.WholeCPUPerStepMs(), fl.WholeCPUPerStepMs(), ratio(fl.WholeCPUPerStepMs(), rv.WholeCPUPerStepMs())),
 					rv.StepsPerSec >= 0.5*fl.StepsPerSec},
 				Target{"200 citizens: p99 ≤ 2 × floor p99", fmt.Sprintf("%s vs floor %s (%.1f×)", fmtMS(rv.Latency.P99), fmtMS(fl.Latency.P99), ratio(rv.Latency.P99, fl.Latency.P99)),
 					rv.Latency.P99 <= 2*fl.Latency.P99})
@@ -156,8 +172,8 @@ func (r *Report) Print(w io.Writer) {
 		tw.Flush()
 		fmt.Fprintln(w)
 		for _, p := range r.Phases {
-			fmt.Fprintf(w, "%s × %d: %d steps; cpu: generator %.0f%%, PostgreSQL %.0f%%, Redis %.0f%% (all their clients)\n",
-				p.Bot, p.Citizens, p.Steps, p.GeneratorCPUPercent, p.PostgresCPUPercent, p.RedisCPUPercent)
+			fmt.Fprintf(w, "%s × %d: %d steps; cpu: generator %.0f%%, PostgreSQL %.0f%%, Redis %.0f%% (all their clients); whole step %.2fms of CPU\n",
+				p.Bot, p.Citizens, p.Steps, p.GeneratorCPUPercent, p.PostgresCPUPercent, p.RedisCPUPercent, p.WholeCPUPerStepMs())
 			if p.Bot == BotRantevou && len(p.ByKind) > 0 {
 				fmt.Fprintf(w, "  slowest steps by p99: %s\n", slowest(p.ByKind, 6))
 			}
