@@ -97,7 +97,9 @@ type Store interface {
 	// Insert books nb; created is false when nb repeats an earlier request
 	// (its IdempotencyKey) and the booking returned is that one's. Insert
 	// and Move take a place held by a cancelled booking (Cancel.HoldUntil)
-	// only when the hold ran out by their Now or is their citizen's own.
+	// or an offer only when the hold is their citizen's own, or ran out by
+	// their Now and nobody waits in line in the department (then the
+	// waiting list hands the place on first: see WaitlistStore).
 	Insert(ctx context.Context, nb NewBooking) (b Booking, created bool, err error)
 	Move(ctx context.Context, m Move) (Booking, error)
 	Cancel(ctx context.Context, c Cancel) (Booking, error)

@@ -13,12 +13,30 @@ import (
 // place, and ReleaseHolds, on every scheduler tick, for the calendar.
 
 // releaseHolds clears the holds on desk $2 of department $1 overlapping
-// [$3, $4) that ran out by $5 or belong to citizen $6, locking them in id
-// order as ReleaseHolds does, so that the two never deadlock.
+// [$3, $4) that ran out by $5 (ranOut) or belong to citizen $6, locking
+// them in id order as ReleaseHolds does, so that the two never deadlock.
 const releaseHolds = `UPDATE bookings SET held_until = NULL
 	WHERE id IN (SELECT id FROM bookings
 		WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
-			AND (held_until <= $5 OR citizen = $6)
+			AND (` + ranOut + ` OR citizen = $6)
+		ORDER BY id FOR UPDATE)`
+
+// ranOut says a hold of department $1 ran out by $5 and may go to whoever
+// books it first. While citizens wait in line in the department
+// (migration 010) it goes to them first: only the scheduler's
+// ReleaseHolds ends it, and on the same tick the waiting list offers the
+// place (booking.Office.SweepWaitlist). Otherwise a script booking the
+// second a hold ends would beat the citizens in line to every place freed.
+const ranOut = `(held_until <= $5 AND NOT EXISTS (SELECT 1 FROM waitlist w
+	WHERE w.department = $1 AND w.status = 'waiting' AND w.expires_at > $5))`
+
+// releaseRunOut clears the holds on desk $2 of department $1 overlapping
+// [$3, $4) that ran out by $5, whoever waits: for the waiting list's own
+// offers.
+const releaseRunOut = `UPDATE bookings SET held_until = NULL
+	WHERE id IN (SELECT id FROM bookings
+		WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
+			AND held_until <= $5
 		ORDER BY id FOR UPDATE)`
 
 // ReleaseHolds clears every hold that ran out by now and returns how many.

@@ -199,7 +199,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	batch.Queue(`UPDATE bookings SET held_until = NULL
 		WHERE id IN (SELECT id FROM bookings
 			WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
-				AND (held_until <= $5 OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
+				AND (`+ranOut+` OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
 					SELECT id FROM citizens WHERE $6 = 0 AND phone_key = $7::text))
 			ORDER BY id FOR UPDATE)`, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID, nb.Citizen.Phone)
 	batch.Queue(attemptBooking,

@@ -273,8 +273,7 @@ func (s *Store) Offer(ctx context.Context, no booking.NewOffer) (booking.Offer, 
 			if err != nil {
 				return err
 			}
-			// -1 is nobody's: only holds that ran out are released.
-			if _, err := tx.Exec(ctx, releaseHolds, e.Department, desk, no.Start, no.End, no.Now, int64(-1)); err != nil {
+			if _, err := tx.Exec(ctx, releaseRunOut, e.Department, desk, no.Start, no.End, no.Now); err != nil {
 				return err
 			}
 			hold, err = scanBooking(tx.QueryRow(ctx, `INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres"
 )
 
 // waitFixture is a database whose office uses the waiting list, on a clock
@@ -207,6 +208,9 @@ func TestWaitlistOffersInOrder(t *testing.T) {
 		t.Fatalf("sweep before the hold ran out ended %d offers (%v)", n, err)
 	}
 	f.tick(2 * time.Minute)
+	// Run out, the hold still keeps the place from anyone booking it the
+	// second it ends, while someone waits: the sweep hands it on.
+	held(t)
 	expired, offered, err := f.office.SweepWaitlist(ctx)
 	if err != nil || expired != 1 || offered != 1 {
 		t.Fatalf("sweep: %d expired, %d offered (%v), want 1 and 1", expired, offered, err)
@@ -490,4 +494,53 @@ func TestWaitlistSkipsUnreachable(t *testing.T) {
 	if ref, _ := f.liveOffer(t, 602); ref == "" {
 		t.Fatal("the next in line has no offer")
 	}
+}
+
+// TestWaitlistBeforeSnipers: a place a citizen cancels is held for them a
+// while (CANCEL_RELEASE_DELAY); when that runs out, a script booking the
+// very second it ends does not get it while citizens wait in line: the
+// scheduler's tick releases it and offers it to the first of them.
+func TestWaitlistBeforeSnipers(t *testing.T) {
+	f := setupWaitlist(t, wed)
+	ctx := context.Background()
+	f.office.Limit(booking.CitizenLimits{ReleaseDelay: 10 * time.Minute})
+	f.join(t, 701, wed)
+	freed := f.booked[wed][5]
+	if _, err := f.office.Cancel(ctx, asCitizen(freed.Citizen.TelegramID), freed.Ref, ""); err != nil {
+		t.Fatal(err)
+	}
+	if ref, _ := f.liveOffer(t, 701); ref != "" {
+		t.Fatalf("offered %s while the place is held for its citizen", ref)
+	}
+	f.tick(10*time.Minute + time.Second)
+	_, err := f.office.Book(ctx, booking.Request{Citizen: citizen(990), Service: waitService, Start: freed.Start})
+	if booking.ErrorCode(err) != booking.ESlotTaken {
+		t.Fatalf("a booking the second the hold ran out: %v, want slot taken", err)
+	}
+	// The scheduler's tick: holds released, then the waiting list.
+	if _, err := postgres.NewJobs(f.pool).ReleaseHolds(ctx, f.now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.office.SweepWaitlist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ref, start := f.liveOffer(t, 701); ref == "" || !start.Equal(freed.Start) {
+		t.Fatalf("the first in line was offered %q at %v, want %v", ref, start, freed.Start)
+	}
+	// With nobody in line, a hold that ran out is anyone's, as before.
+	if err := f.office.LeaveWaitlist(ctx, 701, f.entryOf(t, 701)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.office.Book(ctx, booking.Request{Citizen: citizen(990), Service: waitService, Start: freed.Start}); err != nil {
+		t.Fatalf("nobody waits, the place is free: %v", err)
+	}
+}
+
+func (f *waitFixture) entryOf(t *testing.T, id int64) int64 {
+	t.Helper()
+	es, err := f.office.MyWaitlist(context.Background(), id)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("citizen %d: entries %+v (%v)", id, es, err)
+	}
+	return es[0].ID
 }
