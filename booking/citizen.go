@@ -207,10 +207,15 @@ func (o *Office) cancel(ctx context.Context, a Actor, ref, reason string, maxCha
 		}
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
+	if hold.IsZero() && o.someoneWaits(ctx, b.Department, now) {
+		// A hold that has run out already: nobody but the waiting list's
+		// offer, made right after, takes the place (see Store.Insert).
+		hold = now
+	}
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold,
 		Now: now, MaxChanges: maxChanges, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
-	if err == nil && hold.IsZero() {
+	if err == nil && !hold.After(now) {
 		// A place held for its citizen a while is offered once the hold
 		// is over, by the waiting list's sweep.
 		o.offerFreed(ctx, b.Department)

@@ -200,9 +200,11 @@ type ExpireOffers struct {
 // never booked by anyone else (ESlotTaken), that an entry has one live
 // offer and a citizen one (EConflict).
 type WaitlistStore interface {
-	// Busy is Store.Busy, read from the database itself (not a cache):
-	// what is offered must be what is free.
-	Busy(ctx context.Context, department string, from, to time.Time) ([]Interval, error)
+	// Taken returns the desk intervals of active bookings and of holds
+	// still running at now, read from the database itself (not a cache):
+	// what is offered must be what is free. A hold that ran out is free
+	// for an offer, which releases it (Offer).
+	Taken(ctx context.Context, department string, from, to, now time.Time) ([]Interval, error)
 	Closures(ctx context.Context, department string, from, to Date) ([]Closure, error)
 
 	Join(ctx context.Context, e NewEntry) (WaitEntry, error)

@@ -381,6 +381,16 @@ func (o *Office) SweepWaitlist(ctx context.Context) (expired, offered int, err e
 	return len(ended), offered, nil
 }
 
+// someoneWaits reports whether citizens wait in line in dept; false when
+// the waiting list is not in use or cannot be read.
+func (o *Office) someoneWaits(ctx context.Context, dept string, now time.Time) bool {
+	if o.wait == nil {
+		return false
+	}
+	n, err := o.wait.WaitingCounts(ctx, dept, now)
+	return err == nil && len(n) > 0
+}
+
 // offerFreed is OfferFreed after a change that freed capacity: the change
 // is made whatever happens here, and a place not offered now is offered
 // by the next SweepWaitlist.
@@ -410,7 +420,7 @@ func (o *Office) OfferFreed(ctx context.Context, dept string) (int, error) {
 	}
 	today := DateOf(now, o.loc())
 	last := today.AddDays(o.catalog.Horizon)
-	busy, err := ws.Busy(ctx, dept, today.Midnight(o.loc()), last.AddDays(1).Midnight(o.loc()))
+	busy, err := ws.Taken(ctx, dept, today.Midnight(o.loc()), last.AddDays(1).Midnight(o.loc()), now)
 	if err != nil {
 		return 0, err
 	}

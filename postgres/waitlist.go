@@ -157,7 +157,7 @@ func (s *Store) Leave(ctx context.Context, telegramID, id int64, now time.Time, 
 		}
 		b := &pgx.Batch{}
 		b.Queue(`WITH ended AS (UPDATE offers SET outcome = 'void', ended_at = $2 WHERE entry = $1 AND outcome IS NULL RETURNING hold)
-			UPDATE bookings SET held_until = NULL, updated_at = now() WHERE id IN (SELECT hold FROM ended) AND status = 'offered'`, id, now)
+			UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now() WHERE id IN (SELECT hold FROM ended) AND status = 'offered'`, id, now)
 		b.Queue(`UPDATE waitlist SET status = 'left', ended_at = $2, name = '', phone = '' WHERE id = $1`, id, now)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
@@ -195,6 +195,23 @@ func (s *Store) Queue(ctx context.Context, dept string, now time.Time) ([]bookin
 		out = append(out, e)
 	}
 	return out, wrap("waiting list queue", rows.Err())
+}
+
+// Taken returns the desk intervals of active bookings of department over
+// [from, to) and of holds still running at now.
+func (s *Store) Taken(ctx context.Context, department string, from, to, now time.Time) ([]booking.Interval, error) {
+	rows, err := s.pool.Query(ctx, `SELECT desk, lower(during), upper(during) FROM bookings
+		WHERE department = $1 AND (status = 'active' OR held_until > $4) AND during && tstzrange($2, $3, '[)')`,
+		department, from, to, now)
+	if err != nil {
+		return nil, wrap("taken", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (booking.Interval, error) {
+		var iv booking.Interval
+		err := r.Scan(&iv.Desk, &iv.Start, &iv.End)
+		return iv, err
+	})
+	return out, wrap("taken", err)
 }
 
 // WaitingDepartments returns the departments with entries waiting.
@@ -490,8 +507,10 @@ func checkOpen(ctx context.Context, tx pgx.Tx, id int64, dayOf func(time.Time) b
 	return nil
 }
 
-// DeclineOffer ends the citizen's live offer of hold ref: the place is
-// released and the entry is back in line (not offered that place again).
+// DeclineOffer ends the citizen's live offer of hold ref: its hold is
+// left run out (so that, while others wait, only their offer takes the
+// place: see ranOut) and the entry is back in line, not offered that
+// place again.
 func (s *Store) DeclineOffer(ctx context.Context, telegramID int64, ref string, now time.Time, a booking.Actor) (booking.Offer, error) {
 	var of booking.Offer
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -499,8 +518,8 @@ func (s *Store) DeclineOffer(ctx context.Context, telegramID int64, ref string, 
 		if of, err = liveOffer(ctx, tx, telegramID, ref, now); err != nil {
 			return err
 		}
-		if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = NULL, updated_at = now()
-			WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID)); err != nil {
+		if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now()
+			WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID, now)); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -551,8 +570,10 @@ func (s *Store) ExpireOffers(ctx context.Context, e booking.ExpireOffers) ([]boo
 				return err
 			}
 			of.ID, of.Entry = id, entry
-			if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = NULL, updated_at = now()
-				WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID)); err != nil {
+			// The hold stays, run out: nobody but the next offer takes the
+			// place while citizens wait (ranOut), and the tick releases it.
+			if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now()
+				WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID, e.Now)); err != nil {
 				return err
 			}
 			b := &pgx.Batch{}
