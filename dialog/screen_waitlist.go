@@ -116,15 +116,16 @@ func (s State) waitingFor(ref string) bool {
 }
 
 // joinButton is the date screen's way onto the waiting list: shown when
-// the week on display has a full day or none that can be booked, for a
-// new booking (a move waits through My bookings' "earlier time").
+// the week on display has no day that can be booked, or a full day other
+// than today (whose times are mostly gone to the notice), for a new
+// booking (a move waits through My bookings' "earlier time").
 func (v view) joinButton() []Button {
 	if v.s.Draft.Ref != "" {
 		return nil
 	}
 	full := len(v.s.Days) == 0
 	for _, n := range v.s.Unavailable {
-		full = full || n.Full
+		full = full || n.Full && n.Date != v.env.Today
 	}
 	if !full {
 		return nil
