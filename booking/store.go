@@ -191,7 +191,10 @@ type TakeOffer struct {
 type ExpireOffers struct {
 	Now       time.Time
 	DropAfter int
-	Notify    func(o Offer) []Notification
+	// MaxPerService ends, as booked, the entries for a new booking whose
+	// citizen has booked that many of the service since they joined.
+	MaxPerService int
+	Notify        func(o Offer) []Notification
 }
 
 // WaitlistStore keeps the waiting list and its offers. Like Store, every
@@ -214,8 +217,10 @@ type WaitlistStore interface {
 	Leave(ctx context.Context, telegramID, id int64, now time.Time, a Actor) (WaitEntry, error)
 	// Queue returns dept's entries waiting (without a live offer, their
 	// citizen without one either) and not expired by now, in order of
-	// joining, each with the starts it was offered before.
-	Queue(ctx context.Context, dept string, now time.Time) ([]WaitEntry, error)
+	// joining, each with the starts it was offered before. An entry for a
+	// new booking whose citizen holds maxPerService active bookings of its
+	// service already is left out: they could not take the place.
+	Queue(ctx context.Context, dept string, now time.Time, maxPerService int) ([]WaitEntry, error)
 	// WaitingDepartments returns the departments with entries waiting.
 	WaitingDepartments(ctx context.Context, now time.Time) ([]string, error)
 	Offer(ctx context.Context, o NewOffer) (Offer, error)

@@ -350,7 +350,7 @@ func (o *Office) SweepWaitlist(ctx context.Context) (expired, offered int, err e
 	}
 	now := o.now()
 	ended, err := ws.ExpireOffers(ctx, ExpireOffers{
-		Now: now, DropAfter: o.dropAfter(),
+		Now: now, DropAfter: o.dropAfter(), MaxPerService: o.catalog.MaxPerService,
 		Notify: func(of Offer) []Notification {
 			k := NotifyOfferExpired
 			if of.Dropped {
@@ -414,7 +414,7 @@ func (o *Office) OfferFreed(ctx context.Context, dept string) (int, error) {
 		return 0, err
 	}
 	now := o.now()
-	queue, err := ws.Queue(ctx, dept, now)
+	queue, err := ws.Queue(ctx, dept, now, o.catalog.MaxPerService)
 	if err != nil || len(queue) == 0 {
 		return 0, err
 	}

@@ -172,14 +172,15 @@ func (s *Store) Leave(ctx context.Context, telegramID, id int64, now time.Time, 
 
 // Queue returns dept's entries that can be offered a place now, in order
 // of joining, each with the starts it was offered before.
-func (s *Store) Queue(ctx context.Context, dept string, now time.Time) ([]booking.WaitEntry, error) {
+func (s *Store) Queue(ctx context.Context, dept string, now time.Time, maxPerService int) ([]booking.WaitEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+entryColumns+`,
 			ARRAY(SELECT lower(h.during) FROM offers o JOIN bookings h ON h.id = o.hold WHERE o.entry = w.id)`+entryFrom+`
 		WHERE w.department = $1 AND w.status = 'waiting' AND w.expires_at > $2 AND c.telegram_id IS NOT NULL
 			AND NOT c.unreachable -- blocked the bot: an offer would hold a place for nobody
 			AND (w.earlier_than IS NULL OR b.status = 'active')
 			AND NOT EXISTS (SELECT 1 FROM waitlist x WHERE x.citizen = w.citizen AND x.status = 'offered')
-		ORDER BY w.joined_at, w.id`, dept, now)
+			AND NOT (`+holdsEnough("$2", "$3")+`)
+		ORDER BY w.joined_at, w.id`, dept, now, maxPerService)
 	if err != nil {
 		return nil, wrap("waiting list queue", err)
 	}
@@ -212,6 +213,14 @@ func (s *Store) Taken(ctx context.Context, department string, from, to, now time
 		return iv, err
 	})
 	return out, wrap("taken", err)
+}
+
+// holdsEnough says the entry w is for a new booking and its citizen holds
+// max (a placeholder) active bookings of its service ending after now
+// (another): the limit per service, which an offer could not go beyond.
+func holdsEnough(now, max string) string {
+	return `w.earlier_than IS NULL AND ` + max + `::int > 0 AND (SELECT count(*) FROM bookings x
+	WHERE x.citizen = w.citizen AND x.service = w.service AND x.status = 'active' AND upper(x.during) > ` + now + `) >= ` + max + `::int`
 }
 
 // WaitingDepartments returns the departments with entries waiting.
@@ -612,10 +621,15 @@ func (s *Store) ExpireOffers(ctx context.Context, e booking.ExpireOffers) ([]boo
 			out = append(out, of)
 		}
 		// Entries whose days are over, or whose booking to bring forward
-		// is no longer on.
-		_, err = tx.Exec(ctx, `UPDATE waitlist w SET status = 'expired', ended_at = $1, name = '', phone = ''
+		// is no longer on; and those whose citizen has booked the service
+		// meanwhile, as many times as one may.
+		if _, err := tx.Exec(ctx, `UPDATE waitlist w SET status = 'expired', ended_at = $1, name = '', phone = ''
 			WHERE w.status = 'waiting' AND (w.expires_at <= $1
-				OR w.earlier_than IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = w.earlier_than AND b.status = 'active'))`, e.Now)
+				OR w.earlier_than IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = w.earlier_than AND b.status = 'active'))`, e.Now); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE waitlist w SET status = 'booked', ended_at = $1, name = '', phone = ''
+			WHERE w.status = 'waiting' AND `+holdsEnough("$1", "$2"), e.Now, e.MaxPerService)
 		return err
 	})
 	if err != nil {

@@ -595,3 +595,38 @@ func TestWaitlistDeclineHandsOn(t *testing.T) {
 		t.Fatalf("%d overlapping bookings", n)
 	}
 }
+
+// TestWaitlistBookedMeanwhile: a citizen who books the service themselves
+// while waiting for it is not offered a place they could not take, and
+// their wish ends with the next sweep.
+func TestWaitlistBookedMeanwhile(t *testing.T) {
+	f := setupWaitlist(t, wed)
+	ctx := context.Background()
+	f.join(t, 901, wed)
+	f.tick(time.Second)
+	f.join(t, 902, wed)
+	// Thursday has free places: 901 books one there.
+	day, err := f.office.FreeSlots(ctx, waitService, thu)
+	if err != nil || len(day.Slots) == 0 {
+		t.Fatalf("thursday: %v", err)
+	}
+	if _, err := f.office.Book(ctx, booking.Request{Citizen: citizen(901), Service: waitService, Start: day.Slots[0].Start}); err != nil {
+		t.Fatal(err)
+	}
+	staff := booking.Actor{Kind: booking.ActorStaff, ID: "U0EXAMPLE1"}
+	if _, err := f.office.Cancel(ctx, staff, f.booked[wed][1].Ref, "λάθος"); err != nil {
+		t.Fatal(err)
+	}
+	if ref, _ := f.liveOffer(t, 901); ref != "" {
+		t.Fatalf("offer %s to a citizen at the limit for the service", ref)
+	}
+	if ref, _ := f.liveOffer(t, 902); ref == "" {
+		t.Fatal("the next in line has no offer")
+	}
+	if _, _, err := f.office.SweepWaitlist(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := f.office.MyWaitlist(ctx, 901); err != nil || len(es) != 0 {
+		t.Fatalf("the wish of a citizen who booked stays: %+v (%v)", es, err)
+	}
+}
