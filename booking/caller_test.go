@@ -240,3 +240,41 @@ func TestCallerBookedForToday(t *testing.T) {
 		t.Fatalf("outbox %q", got)
 	}
 }
+
+// TestLinkTelegramRace: the call centre books for a number while ten
+// Telegram accounts share it as their own at once (a number that changed
+// hands, shared on every phone of a family): nothing fails, the number
+// ends with exactly one of them, and the phone booking belongs to one
+// citizen.
+func TestLinkTelegramRace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if _, err := f.office.BookForCaller(ctx, civilStaff, caller("family-status", at(2, 9, 0), "6912345678")); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 11)
+	for i := range 10 {
+		go func() {
+			_, err := f.office.LinkTelegram(ctx, int64(9300+i), "+306912345678", booking.Greek)
+			errs <- err
+		}()
+	}
+	go func() {
+		_, err := f.office.BookForCaller(ctx, civilStaff, caller("birth-certificate", at(3, 9, 0), "6912345678"))
+		errs <- err
+	}()
+	for range 11 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM citizens WHERE phone_key = '+306912345678'`); n != 1 {
+		t.Fatalf("%d citizens hold the number", n)
+	}
+	if n := f.count(t, `SELECT count(DISTINCT citizen) FROM bookings`); n > 2 {
+		t.Fatalf("two bookings for one number belong to %d citizens", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM bookings b JOIN citizens c ON c.id = b.citizen WHERE c.telegram_id IS NULL AND c.phone_key IS NULL`); n != 0 {
+		t.Fatalf("%d bookings belong to a citizen known by nothing", n)
+	}
+}

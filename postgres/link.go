@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -10,6 +9,9 @@ import (
 
 	"github.com/rantevou/rantevou/booking"
 )
+
+// linkLockClass is the advisory lock class of LinkTelegram, per number.
+const linkLockClass = int32(0x6c696e6b)
 
 // LinkTelegram makes the Telegram user telegramID and the citizen that
 // phone identifies one citizen, in one transaction with its audit row:
@@ -21,46 +23,77 @@ import (
 //   - the Telegram user's row holds the number from then on, so the call
 //     centre's next booking for it is theirs.
 //
-// It returns how many bookings moved over. Linking again is harmless.
+// It returns how many bookings moved over. A citizen shares their number
+// at every booking, so linking again must cost little: one read, no
+// write. The first link is one pipelined transaction, one round trip.
 func (s *Store) LinkTelegram(ctx context.Context, telegramID int64, phone string, lang booking.Lang, now time.Time) (int, error) {
+	var linked bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM citizens WHERE telegram_id = $1 AND phone_key = $2)`,
+		telegramID, phone).Scan(&linked); err != nil {
+		return 0, wrap("link telegram", err)
+	}
+	if linked {
+		return 0, nil
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, wrap("link telegram", err)
+	}
+	// A connection left inside a transaction by a failure is discarded by
+	// the pool on release, never reused.
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	// One link of a number at a time: the row holding the number changes
+	// under a second one (it goes, or another takes the number), so a
+	// row lock alone would not hold it back. Then the Telegram user's
+	// row and the number's, one row each, which is all any booking takes.
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, linkLockClass, phone)
+	b.Queue(`INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
+		ON CONFLICT (telegram_id) DO UPDATE SET unreachable = false`, telegramID, string(lang))
+	b.Queue(`SELECT id FROM citizens WHERE phone_key = $1 FOR UPDATE`, phone)
+	b.Queue(`WITH moved AS (
+			UPDATE bookings SET citizen = (SELECT id FROM citizens WHERE telegram_id = $1), updated_at = now()
+			WHERE citizen = (SELECT id FROM citizens WHERE phone_key = $2 AND telegram_id IS NULL)
+			RETURNING 1
+		), n AS (SELECT count(*) AS n FROM moved), audit AS (
+			INSERT INTO audit_log (at, actor_kind, actor_id, action, details)
+			SELECT $3, 'citizen', $4, 'link', jsonb_build_object('bookings', n.n) FROM n
+			WHERE NOT EXISTS (SELECT 1 FROM citizens WHERE telegram_id = $1 AND phone_key = $2)
+		)
+		SELECT n FROM n`, telegramID, phone, now, strconv.FormatInt(telegramID, 10))
+	b.Queue(`DELETE FROM citizens WHERE phone_key = $1 AND telegram_id IS NULL`, phone)
+	b.Queue(`UPDATE citizens SET phone_key = NULL WHERE phone_key = $1 AND telegram_id <> $2`, phone, telegramID)
+	b.Queue(`UPDATE citizens SET phone_key = $1 WHERE telegram_id = $2`, phone, telegramID)
+	b.Queue(`COMMIT`)
 	var moved int
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var me int64
-		if err := tx.QueryRow(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
-			ON CONFLICT (telegram_id) DO UPDATE SET unreachable = false RETURNING id`,
-			telegramID, string(lang)).Scan(&me); err != nil {
-			return err
-		}
-		var other int64
-		var otherTelegram *int64
-		err := tx.QueryRow(ctx, `SELECT id, telegram_id FROM citizens WHERE phone_key = $1 FOR UPDATE`, phone).
-			Scan(&other, &otherTelegram)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return err
-		case other == me:
-			return nil // linked already
-		case otherTelegram == nil:
-			tag, err := tx.Exec(ctx, `UPDATE bookings SET citizen = $2, updated_at = now() WHERE citizen = $1`, other, me)
-			if err != nil {
-				return err
-			}
-			moved = int(tag.RowsAffected())
-			if _, err := tx.Exec(ctx, `DELETE FROM citizens WHERE id = $1`, other); err != nil {
-				return err
-			}
-		default:
-			if _, err := tx.Exec(ctx, `UPDATE citizens SET phone_key = NULL WHERE id = $1`, other); err != nil {
+	br := conn.SendBatch(ctx, b)
+	err = func() error {
+		for range 4 { // BEGIN, the three locks
+			if _, err := br.Exec(); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE citizens SET phone_key = $2 WHERE id = $1`, me, phone); err != nil {
+		if err := br.QueryRow().Scan(&moved); err != nil {
 			return err
 		}
-		a := booking.Actor{Kind: booking.ActorCitizen, ID: strconv.FormatInt(telegramID, 10)}
-		return writeChange(ctx, tx, a, "link", 0, now, map[string]any{"bookings": moved}, nil)
-	})
+		for range 3 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		tag, err := br.Exec()
+		if err == nil && tag.String() == "ROLLBACK" {
+			err = pgx.ErrTxCommitRollback
+		}
+		return err
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+	}
 	if err != nil {
 		return 0, wrap("link telegram", err)
 	}
