@@ -84,7 +84,7 @@ func (m *machine) nameText(t string) {
 		return
 	}
 	m.s.Draft.Name = name
-	m.draw(ScreenConfirm)
+	m.named()
 }
 
 // useName takes the name the name screen offers as a button.
@@ -95,7 +95,7 @@ func (m *machine) useName() {
 		return
 	}
 	m.s.Draft.Name = name
-	m.draw(ScreenConfirm)
+	m.named()
 }
 
 // cleanName returns a typed name with spaces tidied, or "" if it does not

@@ -26,6 +26,16 @@ type WaitDraft struct {
 	Earlier        string    `json:"e,omitempty"`
 	EarlierService string    `json:"es,omitempty"`
 	EarlierStart   time.Time `json:"et,omitzero"`
+	// Part is the part of the day chosen while the phone and name steps,
+	// which a citizen not known yet goes through first, are on display:
+	// the booking an offer makes needs them.
+	Part booking.DayPart `json:"p,omitempty"`
+}
+
+// askingContact says the phone or name step is on display for a
+// waiting-list entry rather than a booking.
+func (s State) askingContact() bool {
+	return s.Wait.Part != "" && s.Draft.Service != "" && s.Wait.Earlier == ""
 }
 
 // WaitHeld is one of the citizen's entries on the waiting list, as listed.
@@ -182,12 +192,32 @@ func (m *machine) joinWaitlist(arg string) {
 		return
 	}
 	w, d := m.s.Wait, m.s.Draft
+	if w.Earlier == "" && (d.Phone == "" || d.Name == "") {
+		// A citizen not known yet: their number and name first, as for a
+		// booking, for the one an offer makes.
+		m.s.Wait.Part = part
+		m.draw(ScreenPhone)
+		return
+	}
 	e := Effect{Kind: JoinWaitlist, Service: d.Service, Part: part, Ref: w.Earlier,
 		Name: d.Name, Phone: d.Phone, Lang: m.s.Lang}
 	if w.OnlyDay {
 		e.From, e.To = w.Day, w.Day
 	}
 	m.effects = append(m.effects, e)
+}
+
+// named goes on from the name step: to the summary of a booking, or for a
+// waiting-list entry to joining.
+func (m *machine) named() {
+	if !m.s.askingContact() {
+		m.draw(ScreenConfirm)
+		return
+	}
+	part := m.s.Wait.Part
+	m.s.Wait.Part = ""
+	m.s.Screen = ScreenWaitJoin // what joining answers from
+	m.joinWaitlist(string(part))
 }
 
 func (m *machine) waitJoined(r Result) {

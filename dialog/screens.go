@@ -78,8 +78,15 @@ func init() {
 		// ...the phone number, typed or shared (not when moving a booking)...
 		ScreenPhone: {
 			render:   renderPhone,
-			drawable: newBookingAt,
-			back:     func(m *machine) { m.draw(ScreenTime) },
+			drawable: func(s State) bool { return newBookingAt(s) || s.askingContact() },
+			back: func(m *machine) {
+				if m.s.askingContact() {
+					m.s.Wait.Part = ""
+					m.draw(ScreenWaitJoin) // joining the waiting list started there
+					return
+				}
+				m.draw(ScreenTime)
+			},
 			text:     (*machine).phoneText,
 			contact:  (*machine).sharedContact,
 			resumes:  true,
@@ -88,7 +95,7 @@ func init() {
 		// ...the name...
 		ScreenName: {
 			render:   renderName,
-			drawable: newBookingAt,
+			drawable: func(s State) bool { return newBookingAt(s) || s.askingContact() },
 			back:     func(m *machine) { m.draw(ScreenPhone) },
 			text:     (*machine).nameText,
 			resumes:  true,

@@ -20,11 +20,11 @@ func TestWaitlistTranscript(t *testing.T) {
 		steps      []string
 	}{
 		{"el", "el", []string{"/start", "[Κλείσιμο ραντεβού]", "[Δημοτολόγιο]", "[γέννησης]", "[Βάλτε με στη λίστα αναμονής]",
-			"[Πριν τις 11:00]", "/mybookings", "[Νωρίτερη ώρα AB12CD]", "[Οποιαδήποτε ώρα]", "/mybookings",
+			"[Πριν τις 11:00]", "> 691 234 5678", "> Μαρία Παπαδοπούλου", "/mybookings", "[Νωρίτερη ώρα AB12CD]", "[Οποιαδήποτε ώρα]", "/mybookings",
 			"[Έξοδος από λίστα 2]", "[Νωρίτερη ώρα AB12CD]", "[Πριν τις 11:00]",
 			"{decline X2CV9H}", "{take M4NB8K gone}", "{take P7QW3R}", "{take T9RD2W AB12CD}", "/mybookings"}},
 		{"en", "en-GB", []string{"/start", "[Book an appointment]", "[Civil Registry]", "[Birth certificate]", "[Put me on the waiting list]",
-			"[From 11:00]", "/mybookings", "[Earlier time AB12CD]", "[Back]", "[Earlier time AB12CD]", "[Any time]", "/mybookings",
+			"[From 11:00]", "[Back]", "[From 11:00]", "> 2310 123456", "> Jane Smith", "/mybookings", "[Earlier time AB12CD]", "[Back]", "[Earlier time AB12CD]", "[Any time]", "/mybookings",
 			"[Leave list 2]", "[Earlier time AB12CD]", "[Before 11:00]",
 			"{decline X2CV9H}", "{take M4NB8K gone}", "{take P7QW3R}", "{take T9RD2W AB12CD}", "/mybookings"}},
 	} {
@@ -42,6 +42,8 @@ func TestWaitlistTranscript(t *testing.T) {
 				switch {
 				case strings.HasPrefix(step, "/"):
 					c.send(Event{Kind: KindCommand, Command: step, LangCode: tc.lang})
+				case strings.HasPrefix(step, "> "):
+					c.send(Event{Kind: KindText, Text: step[2:], LangCode: tc.lang})
 				case strings.HasPrefix(step, "{"):
 					// A button of an offer message (package notify's).
 					f := strings.Fields(strings.Trim(step, "{}"))
@@ -98,8 +100,17 @@ func TestWaitlistJoin(t *testing.T) {
 	c.wantScreen(ScreenWaitJoin)
 	c.tap("Μόνο")
 	c.tap("Από τις 11:00")
+	// Not known yet: the number and the name first, and Back returns here.
+	c.wantScreen(ScreenPhone)
+	c.tap("Πίσω")
+	c.wantScreen(ScreenWaitJoin)
+	c.tap("Από τις 11:00")
+	c.text("6912345678")
+	c.wantScreen(ScreenName)
+	c.text("Μαρία Παπαδοπούλου")
 	e, ok := c.ran(JoinWaitlist)
-	if !ok || e.Service != "birth-certificate" || e.From != full || e.To != full || e.Part != booking.LateMorning || e.Ref != "" {
+	if !ok || e.Service != "birth-certificate" || e.From != full || e.To != full || e.Part != booking.LateMorning || e.Ref != "" ||
+		e.Phone != "+306912345678" || e.Name != "Μαρία Παπαδοπούλου" {
 		t.Fatalf("join: %+v (%v)", e, ok)
 	}
 	c.wantScreen(ScreenMenu)
