@@ -630,3 +630,37 @@ func TestWaitlistBookedMeanwhile(t *testing.T) {
 		t.Fatalf("the wish of a citizen who booked stays: %+v (%v)", es, err)
 	}
 }
+
+// TestWaitlistHoldIsNoBooking: staff looking a reference up do not find
+// the hold of an offer, nor see it in the roster.
+func TestWaitlistHoldIsNoBooking(t *testing.T) {
+	f := setupWaitlist(t, wed)
+	ctx := context.Background()
+	f.join(t, 1001, wed)
+	staff := booking.Actor{Kind: booking.ActorStaff, ID: "U0EXAMPLE1"}
+	if _, err := f.office.Cancel(ctx, staff, f.booked[wed][9].Ref, "λάθος"); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := f.liveOffer(t, 1001)
+	if ref == "" {
+		t.Fatal("no offer")
+	}
+	if _, err := f.office.StaffBooking(ctx, staff, ref); booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("staff look-up of a hold: %v, want not found", err)
+	}
+	if found, err := f.office.Find(ctx, staff, ref); err != nil || len(found) != 0 {
+		t.Fatalf("find of a hold: %+v (%v)", found, err)
+	}
+	r, err := f.office.Roster(ctx, "civil-registry", wed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range r.Bookings {
+		if b.Ref == ref {
+			t.Fatalf("the roster lists the hold %+v", b)
+		}
+	}
+	if r.Waiting["transfer"] != 1 {
+		t.Fatalf("roster's waiting: %v", r.Waiting)
+	}
+}
