@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"time"
+
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/dialog"
 	"github.com/rantevou/rantevou/locales"
@@ -31,7 +33,11 @@ func (r *Renderer) renderWaitlist(n booking.Notification, b booking.Booking, dat
 		}
 		data["Until"] = pr.Time(b.HeldUntil, loc)
 		if booking.DateOf(b.HeldUntil, loc) != booking.DateOf(now, loc) {
-			data["Until"] = pr.When(b.HeldUntil, loc)
+			// Greek wants the day's article: «ως την Πέμπτη», «ως το Σάββατο».
+			data["Until"], data["UntilDay"] = pr.When(b.HeldUntil, loc), "την"
+			if b.HeldUntil.In(loc).Weekday() == time.Saturday {
+				data["UntilDay"] = "το"
+			}
 		}
 		id := "OfferNew"
 		if !n.Payload.OldStart.IsZero() {

@@ -110,3 +110,32 @@ func TestRenderWaitlist(t *testing.T) {
 		t.Errorf("taken, confirmations on: %v, file %v", err, m.ICS != nil)
 	}
 }
+
+// TestOfferHeldPastMidnight: a hold that ends another day says the day,
+// with the article Greek wants before it.
+func TestOfferHeldPastMidnight(t *testing.T) {
+	cat := booking.DefaultCatalog()
+	friday := time.Date(2026, 12, 4, 23, 55, 0, 0, cat.Location)
+	start := time.Date(2026, 12, 7, 10, 30, 0, 0, cat.Location)
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{friday, "ως το Σάββατο 5 Δεκεμβρίου, 00:05"},
+		{friday.Add(-24 * time.Hour), "ως την Παρασκευή 4 Δεκεμβρίου, 00:05"},
+		{friday.Add(-23 * time.Hour), "ως τις 01:05"},
+	} {
+		hold := booking.Booking{ID: 7, Ref: "P7QW3R", Department: "civil-registry", Service: "birth-certificate", Desk: "A2",
+			Start: start, End: start.Add(15 * time.Minute), Status: booking.Offered, HeldUntil: c.now.Add(10 * time.Minute),
+			Citizen: booking.Citizen{TelegramID: 42, Lang: booking.Greek}}
+		r := &notify.Renderer{Catalog: cat, Now: func() time.Time { return c.now }}
+		m, err := r.Render(booking.Notification{ID: 1, Kind: booking.NotifyOffer, Channel: booking.ChannelTelegram,
+			Recipient: "42", BookingID: 7, DueAt: c.now}, hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(m.Text, c.want) {
+			t.Errorf("offer at %s does not say %q:\n%s", c.now, c.want, m.Text)
+		}
+	}
+}
