@@ -278,3 +278,38 @@ func TestLinkTelegramRace(t *testing.T) {
 		t.Fatalf("%d bookings belong to a citizen known by nothing", n)
 	}
 }
+
+// TestConfirmInChat: with the conversation showing confirmations, the
+// outbox row of a booking made in the bot is written delivered, kept as
+// the record and claimed by no worker; one made by phone is not, as no
+// conversation showed it.
+func TestConfirmInChat(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.office.ConfirmInChat()
+	inBot := f.book(t, 5301, "family-status", at(2, 9, 0))
+	phoned, err := f.office.BookForCaller(ctx, civilStaff, caller("family-status", at(2, 9, 15), "6912345678"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := `SELECT count(*) FROM outbox WHERE booking_id = $1 AND kind = 'citizen.confirmed' AND delivered_at IS NOT NULL`
+	if n := f.count(t, q, inBot.ID); n != 1 {
+		t.Fatal("the bot's booking: its confirmation is not recorded as delivered")
+	}
+	if n := f.count(t, q, phoned.ID); n != 0 {
+		t.Fatal("the phone booking's confirmation is marked delivered before anyone sent it")
+	}
+	moved, err := f.office.Reschedule(ctx, citizenActor(5301), inBot.Ref, at(2, 10, 0), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE booking_id = $1 AND kind = 'citizen.rescheduled' AND delivered_at IS NOT NULL`, moved.ID); n != 1 {
+		t.Fatal("the citizen's own move is not recorded as delivered")
+	}
+	if _, err := f.office.Reschedule(ctx, civilStaff, inBot.Ref, at(2, 11, 0), ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE booking_id = $1 AND kind = 'citizen.rescheduled' AND delivered_at IS NULL`, moved.ID); n != 1 {
+		t.Fatal("a move by staff must wait for a worker to tell the citizen")
+	}
+}

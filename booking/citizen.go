@@ -68,6 +68,7 @@ func (o *Office) Book(ctx context.Context, r Request) (Booking, error) {
 func (o *Office) insert(ctx context.Context, a Actor, c Citizen, via Via, svc *Service, start, end time.Time, desks []string, key string, maxChanges int) (Booking, error) {
 	now := o.now()
 	notify := []Notification{o.toCitizen(c.TelegramID, NotifyConfirmed, now, Payload{})}
+	notify[0].InChat = o.inChat && via == ViaTelegram
 	notify = append(notify, o.reminders(c.TelegramID, start, now)...)
 	if o.isToday(start, now) {
 		notify = append(notify, o.toStaff(svc.Department, NotifyStaffToday, now, Payload{}))
@@ -112,6 +113,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	now := o.now()
 	payload := Payload{OldStart: b.Start}
 	notify := []Notification{o.toCitizen(b.Citizen.TelegramID, NotifyRescheduled, now, Payload{OldStart: b.Start, ByStaff: a.Kind != ActorCitizen})}
+	notify[0].InChat = o.inChat && a.Kind == ActorCitizen
 	notify = append(notify, o.reminders(b.Citizen.TelegramID, start, now)...)
 	if a.Kind == ActorCitizen {
 		notify = append(notify, o.toStaff(b.Department, NotifyStaffRescheduled, now, payload))

@@ -77,6 +77,10 @@ type Notification struct {
 	DueAt     time.Time // zero: at once
 	Payload   Payload
 	Attempts  int
+	// InChat says the citizen's conversation showed it already (the
+	// confirmation of what they did in the bot): the row is written as
+	// delivered, the record of it, and no worker claims it.
+	InChat bool
 }
 
 // Payload is what a notification carries besides its booking, which the

@@ -28,6 +28,9 @@ type Office struct {
 	cal     *Calendar
 	observe func(action string, n int)
 	limits  CitizenLimits
+	// inChat: the conversation shows the confirmation of what a citizen
+	// does in the bot, so its outbox row is written delivered (InChat).
+	inChat bool
 	// The waiting list (waitlist.go); nil wait: not in use.
 	wait    WaitlistStore
 	waitCfg WaitlistConfig
@@ -39,6 +42,14 @@ type Office struct {
 // It is for metrics: f must be quick and safe for concurrent use. Call it
 // before the Office is shared.
 func (o *Office) Observe(f func(action string, n int)) { o.observe = f }
+
+// ConfirmInChat tells the Office that the conversation shows citizens the
+// confirmation of what they book or move in the bot (package dialog does),
+// so that its outbox row is written as delivered, kept as the record,
+// instead of being claimed by a worker only to be skipped: two writes
+// less per booking. Without it the worker decides (notify.Renderer's
+// SendConfirmations). Call it before the Office is shared.
+func (o *Office) ConfirmInChat() { o.inChat = true }
 
 // changed reports a successful change to the observer.
 func (o *Office) changed(action string, n int, err error) {

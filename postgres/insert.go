@@ -141,10 +141,10 @@ const attemptBooking = `WITH lim AS (
 		SELECT $20, $12, $13, 'book', b.id, jsonb_build_object('ref', b.ref, 'service', b.service, 'desk', b.desk,
 			'start', lower(b.during), 'end', upper(b.during)) FROM b
 	), o AS (
-		INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
-		SELECT n.kind, n.channel, n.recipient, b.id, n.payload::jsonb, n.due_at
-		FROM b, unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
-			AS n(kind, channel, recipient, payload, due_at)
+		INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at, delivered_at)
+		SELECT n.kind, n.channel, n.recipient, b.id, n.payload::jsonb, n.due_at, n.delivered_at
+		FROM b, unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[], $27::timestamptz[])
+			AS n(kind, channel, recipient, payload, due_at, delivered_at)
 	)
 	SELECT lim.total, lim.same, lim.twin, lim.closed, lim.changes,
 		coalesce(b.id, 0), coalesce(b.ref, ''), coalesce(b.department, ''), coalesce(b.service, ''),
@@ -207,7 +207,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
 		string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
 		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
-		nb.Citizen.Phone, string(via))
+		nb.Citizen.Phone, string(via), n.delivered)
 	batch.Queue(`COMMIT`)
 
 	var r attemptResult
@@ -254,11 +254,12 @@ type notificationColumns struct {
 	kinds, channels, recipients []string
 	payloads                    []*string
 	dues                        []time.Time
+	delivered                   []*time.Time // set for a notification the conversation showed (InChat)
 }
 
 // columnsOf turns ns into columns; a zero DueAt means now.
 func columnsOf(ns []booking.Notification, now time.Time) notificationColumns {
-	c := notificationColumns{kinds: []string{}, channels: []string{}, recipients: []string{}, payloads: []*string{}, dues: []time.Time{}}
+	c := notificationColumns{kinds: []string{}, channels: []string{}, recipients: []string{}, payloads: []*string{}, dues: []time.Time{}, delivered: []*time.Time{}}
 	for _, n := range ns {
 		c.kinds = append(c.kinds, string(n.Kind))
 		c.channels = append(c.channels, string(n.Channel))
@@ -269,6 +270,11 @@ func columnsOf(ns []booking.Notification, now time.Time) notificationColumns {
 			due = now
 		}
 		c.dues = append(c.dues, due)
+		var done *time.Time
+		if n.InChat {
+			done = &now
+		}
+		c.delivered = append(c.delivered, done)
 	}
 	return c
 }

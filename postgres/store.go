@@ -104,9 +104,9 @@ func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string,
 		if !n.DueAt.IsZero() {
 			due = n.DueAt
 		}
-		b.Queue(`INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at)
-			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()))`,
-			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payloadText(n.Payload), due)
+		b.Queue(`INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at, delivered_at)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), CASE WHEN $7 THEN now() END)`,
+			string(n.Kind), string(n.Channel), n.Recipient, nullID(id), payloadText(n.Payload), due, n.InChat)
 	}
 	return tx.SendBatch(ctx, b).Close()
 }

@@ -130,6 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.log.Warn("redis not reachable at start", "err", err)
 	}
 	m.office = booking.NewOffice(catalog, booking.WithReadCache(store, cfg.AvailabilityCache), m.Now)
+	m.office.ConfirmInChat() // the dialog shows every confirmation of the bot's own
 	m.office.Observe(m.metrics.Booking)
 	m.office.Limit(booking.CitizenLimits{ReleaseDelay: cfg.ReleaseDelay, ChangesPerHour: cfg.ChangesPerHour})
 	// The waiting list reads and writes the database itself, never the
