@@ -279,6 +279,54 @@ func TestLinkTelegramRace(t *testing.T) {
 	}
 }
 
+// TestLinkTelegramUnheldRace: ten Telegram accounts share a number no one
+// holds yet, at once, while the call centre makes its first booking for
+// it: the first link takes it in one statement, the others find it held.
+// Nothing fails, the number ends with exactly one of them, no booking
+// belongs to a citizen known by nothing, and every link that took the
+// number is in the audit log.
+func TestLinkTelegramUnheldRace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	errs := make(chan error, 11)
+	for i := range 10 {
+		go func() {
+			_, err := f.office.LinkTelegram(ctx, int64(9400+i), "+306912345679", booking.Greek)
+			errs <- err
+		}()
+	}
+	go func() {
+		_, err := f.office.BookForCaller(ctx, civilStaff, caller("family-status", at(2, 9, 0), "6912345679"))
+		errs <- err
+	}()
+	for range 11 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM citizens WHERE phone_key = '+306912345679'`); n != 1 {
+		t.Fatalf("%d citizens hold the number", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM citizens WHERE phone_key = '+306912345679' AND telegram_id BETWEEN 9400 AND 9409`); n != 1 {
+		t.Fatal("the number is not held by one of the accounts that shared it")
+	}
+	if n := f.count(t, `SELECT count(*) FROM bookings b JOIN citizens c ON c.id = b.citizen WHERE c.telegram_id IS NULL AND c.phone_key IS NULL`); n != 0 {
+		t.Fatalf("%d bookings belong to a citizen known by nothing", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'link'`); n < 1 || n > 10 {
+		t.Fatalf("%d audit rows of links", n)
+	}
+	// Linking again is one read: no second audit row.
+	holder := f.count(t, `SELECT telegram_id FROM citizens WHERE phone_key = '+306912345679'`)
+	before := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'link'`)
+	if n, err := f.office.LinkTelegram(ctx, int64(holder), "+306912345679", booking.Greek); err != nil || n != 0 {
+		t.Fatalf("link again: %d %v", n, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM audit_log WHERE action = 'link'`); n != before {
+		t.Fatal("linking again wrote an audit row")
+	}
+}
+
 // TestConfirmInChat: with the conversation showing confirmations, the
 // outbox row of a booking made in the bot is written delivered, kept as
 // the record and claimed by no worker; one made by phone is not, as no

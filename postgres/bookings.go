@@ -15,10 +15,20 @@ import (
 // The citizen's Telegram account is read as it is now, not as it was at
 // booking: a citizen booked by phone who links their account later is
 // told on Telegram from then on.
-const bookingColumns = `id, ref, department, service, desk, lower(during), upper(during), status,
-	citizen, coalesce((SELECT c.telegram_id FROM citizens c WHERE c.id = bookings.citizen), 0),
-	name, phone, lang, via, cancel_reason, created_at,
+const bookingColumns = bookingColumnsHead + `coalesce((SELECT c.telegram_id FROM citizens c WHERE c.id = bookings.citizen), 0)` + bookingColumnsTail
+
+// bookingColumnsOf are bookingColumns for rows whose citizen's Telegram
+// account the query knows already (telegramID, an SQL expression): no
+// look-up of the citizen per row.
+func bookingColumnsOf(telegramID string) string {
+	return bookingColumnsHead + telegramID + bookingColumnsTail
+}
+
+const (
+	bookingColumnsHead = `id, ref, department, service, desk, lower(during), upper(during), status, citizen, `
+	bookingColumnsTail = `, name, phone, lang, via, cancel_reason, created_at,
 	CASE WHEN status = 'offered' THEN held_until END`
+)
 
 func scanBooking(row pgx.Row) (booking.Booking, error) {
 	var b booking.Booking

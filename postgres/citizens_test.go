@@ -42,6 +42,11 @@ func TestReachableAgain(t *testing.T) {
 			return err
 		}},
 		{"ChoosesALanguage", 4302, func(id int64) error { return f.store.SetCitizenLang(ctx, id, booking.English) }},
+		{"ChoosesTheSameLanguage", 4303, func(id int64) error { return f.store.SetCitizenLang(ctx, id, booking.Greek) }},
+		{"SharesTheirNumber", 4304, func(id int64) error {
+			_, err := f.store.LinkTelegram(ctx, id, "+306900004304", booking.Greek, at(0, 9, 0))
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := f.store.SetCitizenLang(ctx, tc.id, booking.Greek); err != nil {

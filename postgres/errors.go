@@ -12,6 +12,7 @@ const (
 	constraintNoOverlap   = "bookings_no_overlap"
 	constraintIdempotency = "bookings_idempotency_key_key"
 	constraintRequestKey  = "request_keys_pkey"
+	constraintPhoneKey    = "citizens_phone_key_key"
 )
 
 // violates reports whether err is a PostgreSQL error with SQLSTATE code on

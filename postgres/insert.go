@@ -119,7 +119,7 @@ type attemptResult struct {
 // attemptBooking checks the limits, the idempotency key and the closures
 // and inserts only when all pass, with the audit row and the outbox rows
 // in the same statement; when the insert does nothing, neither do they.
-const attemptBooking = `WITH lim AS (
+const attemptBooking = `WITH cz AS (` + theCitizen + `), lim AS (
 		SELECT count(*) AS total, count(*) FILTER (WHERE service = $4) AS same,
 			EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $11) AS twin,
 			EXISTS (SELECT 1 FROM closures WHERE department = $2 AND (desk = '' OR desk = $3)
@@ -127,10 +127,10 @@ const attemptBooking = `WITH lim AS (
 			CASE WHEN $23::int > 0 AND $12 = 'citizen' THEN (SELECT count(*) FROM audit_log
 				WHERE actor_kind = 'citizen' AND actor_id = $13 AND action IN ('book', 'cancel', 'reschedule')
 				AND at > $20::timestamptz - $24::interval) ELSE 0 END AS changes
-		FROM bookings WHERE citizen = (` + theCitizen + `) AND status = 'active' AND upper(during) > $20
+		FROM bookings WHERE citizen = (SELECT id FROM cz) AND status = 'active' AND upper(during) > $20
 	), b AS (
 		INSERT INTO bookings (ref, department, desk, service, citizen, name, phone, lang, during, idempotency_key, via)
-		SELECT $1, $2, $3, $4, (` + theCitizen + `), $6, $7, $8, tstzrange($9, $10, '[)'), $11, $26 FROM lim
+		SELECT $1, $2, $3, $4, (SELECT id FROM cz), $6, $7, $8, tstzrange($9, $10, '[)'), $11, $26 FROM lim
 		WHERE NOT lim.twin AND NOT lim.closed
 			AND ($21::int = 0 OR lim.total < $21) AND ($22::int = 0 OR lim.same < $22)
 			AND ($23::int = 0 OR lim.changes < $23)
@@ -149,16 +149,17 @@ const attemptBooking = `WITH lim AS (
 	SELECT lim.total, lim.same, lim.twin, lim.closed, lim.changes,
 		coalesce(b.id, 0), coalesce(b.ref, ''), coalesce(b.department, ''), coalesce(b.service, ''),
 		coalesce(b.desk, ''), coalesce(lower(b.during), 'epoch'), coalesce(upper(b.during), 'epoch'),
-		coalesce(b.status, ''), coalesce(b.citizen, 0), coalesce((SELECT telegram_id FROM citizens WHERE id = b.citizen), 0),
+		coalesce(b.status, ''), coalesce(b.citizen, 0), CASE WHEN b.id IS NULL THEN 0 ELSE coalesce((SELECT telegram_id FROM cz), 0) END,
 		coalesce(b.name, ''), coalesce(b.phone, ''),
 		coalesce(b.lang, ''), coalesce(b.via, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch')
 	FROM lim LEFT JOIN b ON true`
 
-// theCitizen is the id of who books, the citizens row the attempt's
-// upsert made or found: the Telegram user $5, or when $5 is 0 the citizen
-// identified by the phone number $25. Each branch is one index lookup.
-const theCitizen = `SELECT id FROM citizens WHERE $5::bigint > 0 AND telegram_id = $5
-	UNION ALL SELECT id FROM citizens WHERE $5::bigint = 0 AND phone_key = $25::text`
+// theCitizen is who books, the citizens row the attempt's upsert made or
+// found: the Telegram user $5, or when $5 is 0 the citizen identified by
+// the phone number $25 (who may be a Telegram user who linked it). Each
+// branch is one index lookup, made once per attempt (cz).
+const theCitizen = `SELECT id, telegram_id FROM citizens WHERE $5::bigint > 0 AND telegram_id = $5
+	UNION ALL SELECT id, telegram_id FROM citizens WHERE $5::bigint = 0 AND phone_key = $25::text`
 
 // The upserts make sure the citizen who books exists and lock their row
 // until commit (ON CONFLICT DO UPDATE locks the row even when its WHERE

@@ -24,20 +24,61 @@ const linkLockClass = int32(0x6c696e6b)
 //     centre's next booking for it is theirs.
 //
 // It returns how many bookings moved over. A citizen shares their number
-// at every booking, so linking again must cost little: one read, no
-// write. The first link is one pipelined transaction, one round trip.
+// at every booking, so linking again must cost little: one statement
+// that reads, writes nothing and locks nothing. A first link of a number
+// no one holds (no citizen booked by phone with it, no other Telegram
+// user linked it) is that same statement: the Telegram user's row takes
+// the number, with its audit row. Only when another row holds the number
+// does it take the transaction of linkHeld.
 func (s *Store) LinkTelegram(ctx context.Context, telegramID int64, phone string, lang booking.Lang, now time.Time) (int, error) {
-	var linked bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM citizens WHERE telegram_id = $1 AND phone_key = $2)`,
-		telegramID, phone).Scan(&linked); err != nil {
-		return 0, wrap("link telegram", err)
-	}
-	if linked {
+	// The unique constraint on the number is what makes this safe without
+	// the advisory lock: the statement succeeds only if no row holds the
+	// number (committed, or by a transaction it waited for), and then the
+	// transaction of linkHeld would have moved nothing, deleted nothing and
+	// taken the number from no one. Held, it fails on the constraint and
+	// changes nothing.
+	_, err := s.pool.Exec(ctx, linkUnheld, telegramID, string(lang), phone, now, strconv.FormatInt(telegramID, 10))
+	if err == nil {
 		return 0, nil
 	}
+	if !uniqueOn(err, constraintPhoneKey) {
+		return 0, wrap("link telegram", err)
+	}
+	for try := 0; ; try++ {
+		moved, err := s.linkHeld(ctx, telegramID, phone, lang, now)
+		// A number taken meanwhile by a link of the statement above, or
+		// by the call centre's first booking for it, fails the last
+		// update on the constraint; the next try sees who took it.
+		if uniqueOn(err, constraintPhoneKey) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return 0, wrap("link telegram", err)
+		}
+		return moved, nil
+	}
+}
+
+// linkUnheld links a number no one holds: the Telegram user's row, made
+// if new, takes it and is reachable again (they are writing to the bot).
+// A row that holds it already (linking again, or a twin link) is left as
+// it is, and only a row that changed gets the audit row.
+const linkUnheld = `WITH up AS (
+		INSERT INTO citizens (telegram_id, lang, phone_key)
+		SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM citizens WHERE telegram_id = $1 AND phone_key = $3)
+		ON CONFLICT (telegram_id) DO UPDATE SET phone_key = EXCLUDED.phone_key, unreachable = false
+		WHERE citizens.phone_key IS DISTINCT FROM EXCLUDED.phone_key
+		RETURNING 1
+	)
+	INSERT INTO audit_log (at, actor_kind, actor_id, action, details)
+	SELECT $4, 'citizen', $5, 'link', jsonb_build_object('bookings', 0) FROM up`
+
+// linkHeld links a number a row holds, in one pipelined transaction: one
+// round trip.
+func (s *Store) linkHeld(ctx context.Context, telegramID int64, phone string, lang booking.Lang, now time.Time) (int, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return 0, wrap("link telegram", err)
+		return 0, err
 	}
 	// A connection left inside a transaction by a failure is discarded by
 	// the pool on release, never reused.
@@ -93,9 +134,7 @@ func (s *Store) LinkTelegram(ctx context.Context, telegramID int64, phone string
 	}
 	if err != nil {
 		_, _ = conn.Exec(ctx, "ROLLBACK")
-	}
-	if err != nil {
-		return 0, wrap("link telegram", err)
+		return 0, err
 	}
 	return moved, nil
 }

@@ -52,7 +52,8 @@ func (s *Store) BookingByID(ctx context.Context, id int64) (booking.Booking, err
 
 // CitizenBookings returns the citizen's active bookings that end after now, by start.
 func (s *Store) CitizenBookings(ctx context.Context, telegramID int64, now time.Time) ([]booking.Booking, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings
+	// Each booking's citizen is the one with that Telegram account.
+	rows, err := s.pool.Query(ctx, `SELECT `+bookingColumnsOf(`$1::bigint`)+` FROM bookings
 		WHERE citizen = (SELECT id FROM citizens WHERE telegram_id = $1)
 			AND status = 'active' AND upper(during) > $2 ORDER BY lower(during), id`, telegramID, now)
 	if err != nil {
@@ -107,8 +108,11 @@ func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.
 	if l != booking.Greek && l != booking.English {
 		return booking.Errorf(booking.EInvalid, "language %q", l)
 	}
+	// The dialog remembers the language at the first contact and again
+	// when it is chosen: a row that has it already is not written again.
 	_, err := s.pool.Exec(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
-		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang, unreachable = false`, telegramID, string(l))
+		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang, unreachable = false
+		WHERE (citizens.lang, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.lang, false)`, telegramID, string(l))
 	return wrap("set citizen lang", err)
 }
 
