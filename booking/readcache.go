@@ -143,6 +143,7 @@ func (c *readCache) drop(department string, kinds ...byte) {
 }
 
 func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, error) {
+	nb.Desks = c.knownFreeFirst(nb.Department, nb.Desks, nb.Start, nb.End)
 	b, created, err := c.Store.Insert(ctx, nb)
 	if err == nil && created && b.Department == nb.Department {
 		c.added(b.Department, Interval{Desk: b.Desk, Start: b.Start, End: b.End})
@@ -150,6 +151,64 @@ func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, e
 		c.changed(nb.Department)
 	}
 	return b, created, err
+}
+
+// knownFreeFirst returns desks with those the cached Busy reads show taken
+// over [start, end) moved to the end, in their order otherwise. The store
+// books the first free desk of the list, one attempt (a transaction) per
+// desk, so a booking at a time whose first desks are long taken would
+// otherwise pay for an attempt on each of them first. A stale read only
+// changes the order: every desk is still tried, and the store decides.
+// Only reads cached already are used, and only one covering the whole
+// range (the narrowest): nothing is loaded for this.
+func (c *readCache) knownFreeFirst(department string, desks []string, start, end time.Time) []string {
+	if len(desks) < 2 {
+		return desks
+	}
+	from, to := start.UnixNano(), end.UnixNano()
+	now := time.Now()
+	c.mu.Lock()
+	gen := c.gen[genKey{'b', department}]
+	var busy []Interval
+	found := false
+	var span int64
+	for k, e := range c.entries {
+		if k.kind != 'b' || k.dept != department || e.gen != gen || !now.Before(e.expires) || k.from > from || k.to < to {
+			continue
+		}
+		if !found || k.to-k.from < span {
+			busy, _ = e.value.([]Interval)
+			found, span = true, k.to-k.from
+		}
+	}
+	c.mu.Unlock()
+	if !found {
+		return desks
+	}
+	var taken map[string]bool
+	for _, iv := range busy {
+		if iv.Start.UnixNano() < to && from < iv.End.UnixNano() {
+			if taken == nil {
+				taken = map[string]bool{}
+			}
+			taken[iv.Desk] = true
+		}
+	}
+	if len(taken) == 0 {
+		return desks
+	}
+	out := make([]string, 0, len(desks))
+	for _, d := range desks {
+		if !taken[d] {
+			out = append(out, d)
+		}
+	}
+	for _, d := range desks {
+		if taken[d] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // added adds a new booking's interval to the department's cached Busy

@@ -26,6 +26,26 @@ func (c *countingStore) Busy(ctx context.Context, dept string, from, to time.Tim
 	return c.Store.Busy(ctx, dept, from, to)
 }
 
+// desksStore records the desks each insert was given, in order.
+type desksStore struct {
+	booking.Store
+	mu   sync.Mutex
+	last []string
+}
+
+func (d *desksStore) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, bool, error) {
+	d.mu.Lock()
+	d.last = append([]string(nil), nb.Desks...)
+	d.mu.Unlock()
+	return d.Store.Insert(ctx, nb)
+}
+
+func (d *desksStore) desks() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.last
+}
+
 func TestReadCache(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -120,6 +140,33 @@ func TestReadCache(t *testing.T) {
 		}
 		if got, want := busy(t, cached), busy(t, f.store); got != want {
 			t.Fatalf("busy %d through the cache, %d in the store", got, want)
+		}
+	})
+
+	t.Run("TheDesksKnownTakenAreTriedLast", func(t *testing.T) {
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		book(t, other, 9106, at(2, 12, 0)) // the first desk
+		rec := &desksStore{Store: f.store}
+		cached := booking.WithReadCache(rec, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		busy(t, cached) // the day's busy times, cached
+		if _, err := office.Book(ctx, booking.Request{Citizen: citizen(9107), Service: "birth-certificate", Start: at(2, 12, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.desks(); len(got) != 3 || got[0] != "A2" || got[2] != "A1" {
+			t.Fatalf("desks tried in the order %q; want the free ones first, A1 (taken) last", got)
+		}
+		// A read that has gone stale only changes the order: a desk it
+		// shows taken that is free again is still tried.
+		b2, err := office.Book(ctx, booking.Request{Citizen: citizen(9108), Service: "birth-certificate", Start: at(2, 12, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Cancel(ctx, citizenActor(9108), b2.Ref, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := office.Book(ctx, booking.Request{Citizen: citizen(9109), Service: "birth-certificate", Start: at(2, 12, 0)}); err != nil {
+			t.Fatalf("a desk freed behind the cache's back was not tried: %v", err)
 		}
 	})
 
