@@ -24,6 +24,8 @@ import (
 // replica is seen within ttl. A booking, move or cancellation drops only
 // the Busy reads: closures are not changed by it, and the Closures read
 // every booking makes first then stays cached under a stream of bookings.
+// A new booking is added to the cached Busy reads and a cancellation taken
+// out of them (added, removed) rather than dropping them.
 // A ttl of 0 returns store unchanged.
 func WithReadCache(store Store, ttl time.Duration) Store {
 	if ttl <= 0 {
@@ -248,8 +250,49 @@ func (c *readCache) Move(ctx context.Context, m Move) (Booking, error) {
 
 func (c *readCache) Cancel(ctx context.Context, cl Cancel) (Booking, error) {
 	b, err := c.Store.Cancel(ctx, cl)
-	c.changed(b.Department)
+	if err == nil && b.Department != "" {
+		c.removed(b.Department, Interval{Desk: b.Desk, Start: b.Start, End: b.End}, !cl.HoldUntil.IsZero())
+	} else {
+		c.changed(b.Department)
+	}
 	return b, err
+}
+
+// removed takes a cancelled booking's interval out of the department's
+// cached Busy reads, instead of dropping them: with citizens cancelling
+// and moving every few tens of milliseconds, each cancellation sent the
+// next calendar screen of every citizen of the department to PostgreSQL
+// again. A cancellation that holds the place (held) keeps its row in the
+// Busy read (held_until is set) and changes no cached read. Loads in
+// flight when it was made are not kept, as after any change.
+func (c *readCache) removed(department string, iv Interval, held bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gk := genKey{'b', department}
+	old := c.gen[gk]
+	c.gen[gk] = old + 1
+	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
+	for k, e := range c.entries {
+		if k.kind != 'b' || k.dept != department || e.gen != old {
+			continue
+		}
+		if !held && from < k.to && k.from < to {
+			busy, _ := e.value.([]Interval)
+			// A new slice: the old one is shared with callers.
+			kept := make([]Interval, 0, len(busy))
+			gone := false
+			for _, b := range busy {
+				if !gone && b.Desk == iv.Desk && b.Start.Equal(iv.Start) && b.End.Equal(iv.End) {
+					gone = true
+					continue
+				}
+				kept = append(kept, b)
+			}
+			e.value = kept
+		}
+		e.gen = old + 1
+		c.entries[k] = e
+	}
 }
 
 func (c *readCache) SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error) {

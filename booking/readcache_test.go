@@ -170,6 +170,31 @@ func TestReadCache(t *testing.T) {
 		}
 	})
 
+	t.Run("ACancellationIsTakenOutOfTheCachedBusyTimes", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		b, err := office.Book(ctx, booking.Request{Citizen: citizen(9110), Service: "birth-certificate", Start: at(2, 13, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := busy(t, cached)
+		reads := counting.busy.Load()
+		if _, err := office.Cancel(ctx, citizenActor(9110), b.Ref, ""); err != nil {
+			t.Fatal(err)
+		}
+		got, want := busy(t, cached), busy(t, f.store)
+		if got != want {
+			t.Fatalf("busy %d through the cache after a cancellation, %d in the store", got, want)
+		}
+		if want != before-1 {
+			t.Fatalf("busy %d in the store after a cancellation that holds nothing, %d before", want, before)
+		}
+		if n := counting.busy.Load() - reads; n != 0 {
+			t.Fatalf("the busy times were read %d times after a cancellation; the cache should have taken it out", n)
+		}
+	})
+
 	t.Run("ZeroTTLIsNoCache", func(t *testing.T) {
 		if s := booking.WithReadCache(f.store, 0); s != booking.Store(f.store) {
 			t.Fatalf("WithReadCache(store, 0) = %T; want the store itself", s)
