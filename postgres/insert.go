@@ -182,68 +182,43 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	if via == "" {
 		via = booking.ViaTelegram
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return attemptResult{}, err
-	}
-	// A connection left inside a transaction by a failure is discarded by
-	// the pool on release, never reused.
-	defer conn.Release()
-	batch := &pgx.Batch{}
-	batch.Queue(`BEGIN`)
-	if nb.Citizen.TelegramID > 0 {
-		batch.Queue(upsertTelegramCitizen, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
-	} else {
-		batch.Queue(upsertCallerCitizen, nb.Citizen.Phone, nb.Citizen.Name, string(nb.Citizen.Lang))
-	}
-	batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
-	batch.Queue(`UPDATE bookings SET held_until = NULL
-		WHERE id IN (SELECT id FROM bookings
-			WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
-				AND (`+ranOut+` OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
-					SELECT id FROM citizens WHERE $6 = 0 AND phone_key = $7::text))
-			ORDER BY id FOR UPDATE)`, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID, nb.Citizen.Phone)
-	batch.Queue(attemptBooking,
-		ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
-		string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
-		string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
-		dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
-		nb.Citizen.Phone, string(via), n.delivered)
-	batch.Queue(`COMMIT`)
-
 	var r attemptResult
 	b := &r.booking
 	var status, lang, viaText string
-	br := conn.SendBatch(ctx, batch)
-	err = func() error {
-		for range 4 { // BEGIN, citizen, lock, holds
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
+	err := s.pipelinedTx(ctx, func(batch *pgx.Batch) {
+		if nb.Citizen.TelegramID > 0 {
+			batch.Queue(upsertTelegramCitizen, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
+		} else {
+			batch.Queue(upsertCallerCitizen, nb.Citizen.Phone, nb.Citizen.Name, string(nb.Citizen.Lang))
 		}
-		if err := br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
-			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
-			&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &viaText, &b.CancelReason, &b.CreatedAt); err != nil {
+		batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
+		batch.Queue(`UPDATE bookings SET held_until = NULL
+			WHERE id IN (SELECT id FROM bookings
+				WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
+					AND (`+ranOut+` OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
+						SELECT id FROM citizens WHERE $6 = 0 AND phone_key = $7::text))
+				ORDER BY id FOR UPDATE)`, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID, nb.Citizen.Phone)
+		batch.Queue(attemptBooking,
+			ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
+			string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
+			string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
+			dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
+			nb.Citizen.Phone, string(via), n.delivered)
+	}, func(br pgx.BatchResults) error {
+		if err := execN(br, 3); err != nil { // citizen, lock, holds
 			return err
 		}
-		tag, err := br.Exec()
-		if err == nil && tag.String() == "ROLLBACK" {
-			err = pgx.ErrTxCommitRollback
-		}
-		return err
-	}()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+		return br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
+			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
+			&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &viaText, &b.CancelReason, &b.CreatedAt)
+	})
 	if err != nil {
-		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return attemptResult{}, err
 	}
 	b.Status, b.Citizen.Lang, b.Via = booking.Status(status), booking.Lang(lang), booking.Via(viaText)
 	return r, nil
 }
 
-// twin returns the booking already made under key by a twin request.
 // twin returns the booking an earlier request with key made: not new.
 func (s *Store) twin(ctx context.Context, key string) (booking.Booking, bool, error) {
 	b, err := s.byIdempotencyKey(ctx, key)
