@@ -112,7 +112,9 @@ func (o *Office) Booking(ctx context.Context, a Actor, ref string) (Booking, err
 }
 
 // lookup reads the booking ref as people type it, in any case and with
-// spaces around, without checking who asks.
+// spaces around, without checking who asks. The hold of an offer from the
+// waiting list is a row of the store's bookings but not a booking: nobody
+// finds it by its reference.
 func (o *Office) lookup(ctx context.Context, ref string) (Booking, error) {
 	ref = strings.ToUpper(strings.TrimSpace(ref))
 	if ref == "" {
@@ -121,7 +123,11 @@ func (o *Office) lookup(ctx context.Context, ref string) (Booking, error) {
 	if !plainText(ref) {
 		return Booking{}, Errorf(EInvalid, "booking reference with control characters")
 	}
-	return o.store.Booking(ctx, ref)
+	b, err := o.store.Booking(ctx, ref)
+	if err == nil && b.Status == Offered {
+		return Booking{}, Errorf(ENotFound, "no booking %q", ref)
+	}
+	return b, err
 }
 
 // mayActOn says whether a may act for department dept: staff listed in the

@@ -21,10 +21,6 @@ func (o *Office) StaffBooking(ctx context.Context, a Actor, ref string) (Booking
 	if err != nil {
 		return Booking{}, err
 	}
-	if b.Status == Offered {
-		// The hold of an offer from the waiting list is not a booking.
-		return Booking{}, Errorf(ENotFound, "no booking %q", ref)
-	}
 	if err := o.mayActOn(a, b.Department); err != nil {
 		return Booking{Ref: b.Ref, Department: b.Department}, err
 	}
@@ -98,10 +94,8 @@ func (o *Office) Find(ctx context.Context, a Actor, query string) ([]Booking, er
 	}
 	var found []Booking
 	if looksLikeRef(query) {
-		b, err := o.store.Booking(ctx, strings.ToUpper(query))
+		b, err := o.lookup(ctx, query)
 		switch {
-		case err == nil && b.Status == Offered:
-			// The hold of an offer from the waiting list is not a booking.
 		case err == nil:
 			found = []Booking{b}
 		case ErrorCode(err) != ENotFound:

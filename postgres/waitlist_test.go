@@ -651,6 +651,14 @@ func TestWaitlistHoldIsNoBooking(t *testing.T) {
 	if found, err := f.office.Find(ctx, staff, ref); err != nil || len(found) != 0 {
 		t.Fatalf("find of a hold: %+v (%v)", found, err)
 	}
+	// Nor by its citizen, nor to cancel or mark it: it is taken or
+	// declined through the offer.
+	if _, err := f.office.Booking(ctx, booking.Actor{Kind: booking.ActorCitizen, ID: "1001"}, ref); booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("the citizen's look-up of their hold: %v, want not found", err)
+	}
+	if _, err := f.office.Cancel(ctx, staff, ref, "λάθος"); booking.ErrorCode(err) != booking.ENotFound {
+		t.Fatalf("staff cancelling a hold: %v, want not found", err)
+	}
 	r, err := f.office.Roster(ctx, "civil-registry", wed)
 	if err != nil {
 		t.Fatal(err)
