@@ -31,6 +31,7 @@ type callerActions interface {
 	Reschedule(ctx context.Context, a booking.Actor, ref string, start time.Time, idempotencyKey string) (booking.Booking, error)
 	Unmark(ctx context.Context, a booking.Actor, ref string) (booking.Booking, error)
 	FreeSlots(ctx context.Context, service string, d booking.Date) (booking.Day, error)
+	Availability(ctx context.Context, service string, from, to booking.Date) ([]booking.Day, error)
 }
 
 // nextShown is how many free times a refusal offers instead.

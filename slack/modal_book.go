@@ -74,14 +74,6 @@ const (
 	walkInDay = "walkin"
 )
 
-// callerOffice is what the modal needs of the office besides Office;
-// *booking.Office implements it.
-type callerOffice interface {
-	Availability(ctx context.Context, service string, from, to booking.Date) ([]booking.Day, error)
-	BookForCaller(ctx context.Context, a booking.Actor, r booking.CallerRequest) (booking.Booking, error)
-	WalkIn(ctx context.Context, a booking.Actor, r booking.CallerRequest) (booking.Booking, error)
-}
-
 // bookMeta travels in the modal's private_metadata.
 type bookMeta struct {
 	Gen int    `json:"g"` // the redraw the view is at: part of the dynamic block ids
@@ -328,12 +320,8 @@ func radioBlock(blockID, actionID, label, initial string, options [][2]string) *
 // free time, from today on, and whether the department is open today, for
 // a walk-in.
 func (a *Adapter) openDays(ctx context.Context, service string) ([]booking.Day, bool, error) {
-	co, ok := a.office.(callerOffice)
-	if !ok {
-		return nil, false, booking.Errorf(booking.EInternal, "slack: the office cannot book for callers")
-	}
 	today := a.today()
-	days, err := co.Availability(ctx, service, today, today.AddDays(a.office.Catalog().Horizon))
+	days, err := a.office.Availability(ctx, service, today, today.AddDays(a.office.Catalog().Horizon))
 	if err != nil {
 		return nil, false, err
 	}
@@ -487,11 +475,6 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	if len(errs) > 0 {
 		return inView(cb.View, gen, errs)
 	}
-	co, ok := a.office.(callerOffice)
-	if !ok {
-		a.log.Error("slack book modal: the office cannot book for callers")
-		return inView(cb.View, gen, map[string]string{blockBookTime + gen: pr.T("staff_error", nil)})
-	}
 	actor := staffActor(cb.User.ID, cb.User.Name)
 	req := booking.CallerRequest{
 		Service:        form.Service,
@@ -505,9 +488,9 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	var b booking.Booking
 	if walkIn {
 		req.Via = booking.ViaDesk // standing at the counter
-		b, err = co.WalkIn(ctx, actor, req)
+		b, err = a.office.WalkIn(ctx, actor, req)
 	} else {
-		b, err = co.BookForCaller(ctx, actor, req)
+		b, err = a.office.BookForCaller(ctx, actor, req)
 	}
 	if walkIn && err != nil && (booking.ErrorCode(err) == booking.ESlotTaken || booking.ErrorCode(err) == booking.EClosed) {
 		// Nothing left today, or closed: the day field says so, and the
