@@ -93,6 +93,25 @@ func (c *Catalog) DepartmentName(code string) Text {
 	return Text{EL: code}
 }
 
+// WaitingLimit returns how many entries a citizen may have on the waiting
+// list: MaxWaiting, or DefaultMaxWaiting when it is not set.
+func (c *Catalog) WaitingLimit() int {
+	if c.MaxWaiting > 0 {
+		return c.MaxWaiting
+	}
+	return DefaultMaxWaiting
+}
+
+// WaitDrops returns how many offers in a row a citizen may let run out
+// before they are taken off the waiting list: WaitDropAfter, or
+// DefaultDropAfter when it is not set.
+func (c *Catalog) WaitDrops() int {
+	if c.WaitDropAfter > 0 {
+		return c.WaitDropAfter
+	}
+	return DefaultDropAfter
+}
+
 // ServicesOf returns the services of department, in catalog order.
 func (c *Catalog) ServicesOf(department string) []Service {
 	var out []Service

@@ -136,28 +136,11 @@ func (o *Office) UseWaitlist(ws WaitlistStore, cfg WaitlistConfig) {
 // Call it before the Office is shared.
 func (o *Office) ObserveWaitlist(w WaitlistObserver) { o.waitObs = w }
 
-// OfferHold returns how long an offer keeps its place.
-func (o *Office) OfferHold() time.Duration { return o.waitCfg.Hold }
-
 func (o *Office) waitlist() (WaitlistStore, error) {
 	if o.wait == nil {
 		return nil, Errorf(EInternal, "waiting list not in use")
 	}
 	return o.wait, nil
-}
-
-func (o *Office) maxWaiting() int {
-	if o.catalog.MaxWaiting > 0 {
-		return o.catalog.MaxWaiting
-	}
-	return DefaultMaxWaiting
-}
-
-func (o *Office) dropAfter() int {
-	if o.catalog.WaitDropAfter > 0 {
-		return o.catalog.WaitDropAfter
-	}
-	return DefaultDropAfter
 }
 
 // WaitRequest asks for a place in line.
@@ -231,7 +214,7 @@ func (o *Office) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry, er
 	e, err := ws.Join(ctx, NewEntry{
 		Citizen: r.Citizen, Department: svc.Department, Service: svc.Code,
 		From: r.From, To: r.To, Part: r.Part, EarlierThan: earlier.ID,
-		Now: now, ExpiresAt: expires, Max: o.maxWaiting(),
+		Now: now, ExpiresAt: expires, Max: o.catalog.WaitingLimit(),
 		Actor: Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10)},
 	})
 	if err != nil {
@@ -350,7 +333,7 @@ func (o *Office) SweepWaitlist(ctx context.Context) (expired, offered int, err e
 	}
 	now := o.now()
 	ended, err := ws.ExpireOffers(ctx, ExpireOffers{
-		Now: now, DropAfter: o.dropAfter(), MaxPerService: o.catalog.MaxPerService,
+		Now: now, DropAfter: o.catalog.WaitDrops(), MaxPerService: o.catalog.MaxPerService,
 		Notify: func(of Offer) []Notification {
 			k := NotifyOfferExpired
 			if of.Dropped {

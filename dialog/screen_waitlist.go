@@ -239,10 +239,7 @@ func (m *machine) waitJoined(r Result) {
 	case booking.ELimit:
 		m.outcome(false)
 		m.s.note = "WaitlistLimit"
-		data["Max"] = m.env.Catalog.MaxWaiting
-		if m.env.Catalog.MaxWaiting <= 0 {
-			data["Max"] = booking.DefaultMaxWaiting
-		}
+		data["Max"] = m.env.Catalog.WaitingLimit()
 	case booking.EClosed, booking.EInvalid, booking.ENotFound, booking.EForbidden:
 		m.outcome(false)
 		m.s.note = "WaitlistClosed"

@@ -55,12 +55,8 @@ func (r *Renderer) renderWaitlist(n booking.Notification, b booking.Booking, dat
 		return Message{Text: pr.T("OfferExpiredNotice", data)}, true, nil
 
 	case booking.NotifyWaitDropped:
-		count := r.Catalog.WaitDropAfter
-		if count <= 0 {
-			count = booking.DefaultDropAfter
-		}
 		return Message{
-			Text: pr.N("WaitlistDroppedNotice", count, data),
+			Text: pr.N("WaitlistDroppedNotice", r.Catalog.WaitDrops(), data),
 			Buttons: [][]dialog.Button{
 				{{Text: pr.T("notify_button_book_again", nil), Data: dialog.GlobalButton(dialog.GlobalBookAgain, b.Ref)}},
 			},
