@@ -83,6 +83,12 @@ func (d Date) Before(e Date) bool { return d.String() < e.String() }
 // Clock is a local wall-clock time as minutes after midnight (08:30 = 510).
 type Clock int
 
+// ClockOf returns the local clock time of t in loc, to the minute.
+func ClockOf(t time.Time, loc *time.Location) Clock {
+	l := t.In(loc)
+	return Clock(l.Hour()*60 + l.Minute())
+}
+
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
 
 // Period is an opening period within a day, [Start, End).

@@ -446,7 +446,7 @@ func (o *Office) offerTo(ctx context.Context, ws WaitlistStore, e WaitEntry, svc
 	for d := from; !to.Before(d); d = d.AddDays(1) {
 		day := o.cal.ServiceDay(svc, d, busy, closures, earliest, latest)
 		for _, sl := range day.Slots {
-			if !e.Part.Fits(clockOf(sl.Start, o.loc())) || offeredBefore(e, sl.Start) {
+			if !e.Part.Fits(ClockOf(sl.Start, o.loc())) || offeredBefore(e, sl.Start) {
 				continue
 			}
 			if !e.EarlierStart.IsZero() && !sl.Start.Before(e.EarlierStart) {
@@ -489,10 +489,6 @@ func offeredBefore(e WaitEntry, start time.Time) bool {
 	return false
 }
 
-func clockOf(t time.Time, loc *time.Location) Clock {
-	l := t.In(loc)
-	return Clock(l.Hour()*60 + l.Minute())
-}
 
 // WaitingCounts returns how many citizens are in line for each service of
 // dept, for staff a may act for.

@@ -459,8 +459,3 @@ func parseCompactClock(s string) (booking.Clock, bool) {
 	}
 	return ParseTypedTime(s)
 }
-
-func clockOf(t time.Time, loc *time.Location) booking.Clock {
-	l := t.In(loc)
-	return booking.Clock(l.Hour()*60 + l.Minute())
-}

@@ -81,7 +81,7 @@ func (m *machine) slotsLoaded(r Result) {
 	}
 	if r.Err == "" {
 		for _, sl := range r.Day.Slots {
-			m.s.Times = append(m.s.Times, clockOf(sl.Start, m.env.loc()))
+			m.s.Times = append(m.s.Times, booking.ClockOf(sl.Start, m.env.loc()))
 		}
 	}
 	if len(m.s.Times) == 0 {
