@@ -206,6 +206,9 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 		if form.Day == walkInDay && !openToday || form.Day != walkInDay && form.Day != "" &&
 			!slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
 			form.Day, form.Time = "", ""
+			// A note on a time of a day that has none left goes on the
+			// day: another day is the choice to make.
+			notes.Day, notes.Time = notes.Day+notes.Time, ""
 		}
 		if form.Day == "" && len(days) > 0 {
 			// The earliest open day, whose times show at once: the first
@@ -397,9 +400,6 @@ func (a *Adapter) bookAction(ctx context.Context, cb slackapi.InteractionCallbac
 	}
 }
 
-// submitBook books what the modal holds, or says in the modal what is
-// wrong: on the field at fault, and with the fresh days and times when the
-// time was taken meanwhile.
 // inView keeps each error on a block the submitted view shows: Slack
 // refuses errors on any other, and the clerk would see nothing happen. A
 // field not drawn (no times on a day that has none) passes its error to
@@ -438,6 +438,9 @@ func inView(v slackapi.View, gen string, errs map[string]string) viewErrors {
 	return viewErrors{"errors", out}
 }
 
+// submitBook books what the modal holds, or says in the modal what is
+// wrong: on the field at fault, and with the fresh days and times when the
+// time was taken meanwhile.
 func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallback) any {
 	pr := a.userPrinter(cb.User.ID)
 	form, meta := readBookForm(cb.View)
@@ -492,54 +495,34 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	} else {
 		b, err = a.office.BookForCaller(ctx, actor, req)
 	}
-	if walkIn && err != nil && (booking.ErrorCode(err) == booking.ESlotTaken || booking.ErrorCode(err) == booking.EClosed) {
-		// Nothing left today, or closed: the day field says so, and the
-		// open days are there to choose from.
-		id := "staff_modal_walkin_none"
-		if booking.ErrorCode(err) == booking.EClosed {
-			id = "staff_modal_walkin_closed"
-		}
-		form.Day, form.Time = "", ""
-		meta.Gen++
-		view, verr := a.bookView(ctx, pr, depts, form, meta, bookNotes{Day: pr.T(id, nil)})
-		if verr != nil {
-			a.log.Error("slack book modal: redraw after a walk-in", "err", verr)
-			return inView(cb.View, gen, map[string]string{blockBookDay + gen: pr.T(id, nil)})
-		}
-		return slackapi.NewUpdateViewSubmissionResponse(&view)
-	}
-	switch booking.ErrorCode(err) {
+	switch code := booking.ErrorCode(err); code {
 	case "":
 		a.tellBooked(pr, cb.User.ID, b)
 		done := a.bookedView(pr, b)
 		return slackapi.NewUpdateViewSubmissionResponse(&done)
 	case booking.ESlotTaken, booking.EClosed:
+		if walkIn {
+			// Nothing left today, or closed: the day field says so, and
+			// the open days are there to choose from.
+			id := "staff_modal_walkin_none"
+			if code == booking.EClosed {
+				id = "staff_modal_walkin_closed"
+			}
+			form.Day, form.Time = "", ""
+			return a.redrawBook(ctx, cb, pr, depts, form, meta, bookNotes{Day: pr.T(id, nil)}, blockBookDay)
+		}
 		// Redraw with the fresh times of the day (or the fresh days, when
-		// that day has none left), the reason on the field to choose again.
+		// that day has none left: bookView moves the note to the day), the
+		// reason on the field to choose again.
 		when := pr.When(time.Unix(start, 0), a.loc)
 		msg := pr.T("staff_modal_taken", map[string]any{"When": when})
-		if booking.ErrorCode(err) == booking.EClosed {
+		if code == booking.EClosed {
 			// Closed meanwhile, or the time came too near while the
 			// modal stood open.
 			msg = pr.T("staff_modal_day_closed", map[string]any{"When": when})
 		}
-		notes := bookNotes{Time: msg}
-		if days, _, derr := a.openDays(ctx, form.Service); derr == nil &&
-			!slices.ContainsFunc(days, func(d booking.Day) bool { return d.Date.String() == form.Day }) {
-			// That day has no free time left at all: choose another day.
-			notes = bookNotes{Day: msg}
-		}
-		if notes.Day != "" {
-			form.Day = ""
-		}
 		form.Time = ""
-		meta.Gen++
-		view, verr := a.bookView(ctx, pr, depts, form, meta, notes)
-		if verr != nil {
-			a.log.Error("slack book modal: redraw after a taken slot", "err", verr)
-			return inView(cb.View, gen, map[string]string{blockBookTime + gen: notes.Time + notes.Day})
-		}
-		return slackapi.NewUpdateViewSubmissionResponse(&view)
+		return a.redrawBook(ctx, cb, pr, depts, form, meta, bookNotes{Time: msg}, blockBookTime)
 	case booking.EForbidden:
 		return inView(cb.View, gen, map[string]string{blockBookDept: pr.T("staff_forbidden", map[string]any{"Department": a.office.Catalog().DepartmentName(form.Dept).In(pr.Lang())})})
 	case booking.ELimit:
@@ -552,6 +535,20 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	// The phone number is the caller's: only the kind of failure is logged.
 	a.log.Error("slack book modal: book", "code", string(booking.ErrorCode(err)), "service", form.Service)
 	return inView(cb.View, gen, map[string]string{blockBookTime + gen: pr.T("staff_error", nil)})
+}
+
+// redrawBook answers a refused submission with the modal drawn afresh,
+// notes under their fields; if it cannot be drawn, with the note as an
+// error on block (a dynamic one) of the submitted view.
+func (a *Adapter) redrawBook(ctx context.Context, cb slackapi.InteractionCallback, pr *locales.Printer, depts []string, form bookForm, meta bookMeta, notes bookNotes, block string) any {
+	gen := strconv.Itoa(meta.Gen)
+	meta.Gen++
+	view, err := a.bookView(ctx, pr, depts, form, meta, notes)
+	if err != nil {
+		a.log.Error("slack book modal: redraw after a refusal", "err", err)
+		return inView(cb.View, gen, map[string]string{block + gen: notes.Day + notes.Time})
+	}
+	return slackapi.NewUpdateViewSubmissionResponse(&view)
 }
 
 // bookedData is what the clerk reads out to the caller.
