@@ -209,7 +209,11 @@ func (o *Office) cancel(ctx context.Context, a Actor, ref, reason string, maxCha
 		}
 		notify = append(notify, o.toCitizen(b.Citizen.TelegramID, NotifyCancelledByStaff, now, Payload{Reason: reason}))
 	}
-	if hold.IsZero() && o.someoneWaits(ctx, b.Department, now) {
+	// A place held for its citizen a while is offered once the hold is
+	// over, by the waiting list's sweep; one nobody waits for now needs
+	// no offering (whoever joins later is offered what is free then).
+	waits := hold.IsZero() && o.someoneWaits(ctx, b.Department, now)
+	if waits {
 		// A hold that has run out already: nobody but the waiting list's
 		// offer, made right after, takes the place (see Store.Insert).
 		hold = now
@@ -217,9 +221,7 @@ func (o *Office) cancel(ctx context.Context, a Actor, ref, reason string, maxCha
 	cancelled, err := o.store.Cancel(ctx, Cancel{Ref: b.Ref, Reason: reason, HoldUntil: hold,
 		Now: now, MaxChanges: maxChanges, Notify: notify, Actor: a})
 	o.changed("cancelled", 1, err)
-	if err == nil && !hold.After(now) {
-		// A place held for its citizen a while is offered once the hold
-		// is over, by the waiting list's sweep.
+	if err == nil && waits {
 		o.offerFreed(ctx, b.Department)
 	}
 	return cancelled, err

@@ -232,4 +232,7 @@ type WaitlistStore interface {
 	ExpireOffers(ctx context.Context, e ExpireOffers) ([]Offer, error)
 	// WaitingCounts returns, per service of dept, the entries in line.
 	WaitingCounts(ctx context.Context, dept string, now time.Time) (map[string]int, error)
+	// SomeoneWaits reports whether dept has any entry in line, for a
+	// cancellation to know whether to keep the place for the waiting list.
+	SomeoneWaits(ctx context.Context, dept string, now time.Time) (bool, error)
 }

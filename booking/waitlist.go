@@ -370,8 +370,8 @@ func (o *Office) someoneWaits(ctx context.Context, dept string, now time.Time) b
 	if o.wait == nil {
 		return false
 	}
-	n, err := o.wait.WaitingCounts(ctx, dept, now)
-	return err == nil && len(n) > 0
+	ok, err := o.wait.SomeoneWaits(ctx, dept, now)
+	return err == nil && ok
 }
 
 // offerFreed is OfferFreed after a change that freed capacity: the change
@@ -488,7 +488,6 @@ func offeredBefore(e WaitEntry, start time.Time) bool {
 	}
 	return false
 }
-
 
 // WaitingCounts returns how many citizens are in line for each service of
 // dept, for staff a may act for.

@@ -254,6 +254,14 @@ func (s *Store) WaitingCounts(ctx context.Context, dept string, now time.Time) (
 	return out, wrap("waiting counts", rows.Err())
 }
 
+// SomeoneWaits reports whether dept has an entry in line.
+func (s *Store) SomeoneWaits(ctx context.Context, dept string, now time.Time) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM waitlist
+		WHERE department = $1 AND status IN ('waiting', 'offered') AND expires_at > $2)`, dept, now).Scan(&ok)
+	return ok, wrap("someone waits", err)
+}
+
 // Offer holds the place for the entry at the first free desk and records
 // the offer, in one transaction:
 //
