@@ -497,8 +497,10 @@ func (a *Adapter) submitBook(ctx context.Context, cb slackapi.InteractionCallbac
 	}
 	switch code := booking.ErrorCode(err); code {
 	case "":
-		a.tellBooked(pr, cb.User.ID, b)
-		done := a.bookedView(pr, b)
+		// The modal's last screen shows the reference to read out.
+		text := a.bookedModalText(pr, b)
+		a.tellBooked(cb.User.ID, text)
+		done := a.noticeView(pr, text)
 		return slackapi.NewUpdateViewSubmissionResponse(&done)
 	case booking.ESlotTaken, booking.EClosed:
 		if walkIn {
@@ -551,38 +553,18 @@ func (a *Adapter) redrawBook(ctx context.Context, cb slackapi.InteractionCallbac
 	return slackapi.NewUpdateViewSubmissionResponse(&view)
 }
 
-// bookedData is what the clerk reads out to the caller.
-func (a *Adapter) bookedData(pr *locales.Printer, b booking.Booking) map[string]any {
-	cat := a.office.Catalog()
-	bring := ""
-	if s, ok := cat.Service(b.Service); ok {
-		bring = s.Bring.In(pr.Lang())
-	}
-	if bring == "" {
-		bring = "—"
-	}
-	return map[string]any{
-		"Ref":        b.Ref,
-		"When":       pr.When(b.Start, a.loc),
-		"Service":    cat.ServiceName(b.Service).In(pr.Lang()),
-		"Department": cat.DepartmentName(b.Department).In(pr.Lang()),
-		"Desk":       b.Desk,
-		"Name":       escape(b.Citizen.Name),
-		"Phone":      escape(booking.FormatPhone(b.Citizen.Phone)),
-		"Bring":      escape(bring),
-	}
+// bookedModalText is what the clerk reads out to the caller: the
+// template data of every staff line, the day and time as one.
+func (a *Adapter) bookedModalText(pr *locales.Printer, b booking.Booking) string {
+	d := a.bookingData(pr, b)
+	d["When"] = pr.When(b.Start, a.loc)
+	d["Bring"] = escape(bringOf(a.office.Catalog(), b.Service, pr.Lang()))
+	return pr.T("staff_modal_booked", d)
 }
 
-// bookedView is the modal's last screen: the reference to read out.
-func (a *Adapter) bookedView(pr *locales.Printer, b booking.Booking) slackapi.ModalViewRequest {
-	v := a.noticeView(pr, pr.T("staff_modal_booked", a.bookedData(pr, b)))
-	return v
-}
-
-// tellBooked sends the clerk the booking in a direct message, to keep
-// after the modal is closed.
-func (a *Adapter) tellBooked(pr *locales.Printer, userID string, b booking.Booking) {
-	text := pr.T("staff_modal_booked", a.bookedData(pr, b))
+// tellBooked sends the clerk text in a direct message, to keep after the
+// modal is closed.
+func (a *Adapter) tellBooked(userID, text string) {
 	a.goSlow(func(ctx context.Context) {
 		if _, _, err := a.api.PostMessageContext(ctx, userID, slackapi.MsgOptionText(text, false)); err != nil {
 			a.log.Error("slack book modal: direct message", "err", err)
