@@ -9,6 +9,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/locales"
 )
 
 // cancelMeta travels in the reason modal's private_metadata, so the
@@ -109,11 +110,7 @@ func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallb
 		}
 		if _, err := a.office.Mark(ctx, actor, ref, status); err != nil {
 			// The roster shows the buttons from the morning on.
-			text := pr.T("staff_roster_mark_too_early", data)
-			if booking.ErrorCode(err) != booking.EClosed {
-				text = a.refusal(pr, err, ref, b.Department)
-			}
-			a.respondLater(cb.ResponseURL, ephemeral(text))
+			a.respondLater(cb.ResponseURL, ephemeral(a.markRefusal(pr, err, "staff_roster_mark_too_early", data, ref, b.Department)))
 			return
 		}
 		// The answer carries the undo, for a wrong button.
@@ -124,15 +121,21 @@ func (a *Adapter) handleButton(ctx context.Context, cb slackapi.InteractionCallb
 		}})
 	case actionUndo:
 		if _, err := a.office.Unmark(ctx, actor, ref); err != nil {
-			text := pr.T("staff_roster_unmark_too_late", data)
-			if booking.ErrorCode(err) != booking.EClosed {
-				text = a.refusal(pr, err, ref, b.Department)
-			}
-			a.respondLater(cb.ResponseURL, ephemeral(text))
+			a.respondLater(cb.ResponseURL, ephemeral(a.markRefusal(pr, err, "staff_roster_unmark_too_late", data, ref, b.Department)))
 			return
 		}
 		a.respondLater(cb.ResponseURL, response{ResponseType: "in_channel", Text: pr.T("staff_roster_unmarked", data)})
 	}
+}
+
+// markRefusal is the answer to a mark or its undo refused: one refused for
+// its time (not yet started, or no longer the day) in the words of id, the
+// others as any staff action's.
+func (a *Adapter) markRefusal(pr *locales.Printer, err error, id string, data map[string]any, ref, dept string) string {
+	if booking.ErrorCode(err) == booking.EClosed {
+		return pr.T(id, data)
+	}
+	return a.refusal(pr, err, ref, dept)
 }
 
 // openCancel asks for the reason in a modal: the citizen reads it, so
