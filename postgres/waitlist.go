@@ -170,6 +170,12 @@ func (s *Store) Leave(ctx context.Context, telegramID, id int64, now time.Time, 
 	return e, nil
 }
 
+// endHold ends the hold of the row $1 at $2 unless it ended already: the
+// row stays, run out, so that while others wait only the next offer takes
+// the place (ranOut).
+const endHold = `UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now()
+	WHERE id = $1`
+
 // Queue returns dept's entries that can be offered a place now, in order
 // of joining, each with the starts it was offered before.
 func (s *Store) Queue(ctx context.Context, dept string, now time.Time, maxPerService int) ([]booking.WaitEntry, error) {
@@ -362,13 +368,14 @@ func (s *Store) Offer(ctx context.Context, no booking.NewOffer) (booking.Offer, 
 func liveOffer(ctx context.Context, tx pgx.Tx, telegramID int64, ref string, now time.Time) (booking.Offer, error) {
 	var of booking.Offer
 	var outcome *string
-	var earlierID *int64
-	e, err := scanEntry(tx.QueryRow(ctx, `SELECT `+entryColumns+`, o.id, o.hold, o.freed_at, o.offered_at, o.expires_at, o.outcome, w.earlier_than
-		FROM offers o JOIN waitlist w ON w.id = o.entry JOIN citizens c ON c.id = w.citizen
+	e, err := scanEntry(tx.QueryRow(ctx, `SELECT `+entryColumns+`, o.id, o.hold, h.department, h.desk, lower(h.during),
+			o.freed_at, o.offered_at, o.expires_at, o.outcome
+		FROM offers o JOIN bookings h ON h.id = o.hold JOIN waitlist w ON w.id = o.entry JOIN citizens c ON c.id = w.citizen
 		LEFT JOIN bookings b ON b.id = w.earlier_than
-		WHERE o.hold = (SELECT id FROM bookings WHERE ref = $1) AND c.telegram_id = $2
+		WHERE h.ref = $1 AND c.telegram_id = $2
 		FOR UPDATE OF o`, ref, telegramID),
-		&of.ID, &of.Hold.ID, &of.FreedAt, &of.OfferedAt, &of.ExpiresAt, &outcome, &earlierID)
+		&of.ID, &of.Hold.ID, &of.Hold.Department, &of.Hold.Desk, &of.Hold.Start,
+		&of.FreedAt, &of.OfferedAt, &of.ExpiresAt, &outcome)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return booking.Offer{}, booking.Errorf(booking.ENotFound, "no offer %q of citizen %d", ref, telegramID)
 	}
@@ -423,7 +430,7 @@ func (s *Store) TakeOffer(ctx context.Context, t booking.TakeOffer) (booking.Boo
 		if of, err = liveOffer(ctx, tx, t.TelegramID, t.Ref, t.Now); err != nil {
 			return err
 		}
-		if err := checkOpen(ctx, tx, of.Hold.ID, t.DayOf); err != nil {
+		if err := checkOpen(ctx, tx, of.Hold, t.DayOf); err != nil {
 			return err
 		}
 		var old *booking.Booking
@@ -500,19 +507,16 @@ func (s *Store) TakeOffer(ctx context.Context, t booking.TakeOffer) (booking.Boo
 	return b, of, nil
 }
 
-// checkOpen refuses, with EClosed, the place of hold row id when a
-// closure added since the offer covers its day (dayOf gives the office's
-// day of an instant; the store knows no time zone).
-func checkOpen(ctx context.Context, tx pgx.Tx, id int64, dayOf func(time.Time) booking.Date) error {
+// checkOpen refuses, with EClosed, the place of hold (its department,
+// desk and start) when a closure added since the offer covers its day
+// (dayOf gives the office's day of an instant; the store knows no time
+// zone).
+func checkOpen(ctx context.Context, tx pgx.Tx, hold booking.Booking, dayOf func(time.Time) booking.Date) error {
 	if dayOf == nil {
 		return nil
 	}
-	var dept, desk string
-	var start time.Time
-	if err := tx.QueryRow(ctx, `SELECT department, desk, lower(during) FROM bookings WHERE id = $1`, id).Scan(&dept, &desk, &start); err != nil {
-		return err
-	}
-	day := dateValue(dayOf(start))
+	dept, desk := hold.Department, hold.Desk
+	day := dateValue(dayOf(hold.Start))
 	var closed bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM closures WHERE department = $1 AND (desk = '' OR desk = $2)
 		AND from_day <= $3 AND to_day >= $3)`, dept, desk, day).Scan(&closed); err != nil {
@@ -535,8 +539,7 @@ func (s *Store) DeclineOffer(ctx context.Context, telegramID int64, ref string, 
 		if of, err = liveOffer(ctx, tx, telegramID, ref, now); err != nil {
 			return err
 		}
-		if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now()
-			WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID, now)); err != nil {
+		if of.Hold, err = scanBooking(tx.QueryRow(ctx, endHold+` RETURNING `+bookingColumns, of.Hold.ID, now)); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}
@@ -589,8 +592,7 @@ func (s *Store) ExpireOffers(ctx context.Context, e booking.ExpireOffers) ([]boo
 			of.ID, of.Entry = id, entry
 			// The hold stays, run out: nobody but the next offer takes the
 			// place while citizens wait (ranOut), and the tick releases it.
-			if of.Hold, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET held_until = CASE WHEN held_until IS NOT NULL THEN least(held_until, $2) END, updated_at = now()
-				WHERE id = $1 RETURNING `+bookingColumns, of.Hold.ID, e.Now)); err != nil {
+			if of.Hold, err = scanBooking(tx.QueryRow(ctx, endHold+` RETURNING `+bookingColumns, of.Hold.ID, e.Now)); err != nil {
 				return err
 			}
 			b := &pgx.Batch{}
