@@ -125,31 +125,31 @@ func (a *Adapter) cmdMove(ctx context.Context, pr *locales.Printer, c slackapi.S
 	if !ok {
 		return ephemeral(pr.T("staff_book_bad_time", map[string]any{"Value": escape(args[2])}))
 	}
-	text, _ := a.move(ctx, pr, actor, ref, day.At(clock, a.loc), commandKey(c), true)
+	_, text, _ := a.move(ctx, pr, actor, ref, day.At(clock, a.loc), commandKey(c), true)
 	return ephemeral(text)
 }
 
-// move moves ref to start for a staff member and returns what to tell
-// them, and whether it worked; full says whether the answer is theirs
-// alone, and so may show the citizen's number in full.
-func (a *Adapter) move(ctx context.Context, pr *locales.Printer, actor booking.Actor, ref string, start time.Time, key string, full bool) (string, bool) {
+// move moves ref to start for a staff member and returns the booking
+// moved, what to tell them, and whether it worked; full says whether the
+// answer is theirs alone, and so may show the citizen's number in full.
+func (a *Adapter) move(ctx context.Context, pr *locales.Printer, actor booking.Actor, ref string, start time.Time, key string, full bool) (booking.Booking, string, bool) {
 	b, err := a.office.StaffBooking(ctx, actor, ref)
 	if err != nil {
-		return a.refusal(pr, err, ref, a.office.Catalog().DepartmentName(b.Department).In(pr.Lang())), false
+		return b, a.refusal(pr, err, ref, a.office.Catalog().DepartmentName(b.Department).In(pr.Lang())), false
 	}
 	if b.Status != booking.Active {
-		return pr.T("staff_conflict", map[string]any{"Ref": b.Ref}), false
+		return b, pr.T("staff_conflict", map[string]any{"Ref": b.Ref}), false
 	}
 	svc, ok := a.office.Catalog().Service(b.Service)
 	if !ok {
-		return pr.T("staff_error", nil), false
+		return b, pr.T("staff_error", nil), false
 	}
 	moved, err := a.office.Reschedule(ctx, actor, b.Ref, start, key)
 	if err != nil {
 		if c := booking.ErrorCode(err); c == booking.ENotFound || c == booking.EForbidden || c == booking.EConflict {
-			return a.refusal(pr, err, ref, a.office.Catalog().DepartmentName(b.Department).In(pr.Lang())), false
+			return b, a.refusal(pr, err, ref, a.office.Catalog().DepartmentName(b.Department).In(pr.Lang())), false
 		}
-		return a.slotRefusal(ctx, pr, err, svc, start, ""), false
+		return b, a.slotRefusal(ctx, pr, err, svc, start, ""), false
 	}
 	d := a.bookingData(pr, moved)
 	d["User"] = actor.ID
@@ -160,7 +160,7 @@ func (a *Adapter) move(ctx context.Context, pr *locales.Printer, actor booking.A
 	} else if moved.Citizen.TelegramID != 0 {
 		text += "\n" + pr.T("staff_move_told", nil)
 	}
-	return text, true
+	return moved, text, true
 }
 
 // staffService finds the service code typed, among the staff member's

@@ -93,7 +93,7 @@ func (a *Adapter) submitMove(ctx context.Context, cb slackapi.InteractionCallbac
 	// The view's id and the time make a doubled submission move once, and
 	// a second try at another time a move of its own.
 	key := "slack-move:" + cb.View.ID + ":" + strconv.FormatInt(start.Unix(), 10)
-	text, ok := a.move(ctx, pr, actor, meta.Ref, start, key, false)
+	moved, text, ok := a.move(ctx, pr, actor, meta.Ref, start, key, false)
 	if !ok {
 		// The field error is plain text: no mrkdwn.
 		return viewErrors{"errors", map[string]string{blockMoveTime: truncateRunes(unmark(text), 1000)}}
@@ -102,10 +102,9 @@ func (a *Adapter) submitMove(ctx context.Context, cb slackapi.InteractionCallbac
 	if url != "" {
 		a.goSlow(func(ctx context.Context) {
 			a.respond(ctx, url, response{ResponseType: "in_channel", Text: text})
-			if b, err := a.office.StaffBooking(ctx, actor, meta.Ref); err == nil {
-				if reach := a.reachText(pr, b, true); reach != "" {
-					a.respond(ctx, url, ephemeral(reach))
-				}
+			// The channel reads the number masked; who moved it, in full.
+			if reach := a.reachText(pr, moved, true); reach != "" {
+				a.respond(ctx, url, ephemeral(reach))
 			}
 		})
 	}
