@@ -123,13 +123,8 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		if err := checkChanges(ctx, tx, m.Actor, m.MaxChanges, m.Now); err != nil {
 			return err
 		}
-		var closed []string
-		if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
-			old.Department, dateValue(m.Day)).Scan(&closed); err != nil {
+		if m.Desks, err = openDesks(ctx, tx, old.Department, m.Day, m.Desks); err != nil {
 			return err
-		}
-		if m.Desks = withoutClosed(m.Desks, closed); len(m.Desks) == 0 {
-			return booking.Errorf(booking.EClosed, "%s closed on %s", old.Department, m.Day)
 		}
 		if m.IdempotencyKey != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO request_keys (key, booking_id) VALUES ($1, $2)`, m.IdempotencyKey, old.ID); err != nil {
@@ -271,6 +266,21 @@ func (s *Store) SetStatus(ctx context.Context, ref string, st booking.Status, a 
 		return booking.Booking{}, wrap("set status", err)
 	}
 	return b, nil
+}
+
+// openDesks returns those of desks of dept not closed on day, EClosed
+// when none is; the caller holds the closure lock, so none is added
+// before it commits.
+func openDesks(ctx context.Context, tx pgx.Tx, dept string, day booking.Date, desks []string) ([]string, error) {
+	var closed []string
+	if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
+		dept, dateValue(day)).Scan(&closed); err != nil {
+		return nil, err
+	}
+	if desks = withoutClosed(desks, closed); len(desks) == 0 {
+		return nil, booking.Errorf(booking.EClosed, "%s closed on %s", dept, day)
+	}
+	return desks, nil
 }
 
 // withoutClosed returns desks minus those closed ("" closes them all).

@@ -298,14 +298,9 @@ func (s *Store) Offer(ctx context.Context, no booking.NewOffer) (booking.Offer, 
 		if _, err := tx.Exec(ctx, lockClosuresShared, closureLockClass, e.Department); err != nil {
 			return err
 		}
-		var closed []string
-		if err := tx.QueryRow(ctx, `SELECT ARRAY(SELECT DISTINCT desk FROM closures WHERE department = $1 AND from_day <= $2 AND to_day >= $2)`,
-			e.Department, dateValue(no.Day)).Scan(&closed); err != nil {
+		desks, err := openDesks(ctx, tx, e.Department, no.Day, no.Desks)
+		if err != nil {
 			return err
-		}
-		desks := withoutClosed(no.Desks, closed)
-		if len(desks) == 0 {
-			return booking.Errorf(booking.EClosed, "%s closed on %s", e.Department, no.Day)
 		}
 		var hold booking.Booking
 		for _, desk := range desks {
