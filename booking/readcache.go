@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -124,17 +125,13 @@ func (c *readCache) drop(department string, kinds ...byte) {
 	defer c.mu.Unlock()
 	if department == "" {
 		for k := range c.gen {
-			for _, kind := range kinds {
-				if k.kind == kind {
-					c.gen[k]++
-				}
+			if slices.Contains(kinds, k.kind) {
+				c.gen[k]++
 			}
 		}
 		for k := range c.entries {
-			for _, kind := range kinds {
-				if k.kind == kind {
-					delete(c.entries, k)
-				}
+			if slices.Contains(kinds, k.kind) {
+				delete(c.entries, k)
 			}
 		}
 		return
@@ -222,6 +219,16 @@ func (c *readCache) knownFreeFirst(department string, desks []string, start, end
 // expires only hides a time, as any stale entry does). Loads in flight
 // when it was made are not kept, as after any change.
 func (c *readCache) added(department string, iv Interval) {
+	c.patch(department, iv, func(busy []Interval) []Interval {
+		return append(append(make([]Interval, 0, len(busy)+1), busy...), iv)
+	})
+}
+
+// patch replaces, with edit's result, the department's cached Busy reads
+// that overlap iv, keeps the others, and bumps the generation so that no
+// load in flight is kept; edit nil keeps every entry as it is. edit must
+// return a new slice: the old one is shared with callers.
+func (c *readCache) patch(department string, iv Interval, edit func([]Interval) []Interval) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gk := genKey{'b', department}
@@ -232,10 +239,9 @@ func (c *readCache) added(department string, iv Interval) {
 		if k.kind != 'b' || k.dept != department || e.gen != old {
 			continue
 		}
-		if from < k.to && k.from < to {
+		if edit != nil && from < k.to && k.from < to {
 			busy, _ := e.value.([]Interval)
-			// A new slice: the old one is shared with callers.
-			e.value = append(append(make([]Interval, 0, len(busy)+1), busy...), iv)
+			e.value = edit(busy)
 		}
 		e.gen = old + 1
 		c.entries[k] = e
@@ -266,33 +272,22 @@ func (c *readCache) Cancel(ctx context.Context, cl Cancel) (Booking, error) {
 // Busy read (held_until is set) and changes no cached read. Loads in
 // flight when it was made are not kept, as after any change.
 func (c *readCache) removed(department string, iv Interval, held bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	gk := genKey{'b', department}
-	old := c.gen[gk]
-	c.gen[gk] = old + 1
-	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
-	for k, e := range c.entries {
-		if k.kind != 'b' || k.dept != department || e.gen != old {
-			continue
-		}
-		if !held && from < k.to && k.from < to {
-			busy, _ := e.value.([]Interval)
-			// A new slice: the old one is shared with callers.
-			kept := make([]Interval, 0, len(busy))
-			gone := false
-			for _, b := range busy {
-				if !gone && b.Desk == iv.Desk && b.Start.Equal(iv.Start) && b.End.Equal(iv.End) {
-					gone = true
-					continue
-				}
-				kept = append(kept, b)
-			}
-			e.value = kept
-		}
-		e.gen = old + 1
-		c.entries[k] = e
+	if held {
+		c.patch(department, iv, nil)
+		return
 	}
+	c.patch(department, iv, func(busy []Interval) []Interval {
+		kept := make([]Interval, 0, len(busy))
+		gone := false
+		for _, b := range busy {
+			if !gone && b.Desk == iv.Desk && b.Start.Equal(iv.Start) && b.End.Equal(iv.End) {
+				gone = true
+				continue
+			}
+			kept = append(kept, b)
+		}
+		return kept
+	})
 }
 
 func (c *readCache) SetStatus(ctx context.Context, ref string, s Status, a Actor) (Booking, error) {
