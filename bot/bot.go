@@ -85,6 +85,8 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 		cfg.Transport = NewTransport()
 	}
 	b := &Bot{cfg: cfg, h: h, dedupe: dedupe, log: logger.With(slog.String("component", "telegram")), queues: newChatQueues()}
+	// One client for the library's calls and the conversation turn's.
+	client := &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: cfg.Transport}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.apiURL()),
 		tgbot.WithSkipGetMe(),
@@ -95,14 +97,14 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 		tgbot.WithErrorsHandler(func(err error) {
 			b.log.Error("bot: telegram client", slog.String("err", scrub(err.Error(), cfg.Token)))
 		}),
-		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: cfg.PollTimeout + 10*time.Second, Transport: cfg.Transport}),
+		tgbot.WithHTTPClient(cfg.PollTimeout, client),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("bot: new: %s", scrub(err.Error(), cfg.Token))
 	}
 	b.api = api
-	b.json = newJSONAPI(cfg)
+	b.json = newJSONAPI(cfg, client)
 	return b, nil
 }
 

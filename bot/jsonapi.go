@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -35,9 +34,9 @@ type jsonAPI struct {
 	token  string
 }
 
-func newJSONAPI(cfg Config) *jsonAPI {
+func newJSONAPI(cfg Config, client *http.Client) *jsonAPI {
 	return &jsonAPI{
-		client: &http.Client{Transport: cfg.Transport, Timeout: cfg.PollTimeout + 10*time.Second},
+		client: client,
 		base:   cfg.apiURL() + "/bot" + cfg.Token + "/",
 		token:  cfg.Token,
 	}
