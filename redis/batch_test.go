@@ -103,14 +103,38 @@ func TestBatcher(t *testing.T) {
 		}
 	})
 	t.Run("GivingUpReturnsAtOnce", func(t *testing.T) {
+		// A slow batch on its way (a blocking pop that waits a second);
+		// the next caller's batch waits behind it, and the caller, whose
+		// ctx has ended, must stop waiting at once. A batcher of its own,
+		// so that what is on its way can only be the slow batch.
+		b := newBatcher(client)
+		slow := make(chan error, 1)
+		go func() {
+			slow <- b.do(ctx, func(p goredis.Pipeliner) { p.BLPop(ctx, time.Second, prefix+":empty") })
+		}()
+		for deadline := time.Now().Add(time.Second); ; {
+			b.mu.Lock()
+			onItsWay := b.flushing && b.open == nil
+			b.mu.Unlock()
+			if onItsWay {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the slow batch was never seen on its way")
+			}
+			time.Sleep(time.Millisecond)
+		}
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
+		start := time.Now()
 		if err := b.do(cctx, func(p goredis.Pipeliner) { p.Ping(ctx) }); !errors.Is(err, context.Canceled) {
-			// The batch may have been answered first; either is fine, but
-			// an answer must then be nil.
-			if err != nil {
-				t.Fatalf("err %v", err)
-			}
+			t.Fatalf("err %v, want context.Canceled", err)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Fatalf("gave up after %v, behind the slow batch", d)
+		}
+		if err := <-slow; !errors.Is(err, goredis.Nil) {
+			t.Fatalf("slow batch: %v, want redis.Nil (nothing to pop)", err)
 		}
 	})
 }
