@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -102,11 +103,17 @@ func TestChatQueuesRun(t *testing.T) {
 	})
 	t.Run("WorkersAreReused", func(t *testing.T) {
 		q := newChatQueues()
+		before := runtime.NumGoroutine()
 		for i := range 100 {
 			done := make(chan struct{})
 			q.Do(int64(i), func() { close(done) })
 			<-done
 			q.Wait()
+		}
+		// A worker waits workerIdle for another chat: had each chat a
+		// worker of its own, a hundred would be waiting now.
+		if n := runtime.NumGoroutine() - before; n > 10 {
+			t.Fatalf("%d workers for 100 chats one after another", n)
 		}
 	})
 }
