@@ -9,6 +9,7 @@ package booking
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -268,4 +269,9 @@ type Actor struct {
 	Kind ActorKind
 	ID   string // Telegram user ID for citizens, Slack user ID for staff
 	Name string
+}
+
+// citizenActor is the citizen of Telegram user telegramID as an Actor.
+func citizenActor(telegramID int64) Actor {
+	return Actor{Kind: ActorCitizen, ID: strconv.FormatInt(telegramID, 10)}
 }

@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"strconv"
 )
 
 // Forget does what a citizen asks for with /forget: it cancels their
@@ -23,7 +22,7 @@ func (o *Office) Forget(ctx context.Context, telegramID int64) ([]Booking, error
 	if err != nil {
 		return nil, err
 	}
-	a := Actor{Kind: ActorCitizen, ID: strconv.FormatInt(telegramID, 10)}
+	a := citizenActor(telegramID)
 	var cancelled []Booking
 	for _, b := range upcoming {
 		if !b.Start.After(now) {

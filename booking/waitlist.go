@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"strconv"
 	"time"
 )
 
@@ -182,7 +181,7 @@ func (o *Office) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry, er
 	last := today.AddDays(o.catalog.Horizon)
 	var earlier Booking
 	if r.EarlierThan != "" {
-		a := Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10)}
+		a := citizenActor(r.Citizen.TelegramID)
 		if earlier, err = o.Booking(ctx, a, r.EarlierThan); err != nil {
 			return WaitEntry{}, err
 		}
@@ -215,7 +214,7 @@ func (o *Office) JoinWaitlist(ctx context.Context, r WaitRequest) (WaitEntry, er
 		Citizen: r.Citizen, Department: svc.Department, Service: svc.Code,
 		From: r.From, To: r.To, Part: r.Part, EarlierThan: earlier.ID,
 		Now: now, ExpiresAt: expires, Max: o.catalog.WaitingLimit(),
-		Actor: Actor{Kind: ActorCitizen, ID: strconv.FormatInt(r.Citizen.TelegramID, 10)},
+		Actor: citizenActor(r.Citizen.TelegramID),
 	})
 	if err != nil {
 		return WaitEntry{}, err
@@ -244,7 +243,7 @@ func (o *Office) LeaveWaitlist(ctx context.Context, telegramID, id int64) error 
 	if err != nil {
 		return err
 	}
-	e, err := ws.Leave(ctx, telegramID, id, o.now(), Actor{Kind: ActorCitizen, ID: strconv.FormatInt(telegramID, 10)})
+	e, err := ws.Leave(ctx, telegramID, id, o.now(), citizenActor(telegramID))
 	if err != nil {
 		return err
 	}
@@ -268,7 +267,7 @@ func (o *Office) TakeOffer(ctx context.Context, telegramID int64, ref string) (B
 		TelegramID: telegramID, Ref: ref, Now: now,
 		MaxActive: o.catalog.MaxActive, MaxPerService: o.catalog.MaxPerService,
 		DayOf: func(t time.Time) Date { return DateOf(t, o.loc()) },
-		Actor: Actor{Kind: ActorCitizen, ID: strconv.FormatInt(telegramID, 10)},
+		Actor: citizenActor(telegramID),
 		Notify: func(b Booking, old *Booking) []Notification {
 			p := Payload{}
 			if old != nil {
@@ -308,7 +307,7 @@ func (o *Office) DeclineOffer(ctx context.Context, telegramID int64, ref string)
 	if err != nil {
 		return Offer{}, err
 	}
-	of, err := ws.DeclineOffer(ctx, telegramID, ref, o.now(), Actor{Kind: ActorCitizen, ID: strconv.FormatInt(telegramID, 10)})
+	of, err := ws.DeclineOffer(ctx, telegramID, ref, o.now(), citizenActor(telegramID))
 	if err != nil {
 		return Offer{}, err
 	}
