@@ -352,7 +352,7 @@ func (a *Adapter) slotsText(pr *locales.Printer, slots []booking.Slot) string {
 // that only a phone call tells them of a change, with the number in full
 // or masked (full: only the staff member who acted reads it).
 func (a *Adapter) reachText(pr *locales.Printer, b booking.Booking, full bool) string {
-	if b.Citizen.TelegramID != 0 || b.Citizen.Phone == "" {
+	if !onlyByPhone(b) {
 		return ""
 	}
 	id := "staff_reach_call"
@@ -364,6 +364,12 @@ func (a *Adapter) reachText(pr *locales.Printer, b booking.Booking, full bool) s
 		"Phone": phoneShown(b.Citizen.Phone, full),
 		"Hint":  a.findHint(pr, b.Ref, full),
 	})
+}
+
+// onlyByPhone reports whether b's citizen hears of a change only by a
+// call: no linked Telegram account, and a number to call.
+func onlyByPhone(b booking.Booking) bool {
+	return b.Citizen.TelegramID == 0 && b.Citizen.Phone != ""
 }
 
 // findHint tells where the full number is, after a masked one.

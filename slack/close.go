@@ -131,7 +131,7 @@ func (a *Adapter) closeQuestion(pr *locales.Printer, r booking.Roster, reason, v
 	for _, b := range r.Bookings {
 		if b.Status == booking.Active {
 			active++
-			if b.Citizen.TelegramID == 0 && b.Citizen.Phone != "" {
+			if onlyByPhone(b) {
 				phoneOnly++
 			}
 		}
@@ -217,7 +217,7 @@ func (a *Adapter) pressClose(ctx context.Context, cb slackapi.InteractionCallbac
 		done := pr.N("staff_closed_done", len(cancelled), data)
 		var calls []booking.Booking
 		for _, b := range cancelled {
-			if b.Citizen.TelegramID == 0 && b.Citizen.Phone != "" {
+			if onlyByPhone(b) {
 				calls = append(calls, b)
 			}
 		}

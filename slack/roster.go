@@ -193,7 +193,7 @@ const callsPerBlock = 20
 func (a *Adapter) callBlocks(pr *locales.Printer, bs []booking.Booking, phones bool) []slackapi.Block {
 	var calls []booking.Booking
 	for _, b := range bs {
-		if b.Status == booking.Cancelled && b.Citizen.TelegramID == 0 && b.Citizen.Phone != "" {
+		if b.Status == booking.Cancelled && onlyByPhone(b) {
 			calls = append(calls, b)
 		}
 	}
