@@ -366,10 +366,7 @@ func (h *handler) requestView(w http.ResponseWriter, d booking.Department, req v
 		return slackfake.View{}, nil, false
 	}
 	view["id"], view["hash"], view["team_id"], view["app_id"] = v.ID, v.Hash, "T0SANDBOX", "A0SANDBOX"
-	view["root_view_id"] = v.ID
-	if v.Root != "" {
-		view["root_view_id"] = v.Root
-	}
+	view["root_view_id"] = v.RootID()
 	view["state"] = map[string]any{"values": stateValues(view, req.Values)}
 	return v, view, true
 }

@@ -86,11 +86,7 @@ func (s *Server) Answer(id string, body []byte) (map[string]string, error) {
 	case "":
 		s.closeLocked(id)
 	case "clear":
-		root := id
-		if s.views[i].Root != "" {
-			root = s.views[i].Root
-		}
-		s.closeLocked(root)
+		s.closeLocked(s.views[i].RootID())
 	case "errors":
 		if len(ans.Errors) == 0 {
 			return nil, fmt.Errorf("slackfake: response_action errors without errors")
@@ -106,13 +102,9 @@ func (s *Server) Answer(id string, body []byte) (map[string]string, error) {
 		if len(ans.View) == 0 {
 			return nil, fmt.Errorf("slackfake: response_action push without a view")
 		}
-		root := id
-		if s.views[i].Root != "" {
-			root = s.views[i].Root
-		}
 		s.seq++
 		s.views = append(s.views, View{TriggerID: s.views[i].TriggerID, ID: fmt.Sprintf("V%06d", s.seq),
-			Hash: fmt.Sprintf("h%d", s.seq), View: ans.View, Root: root})
+			Hash: fmt.Sprintf("h%d", s.seq), View: ans.View, Root: s.views[i].RootID()})
 	default:
 		return nil, fmt.Errorf("slackfake: unknown response_action %q", ans.ResponseAction)
 	}
@@ -136,10 +128,7 @@ func (s *Server) openView(method, trigger string, raw json.RawMessage) map[strin
 	if method == "views.push" {
 		for j := len(s.views) - 1; j >= 0; j-- {
 			if !s.views[j].Closed {
-				v.Root = s.views[j].ID
-				if s.views[j].Root != "" {
-					v.Root = s.views[j].Root
-				}
+				v.Root = s.views[j].RootID()
 				break
 			}
 		}
@@ -219,11 +208,15 @@ func (s *Server) notifyLocked() {
 func viewObject(v View) map[string]any {
 	out := map[string]any{}
 	_ = json.Unmarshal(v.View, &out)
-	out["id"], out["hash"] = v.ID, v.Hash
-	if v.Root != "" {
-		out["root_view_id"] = v.Root
-	} else {
-		out["root_view_id"] = v.ID
-	}
+	out["id"], out["hash"], out["root_view_id"] = v.ID, v.Hash, v.RootID()
 	return out
+}
+
+// RootID is the view_id of the modal at the bottom of v's stack: v's own,
+// unless v was pushed on another.
+func (v View) RootID() string {
+	if v.Root != "" {
+		return v.Root
+	}
+	return v.ID
 }
