@@ -59,9 +59,9 @@ func FloorMain(getenv func(string) string) int {
 // (SET NX), reads the chat's state (GET) and writes it back (SET), and
 // sends one message with a one-button inline keyboard (go-telegram/bot's
 // types) as a JSON body, as the real bot sends its conversation replies,
-// over a transport that keeps a connection per concurrent request. A button press is answered in the
-// webhook's own answer, which costs no round trip: any correct bot must
-// answer it somehow.
+// over a transport that keeps a connection per concurrent request. A
+// button press is answered in the webhook's own answer, which costs no
+// round trip: any correct bot must answer it somehow.
 func RunFloor(ctx context.Context, cfg FloorConfig) error {
 	if cfg.Addr == "" || cfg.Token == "" || cfg.APIURL == "" || cfg.Secret == "" {
 		return errors.New("loadtest: floor: FLOOR_HTTP_ADDR, TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL and TELEGRAM_WEBHOOK_SECRET are required")
