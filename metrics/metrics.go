@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,9 +22,7 @@ type Metrics struct {
 	step      prometheus.Histogram
 	bookings  *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
-
-	waitOnce sync.Once
-	waitlist *waitlist // waitlist.go
+	waitlist  *waitlist // waitlist.go
 }
 
 // New returns a fresh set of collectors, with the Go runtime and process
@@ -53,6 +50,7 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(m.updates, m.step, m.bookings, m.apiErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.waitlist = newWaitlist(m.reg)
 	return m
 }
 

@@ -44,46 +44,37 @@ func newWaitlist(reg *prometheus.Registry) *waitlist {
 // (booking.Office.ObserveWaitlist).
 
 // WaitJoined counts a citizen joining the waiting list.
-func (m *Metrics) WaitJoined() { m.wait().joined.Inc() }
+func (m *Metrics) WaitJoined() { m.waitlist.joined.Inc() }
 
 // OfferMade counts an offer made.
-func (m *Metrics) OfferMade() { m.wait().offers.WithLabelValues("made").Inc() }
+func (m *Metrics) OfferMade() { m.waitlist.offers.WithLabelValues("made").Inc() }
 
 // OfferTaken counts an offer taken, sinceFreed after its place was freed.
 func (m *Metrics) OfferTaken(sinceFreed time.Duration) {
-	w := m.wait()
+	w := m.waitlist
 	w.offers.WithLabelValues("taken").Inc()
 	w.rebook.Observe(max(sinceFreed, 0).Seconds())
 }
 
 // OfferDeclined counts an offer turned down.
-func (m *Metrics) OfferDeclined() { m.wait().offers.WithLabelValues("declined").Inc() }
+func (m *Metrics) OfferDeclined() { m.waitlist.offers.WithLabelValues("declined").Inc() }
 
 // OfferExpired counts an offer that ran out, and dropped whether its
 // citizen was taken off the list for it.
 func (m *Metrics) OfferExpired(dropped bool) {
-	w := m.wait()
+	w := m.waitlist
 	w.offers.WithLabelValues("expired").Inc()
 	if dropped {
 		w.offers.WithLabelValues("dropped").Inc()
 	}
 }
 
-// wait returns the waiting list's collectors, registering them on first
-// use, so that New stays as it is.
-func (m *Metrics) wait() *waitlist {
-	m.waitOnce.Do(func() { m.waitlist = newWaitlist(m.reg) })
-	return m.waitlist
-}
-
 // WaitingCount reads how many entries are on the waiting list now, and
 // how many of them hold a live offer.
 type WaitingCount func(ctx context.Context) (waiting, offered int, err error)
 
-// WatchWaitlist registers gauges of the waiting list read at scrape time,
-// and the waiting list's counters, which then show before the first event.
+// WatchWaitlist registers gauges of the waiting list read at scrape time.
 func (m *Metrics) WatchWaitlist(read WaitingCount, log *slog.Logger) {
-	m.wait()
 	m.reg.MustRegister(&scrape{
 		log: log,
 		descs: []*prometheus.Desc{
