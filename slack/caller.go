@@ -47,27 +47,21 @@ func (a *Adapter) cmdBook(ctx context.Context, pr *locales.Printer, c slackapi.S
 		}
 		return response{}
 	}
-	usage := ephemeral(pr.T("staff_book_usage", map[string]any{"Command": a.cfg.Command}))
 	if len(args) < 5 {
-		return usage
+		return ephemeral(pr.T("staff_book_usage", map[string]any{"Command": a.cfg.Command}))
 	}
 	svc, refusal, ok := a.staffService(pr, depts, args[0])
 	if !ok {
 		return refusal
 	}
-	day, ok := a.parseDay(args[1])
+	start, refusal, ok := a.typedStart(pr, args[1], args[2])
 	if !ok {
-		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": escape(args[1])}))
-	}
-	clock, ok := parseClock(args[2])
-	if !ok {
-		return ephemeral(pr.T("staff_book_bad_time", map[string]any{"Value": escape(args[2])}))
+		return refusal
 	}
 	phone, name, lang, refusal, ok := callerOf(pr, args[3:])
 	if !ok {
 		return refusal
 	}
-	start := day.At(clock, a.loc)
 	b, err := a.office.BookForCaller(ctx, actor, booking.CallerRequest{
 		Service: svc.Code, Start: start, Phone: phone, Name: name, Lang: lang, Via: booking.ViaPhone,
 		IdempotencyKey: commandKey(c),
@@ -117,16 +111,26 @@ func (a *Adapter) cmdMove(ctx context.Context, pr *locales.Printer, c slackapi.S
 		return ephemeral(pr.T("staff_move_usage", map[string]any{"Command": a.cfg.Command}))
 	}
 	ref := strings.ToUpper(args[0])
-	day, ok := a.parseDay(args[1])
+	start, refusal, ok := a.typedStart(pr, args[1], args[2])
 	if !ok {
-		return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": escape(args[1])}))
+		return refusal
 	}
-	clock, ok := parseClock(args[2])
-	if !ok {
-		return ephemeral(pr.T("staff_book_bad_time", map[string]any{"Value": escape(args[2])}))
-	}
-	_, text, _ := a.move(ctx, pr, actor, ref, day.At(clock, a.loc), commandKey(c), true)
+	_, text, _ := a.move(ctx, pr, actor, ref, start, commandKey(c), true)
 	return ephemeral(text)
+}
+
+// typedStart reads the day and the time of day a command names, or says
+// which is wrong.
+func (a *Adapter) typedStart(pr *locales.Printer, dayArg, clockArg string) (time.Time, response, bool) {
+	day, ok := a.parseDay(dayArg)
+	if !ok {
+		return time.Time{}, ephemeral(pr.T("staff_bad_date", map[string]any{"Value": escape(dayArg)})), false
+	}
+	clock, ok := parseClock(clockArg)
+	if !ok {
+		return time.Time{}, ephemeral(pr.T("staff_book_bad_time", map[string]any{"Value": escape(clockArg)})), false
+	}
+	return day.At(clock, a.loc), response{}, true
 }
 
 // move moves ref to start for a staff member and returns the booking
