@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -445,7 +446,7 @@ func (o *Office) offerTo(ctx context.Context, ws WaitlistStore, e WaitEntry, svc
 	for d := from; !to.Before(d); d = d.AddDays(1) {
 		day := o.cal.ServiceDay(svc, d, busy, closures, earliest, latest)
 		for _, sl := range day.Slots {
-			if !e.Part.Fits(ClockOf(sl.Start, o.loc())) || offeredBefore(e, sl.Start) {
+			if !e.Part.Fits(ClockOf(sl.Start, o.loc())) || slices.ContainsFunc(e.Offered, sl.Start.Equal) {
 				continue
 			}
 			if !e.EarlierStart.IsZero() && !sl.Start.Before(e.EarlierStart) {
@@ -477,15 +478,6 @@ func (o *Office) offerTo(ctx context.Context, ws WaitlistStore, e WaitEntry, svc
 		}
 	}
 	return Offer{}, false, nil
-}
-
-func offeredBefore(e WaitEntry, start time.Time) bool {
-	for _, t := range e.Offered {
-		if t.Equal(start) {
-			return true
-		}
-	}
-	return false
 }
 
 // WaitingCounts returns how many citizens are in line for each service of

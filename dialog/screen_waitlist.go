@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,12 +118,7 @@ func (v view) waitLines() string {
 
 // waitingFor reports whether the citizen waits for an earlier time for ref.
 func (s State) waitingFor(ref string) bool {
-	for _, e := range s.WaitList {
-		if e.Earlier == ref {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.WaitList, func(e WaitHeld) bool { return e.Earlier == ref })
 }
 
 // joinButton is the date screen's way onto the waiting list: shown when
@@ -269,11 +265,7 @@ func (m *machine) waitLoaded(r Result) {
 // list.
 func (m *machine) leaveWaitlist(arg string) {
 	id, err := strconv.ParseInt(arg, 10, 64)
-	listed := false
-	for _, e := range m.s.WaitList {
-		listed = listed || e.ID == id
-	}
-	if err != nil || !listed {
+	if err != nil || !slices.ContainsFunc(m.s.WaitList, func(e WaitHeld) bool { return e.ID == id }) {
 		m.loadMine("", "")
 		return
 	}
