@@ -266,7 +266,7 @@ func (c *readCache) Cancel(ctx context.Context, cl Cancel) (Booking, error) {
 
 // removed takes a cancelled booking's interval out of the department's
 // cached Busy reads, instead of dropping them: with citizens cancelling
-// and moving every few tens of milliseconds, each cancellation sent the
+// every few tens of milliseconds, each cancellation sent the
 // next calendar screen of every citizen of the department to PostgreSQL
 // again. A cancellation that holds the place (held) keeps its row in the
 // Busy read (held_until is set) and changes no cached read. Loads in

@@ -73,19 +73,26 @@ func (q *chatQueues) Run(chatID int64, job func()) bool {
 	q.queues[chatID] = nil // running, nothing pending
 	q.wg.Add(1)
 	q.mu.Unlock()
+	// Deferred, so that a job that panics (net/http would swallow it)
+	// still hands the chat on instead of leaving it marked running.
+	defer q.ranInline(chatID)
 	job()
+	return true
+}
+
+// ranInline ends a job Run ran itself: the chat is free again, or, when
+// jobs came in meanwhile, a worker drains them, as the caller has to
+// answer its request.
+func (q *chatQueues) ranInline(chatID int64) {
 	q.mu.Lock()
 	if len(q.queues[chatID]) == 0 {
 		delete(q.queues, chatID)
 		q.mu.Unlock()
 		q.wg.Done()
-		return true
+		return
 	}
 	q.mu.Unlock()
-	// Jobs came in meanwhile: a worker drains them, as the caller has to
-	// answer its request.
 	q.start(chatID)
-	return true
 }
 
 // start hands chatID, marked running and counted in wg, to a waiting

@@ -70,6 +70,18 @@ func TestChatQueuesRun(t *testing.T) {
 		}
 		q.Wait()
 	})
+	t.Run("PanickingJobFreesTheChat", func(t *testing.T) {
+		q := newChatQueues()
+		func() {
+			defer func() { _ = recover() }()
+			q.Run(1, func() { panic("boom") })
+		}()
+		ran := false
+		if !q.Run(1, func() { ran = true }) || !ran {
+			t.Fatal("after a job that panicked the chat's next job did not run inline: the chat stayed marked running")
+		}
+		q.Wait() // would hang if the panicked job were still counted
+	})
 	t.Run("QueuesBehindABusyChat", func(t *testing.T) {
 		q := newChatQueues()
 		release := make(chan struct{})
