@@ -42,7 +42,6 @@ const nextShown = 6
 func (a *Adapter) cmdBook(ctx context.Context, pr *locales.Printer, c slackapi.SlashCommand, actor booking.Actor, depts, args []string) response {
 	if len(args) == 0 {
 		if err := a.openBookModal(ctx, c.TriggerID, c.UserID); err != nil {
-			a.log.Error("slack open book modal", "err", err)
 			return ephemeral(pr.T("staff_error", nil))
 		}
 		return response{}

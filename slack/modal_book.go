@@ -96,8 +96,9 @@ type bookNotes struct {
 	Day, Time string
 }
 
-// openBookModal opens the "Book for a caller" modal for userID. A user
-// who is staff of no department gets a modal saying so.
+// openBookModal opens the "Book for a caller" modal for userID, and logs
+// why it could not. A user who is staff of no department gets a modal
+// saying so.
 func (a *Adapter) openBookModal(ctx context.Context, triggerID, userID string) error {
 	pr := a.userPrinter(userID)
 	depts := a.office.StaffDepartments(userID)
@@ -111,6 +112,7 @@ func (a *Adapter) openBookModal(ctx context.Context, triggerID, userID string) e
 		}
 		v, err := a.bookView(ctx, pr, depts, form, bookMeta{Key: newModalKey()}, bookNotes{})
 		if err != nil {
+			a.log.Error("slack book modal: draw", "err", err)
 			return err
 		}
 		view = v
