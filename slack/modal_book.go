@@ -173,15 +173,15 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 	if form.Dept != "" {
 		var opts []*slackapi.OptionBlockObject
 		var initial *slackapi.OptionBlockObject
-		for _, s := range cat.ServicesOf(form.Dept) {
+		// Cut to Slack's limit before choosing, so that the option chosen
+		// is always one shown (Slack refuses the view otherwise).
+		services := cat.ServicesOf(form.Dept)
+		for _, s := range services[:min(len(services), maxSelectOptions)] {
 			o := slackapi.NewOptionBlockObject(s.Code, plain(truncateRunes(s.Name.In(lang), 75)), nil)
 			opts = append(opts, o)
 			if s.Code == form.Service {
 				initial, svc = o, &s
 			}
-		}
-		if len(opts) > maxSelectOptions {
-			opts = opts[:maxSelectOptions]
 		}
 		if len(opts) > 0 {
 			sel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain(pr.T("staff_modal_choose", nil)), actionBookService, opts...)
@@ -251,16 +251,13 @@ func (a *Adapter) bookView(ctx context.Context, pr *locales.Printer, depts []str
 		if len(slots) > 0 {
 			var topts []*slackapi.OptionBlockObject
 			var tinitial *slackapi.OptionBlockObject
-			for _, s := range slots {
+			for _, s := range slots[:min(len(slots), maxSelectOptions)] {
 				v := strconv.FormatInt(s.Start.Unix(), 10)
 				o := slackapi.NewOptionBlockObject(v, plain(pr.Time(s.Start, a.loc)), nil)
 				topts = append(topts, o)
 				if v == form.Time {
 					tinitial = o
 				}
-			}
-			if len(topts) > maxSelectOptions {
-				topts = topts[:maxSelectOptions]
 			}
 			tsel := slackapi.NewOptionsSelectBlockElement(slackapi.OptTypeStatic, plain(pr.T("staff_modal_choose_time", nil)), actionBookTime, topts...)
 			tsel.InitialOption = tinitial
