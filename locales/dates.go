@@ -59,6 +59,29 @@ func (p *Printer) Time(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("15:04")
 }
 
+// Until returns the end of something as the sentence "until …" wants it,
+// for t in loc seen at now: the time alone when t is today («τις 10:25»,
+// "10:25"), else with its day, in Greek with the day's article («την
+// Παρασκευή 4 Δεκεμβρίου, 00:05», «το Σάββατο 5 Δεκεμβρίου, 00:05»).
+func (p *Printer) Until(t, now time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	sameDay := booking.DateOf(t, loc) == booking.DateOf(now, loc)
+	switch {
+	case p.lang == booking.English && sameDay:
+		return p.Time(t, loc)
+	case p.lang == booking.English:
+		return p.When(t, loc)
+	case sameDay:
+		return "τις " + p.Time(t, loc)
+	case t.In(loc).Weekday() == time.Saturday:
+		return "το " + p.When(t, loc)
+	default:
+		return "την " + p.When(t, loc)
+	}
+}
+
 // When returns "Δευτέρα 3 Μαΐου, 09:30" for t in loc.
 func (p *Printer) When(t time.Time, loc *time.Location) string {
 	if loc == nil {

@@ -177,6 +177,35 @@ func TestDate(t *testing.T) {
 	}
 }
 
+// TestUntil: the end of a hold as "until …" wants it, with Greek's
+// article before a weekday.
+func TestUntil(t *testing.T) {
+	athens, err := time.LoadLocation("Europe/Athens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fri := time.Date(2026, 12, 4, 23, 55, 0, 0, athens)
+	for _, tc := range []struct {
+		lang booking.Lang
+		t    time.Time
+		want string
+	}{
+		{booking.Greek, fri.Add(time.Minute), "τις 23:56"},
+		{booking.Greek, fri.Add(10 * time.Minute), "το Σάββατο 5 Δεκεμβρίου, 00:05"},
+		{booking.Greek, fri.Add(-23*time.Hour - 50*time.Minute), "τις 00:05"},
+		{booking.English, fri.Add(time.Minute), "23:56"},
+		{booking.English, fri.Add(10 * time.Minute), "Saturday 5 December, 00:05"},
+	} {
+		if got := For(tc.lang).Until(tc.t, fri, athens); got != tc.want {
+			t.Errorf("%s %v = %q, want %q", tc.lang, tc.t, got, tc.want)
+		}
+	}
+	thu := fri.Add(-24 * time.Hour)
+	if got := For(booking.Greek).Until(fri.Add(-23*time.Hour-50*time.Minute), thu, athens); got != "την Παρασκευή 4 Δεκεμβρίου, 00:05" {
+		t.Errorf("Thursday night: %q", got)
+	}
+}
+
 func TestMissingIDRendersAsID(t *testing.T) {
 	if got := For(booking.Greek).T("NoSuchMessage", nil); got != "NoSuchMessage" {
 		t.Fatalf("got %q", got)

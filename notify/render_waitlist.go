@@ -1,8 +1,6 @@
 package notify
 
 import (
-	"time"
-
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/dialog"
 	"github.com/rantevou/rantevou/locales"
@@ -31,14 +29,7 @@ func (r *Renderer) renderWaitlist(n booking.Notification, b booking.Booking, dat
 		if !b.HeldUntil.After(now) {
 			return Message{}, true, booking.Skip("offer ran out before it was sent")
 		}
-		data["Until"] = pr.Time(b.HeldUntil, loc)
-		if booking.DateOf(b.HeldUntil, loc) != booking.DateOf(now, loc) {
-			// Greek wants the day's article: «ως την Πέμπτη», «ως το Σάββατο».
-			data["Until"], data["UntilDay"] = pr.When(b.HeldUntil, loc), "την"
-			if b.HeldUntil.In(loc).Weekday() == time.Saturday {
-				data["UntilDay"] = "το"
-			}
-		}
+		data["Until"] = pr.Until(b.HeldUntil, now, loc)
 		id := "OfferNew"
 		if !n.Payload.OldStart.IsZero() {
 			id = "OfferEarlier"
