@@ -70,7 +70,7 @@ func (a *Adapter) cmdClose(pr *locales.Printer, c slackapi.SlashCommand, depts, 
 	}
 	if at < 0 {
 		if _, ok := a.deptCode(args[0]); ok {
-			return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": args[1]}))
+			return ephemeral(pr.T("staff_bad_date", map[string]any{"Value": escape(args[1])}))
 		}
 		return a.badArg(pr, depts, args[0])
 	}
