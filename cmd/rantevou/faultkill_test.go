@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,9 +31,10 @@ import (
 // the binary.
 func buildProgram(t *testing.T) string {
 	t.Helper()
+	// go test puts its own GOROOT/bin first on the PATH of the tests.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("no go command to build the program with: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "rantevou")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
