@@ -124,6 +124,7 @@ func (o *Office) Reschedule(ctx context.Context, a Actor, ref string, start time
 	moved, err := o.store.Move(ctx, Move{
 		Ref: b.Ref, Desks: desks, Start: start, End: end, Day: DateOf(start, o.loc()),
 		IdempotencyKey: idempotencyKey, Now: now, MaxChanges: o.maxChanges(a), Notify: notify, Actor: a,
+		Department: b.Department, From: Interval{Desk: b.Desk, Start: b.Start, End: b.End},
 	})
 	o.changed("rescheduled", 1, err)
 	if err == nil {

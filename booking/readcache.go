@@ -19,14 +19,18 @@ import (
 // What the cache may get wrong is only what a citizen is shown: every
 // booking is still decided by the store's insert under the exclusion
 // constraint, and a time that was taken meanwhile is answered "just taken"
-// with fresh times. Every change made through the returned store drops
-// the cached reads of its department at once, so this replica never shows
-// its own citizens a slot it has just given away; a change made by another
-// replica is seen within ttl. A booking, move or cancellation drops only
-// the Busy reads: closures are not changed by it, and the Closures read
-// every booking makes first then stays cached under a stream of bookings.
-// A new booking is added to the cached Busy reads and a cancellation taken
-// out of them (added, removed) rather than dropping them.
+// with fresh times. Every change made through the returned store is
+// reflected in the cached reads of its department at once, so this replica
+// never shows its own citizens a slot it has just given away; a change made
+// by another replica is seen within ttl. A booking, move or cancellation
+// changes only the Busy reads: closures are not changed by it, and the
+// Closures read every booking makes first then stays cached under a stream
+// of bookings. A new booking is added to the cached Busy reads, a
+// cancellation taken out of them and a move both (added, removed), rather
+// than dropping them; a change the store refused keeps them, but for the
+// times it found taken (refused). At 200 citizens at once double taps,
+// moves and times just taken had dropped each department's reads several
+// times a second, so that most calendar screens still went to PostgreSQL.
 // A ttl of 0 returns store unchanged.
 func WithReadCache(store Store, ttl time.Duration) Store {
 	if ttl <= 0 {
@@ -144,12 +148,36 @@ func (c *readCache) drop(department string, kinds ...byte) {
 func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, error) {
 	nb.Desks = c.knownFreeFirst(nb.Department, nb.Desks, nb.Start, nb.End)
 	b, created, err := c.Store.Insert(ctx, nb)
-	if err == nil && created && b.Department == nb.Department {
+	switch {
+	case err == nil && created && b.Department == nb.Department:
 		c.added(b.Department, Interval{Desk: b.Desk, Start: b.Start, End: b.End})
-	} else {
-		c.changed(nb.Department)
+	case err == nil:
+		// A repeated request (a double tap, a redelivery) got the booking
+		// its first run made, which changed the cache then.
+	default:
+		c.refused(nb.Department, Interval{Start: nb.Start, End: nb.End}, err)
 	}
 	return b, created, err
+}
+
+// refused is what a change the store refused (err) tells the cache about
+// department. Nothing changed, so most refusals (a limit, a twin, a bad
+// request) keep every read. A time found taken on every desk may be one
+// the cached reads show free: the reads overlapping it (iv, desk "") are
+// dropped, so the fresh times the citizen is shown next are true. A
+// closure the cache did not know drops the department's reads. An
+// internal error leaves unknown whether the change was made (a commit
+// whose answer was lost): the department's busy times are dropped, or
+// every department's when it is not known ("").
+func (c *readCache) refused(department string, iv Interval, err error) {
+	switch ErrorCode(err) {
+	case ESlotTaken:
+		c.forget(department, iv)
+	case EClosed:
+		c.drop(department, 'b', 'c')
+	case EInternal:
+		c.changed(department)
+	}
 }
 
 // knownFreeFirst returns desks with those the cached Busy reads show taken
@@ -224,6 +252,28 @@ func (c *readCache) added(department string, iv Interval) {
 	})
 }
 
+// forget drops the department's cached Busy reads that overlap iv, keeps
+// the others, and bumps the generation so that no load in flight is kept.
+func (c *readCache) forget(department string, iv Interval) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gk := genKey{'b', department}
+	old := c.gen[gk]
+	c.gen[gk] = old + 1
+	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
+	for k, e := range c.entries {
+		if k.kind != 'b' || k.dept != department || e.gen != old {
+			continue
+		}
+		if from < k.to && k.from < to {
+			delete(c.entries, k)
+			continue
+		}
+		e.gen = old + 1
+		c.entries[k] = e
+	}
+}
+
 // patch replaces, with edit's result, the department's cached Busy reads
 // that overlap iv, keeps the others, and bumps the generation so that no
 // load in flight is kept; edit nil keeps every entry as it is. edit must
@@ -250,17 +300,32 @@ func (c *readCache) patch(department string, iv Interval, edit func([]Interval) 
 
 func (c *readCache) Move(ctx context.Context, m Move) (Booking, error) {
 	b, err := c.Store.Move(ctx, m)
-	c.changed(b.Department) // "" (all) when the move failed without a booking
+	switch {
+	case err == nil && b.Department == m.Department && m.Department != "":
+		// The old place taken out, the new one added: a stream of moves
+		// keeps the department's reads cached, as bookings do.
+		c.removed(b.Department, m.From, false)
+		c.added(b.Department, Interval{Desk: b.Desk, Start: b.Start, End: b.End})
+	case err == nil:
+		c.changed(b.Department)
+	default:
+		c.refused(m.Department, Interval{Start: m.Start, End: m.End}, err)
+	}
 	return b, err
 }
 
 func (c *readCache) Cancel(ctx context.Context, cl Cancel) (Booking, error) {
 	b, err := c.Store.Cancel(ctx, cl)
-	if err == nil && b.Department != "" {
+	switch {
+	case err == nil && b.Department != "":
 		c.removed(b.Department, Interval{Desk: b.Desk, Start: b.Start, End: b.End}, !cl.HoldUntil.IsZero())
-	} else {
-		c.changed(b.Department)
+	case err == nil:
+		c.changed("")
+	case ErrorCode(err) == EInternal:
+		c.changed("") // unknown whether it was cancelled, nor where
 	}
+	// Refused otherwise (not found, cancelled already, too late): nothing
+	// changed.
 	return b, err
 }
 

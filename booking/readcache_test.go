@@ -195,6 +195,106 @@ func TestReadCache(t *testing.T) {
 		}
 	})
 
+	t.Run("ARepeatedRequestKeepsTheCachedBusyTimes", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		r := booking.Request{Citizen: citizen(9111), Service: "birth-certificate", Start: at(2, 13, 30), IdempotencyKey: "tg:9111:1"}
+		first, err := office.Book(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := busy(t, cached)
+		reads := counting.busy.Load()
+		again, err := office.Book(ctx, r) // the second tap of a double tap
+		if err != nil || again.Ref != first.Ref {
+			t.Fatalf("repeated request: %+v, %v; want booking %s again", again, err, first.Ref)
+		}
+		if got := busy(t, cached); got != before {
+			t.Fatalf("busy %d after a repeated request, %d before", got, before)
+		}
+		if n := counting.busy.Load() - reads; n != 0 {
+			t.Fatalf("the busy times were read %d times after a repeated request, which changed nothing", n)
+		}
+	})
+
+	t.Run("AMoveIsPatchedIntoTheCachedBusyTimes", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		b, err := office.Book(ctx, booking.Request{Citizen: citizen(9112), Service: "birth-certificate", Start: at(2, 8, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		busy(t, cached)
+		reads := counting.busy.Load()
+		moved, err := office.Reschedule(ctx, citizenActor(9112), b.Ref, at(2, 8, 30), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		iv, err := cached.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := counting.busy.Load() - reads; n != 0 {
+			t.Fatalf("the busy times were read %d times after a move; the cache should have patched it", n)
+		}
+		want, err := f.store.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(iv) != len(want) {
+			t.Fatalf("busy %d through the cache after a move, %d in the store", len(iv), len(want))
+		}
+		var atOld, atNew int
+		for _, x := range iv {
+			switch {
+			case x.Desk == b.Desk && x.Start.Equal(b.Start):
+				atOld++
+			case x.Desk == moved.Desk && x.Start.Equal(moved.Start):
+				atNew++
+			}
+		}
+		if atOld != 0 || atNew != 1 {
+			t.Fatalf("cached busy times after the move: %d at the old place, %d at the new; want 0 and 1", atOld, atNew)
+		}
+	})
+
+	t.Run("ATimeFoundTakenIsReadAgain", func(t *testing.T) {
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		nextDay, nextDayEnd := at(3, 0, 0), at(4, 0, 0)
+		if _, err := cached.Busy(ctx, "civil-registry", nextDay, nextDayEnd); err != nil {
+			t.Fatal(err)
+		}
+		before := busy(t, cached)
+		for i := range 3 { // every desk, behind the cache's back
+			if _, err := other.Book(ctx, booking.Request{Citizen: citizen(9120 + int64(i)), Service: "birth-certificate", Start: at(2, 13, 0)}); err != nil && booking.ErrorCode(err) != booking.ESlotTaken {
+				t.Fatal(err)
+			}
+		}
+		_, err := office.Book(ctx, booking.Request{Citizen: citizen(9123), Service: "birth-certificate", Start: at(2, 13, 0)})
+		if booking.ErrorCode(err) != booking.ESlotTaken {
+			t.Fatalf("booking a time every desk of which is taken: %v; want %s", err, booking.ESlotTaken)
+		}
+		reads := counting.busy.Load()
+		got, want := busy(t, cached), busy(t, f.store)
+		if got != want || got == before {
+			t.Fatalf("busy %d through the cache after the time was found taken, %d in the store, %d before", got, want, before)
+		}
+		if n := counting.busy.Load() - reads; n != 1 {
+			t.Fatalf("the day's busy times were read %d times after the time was found taken; want once", n)
+		}
+		if _, err := cached.Busy(ctx, "civil-registry", nextDay, nextDayEnd); err != nil {
+			t.Fatal(err)
+		}
+		if n := counting.busy.Load() - reads; n != 1 {
+			t.Fatalf("another day's busy times were read again (%d reads); only the times overlapping the taken one are dropped", n-1)
+		}
+	})
+
 	t.Run("ZeroTTLIsNoCache", func(t *testing.T) {
 		if s := booking.WithReadCache(f.store, 0); s != booking.Store(f.store) {
 			t.Fatalf("WithReadCache(store, 0) = %T; want the store itself", s)

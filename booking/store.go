@@ -42,6 +42,11 @@ type Move struct {
 	MaxChanges     int            // the citizen actor's changes within ChangeWindow before Now; 0: not limited
 	Notify         []Notification // pending reminders of the booking are replaced by these
 	Actor          Actor
+	// Department and From are the booking's department and place before
+	// the move, as the caller read it: the store moves by Ref and ignores
+	// them; the read cache takes From out of its busy times.
+	Department string
+	From       Interval
 }
 
 // Cancel asks the store to cancel an active booking.
