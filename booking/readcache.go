@@ -36,7 +36,7 @@ func WithReadCache(store Store, ttl time.Duration) Store {
 	if ttl <= 0 {
 		return store
 	}
-	return &readCache{Store: store, ttl: ttl, gen: map[genKey]uint64{}, entries: map[cacheKey]cacheEntry{}}
+	return &readCache{Store: store, ttl: ttl, gen: map[genKey]uint64{}, entries: map[cacheKey]cacheEntry{}, edits: map[genKey][]edit{}}
 }
 
 type readCache struct {
@@ -45,6 +45,7 @@ type readCache struct {
 
 	mu      sync.Mutex
 	gen     map[genKey]uint64 // per read and department, bumped by every change to it
+	edits   map[genKey][]edit // the latest patches of the Busy reads, for loads in flight (replay)
 	entries map[cacheKey]cacheEntry
 	flight  singleflight.Group
 }
@@ -60,6 +61,18 @@ type genKey struct {
 	kind byte
 	dept string
 }
+
+// edit is one patch of a department's Busy reads: the generation it made,
+// the interval it changed and how (fn nil: no change).
+type edit struct {
+	gen uint64
+	iv  Interval
+	fn  func([]Interval) []Interval
+}
+
+// maxEdits bounds the patches kept per department for replay: a load
+// takes milliseconds, during which a busy department takes a few.
+const maxEdits = 32
 
 type cacheEntry struct {
 	gen     uint64
@@ -86,8 +99,9 @@ func (c *readCache) Closures(ctx context.Context, department string, from, to Da
 }
 
 // read returns the cached value of k, or loads it. A value loaded while the
-// department changed is returned but not kept. Callers must not modify
-// what they get: it is shared.
+// department's Busy reads were patched gets the patches made meanwhile
+// (replay) and is kept; one loaded while they were dropped is returned
+// but not kept. Callers must not modify what they get: it is shared.
 func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Context) (any, error)) (any, error) {
 	now := time.Now()
 	c.mu.Lock()
@@ -107,15 +121,48 @@ func (c *readCache) read(ctx context.Context, k cacheKey, load func(context.Cont
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.gen[gk] == gen {
-			if len(c.entries) >= maxCacheEntries {
-				clear(c.entries)
+		at := gen
+		if cur := c.gen[gk]; cur != gen {
+			replayed, ok := c.replay(k, gen, cur, v)
+			if !ok {
+				return v, nil
 			}
-			c.entries[k] = cacheEntry{gen: gen, expires: now.Add(c.ttl), value: v}
+			v, at = replayed, cur
 		}
+		if len(c.entries) >= maxCacheEntries {
+			clear(c.entries)
+		}
+		c.entries[k] = cacheEntry{gen: at, expires: now.Add(c.ttl), value: v}
 		return v, nil
 	})
 	return v, err
+}
+
+// replay applies to v, a Busy read of k loaded at generation gen, the
+// patches made since, up to cur, in order; ok false when they are not all
+// known (a drop came between, or more than maxEdits). Under a stream of
+// bookings a department's busy times change every few tens of
+// milliseconds, and without it no load would be kept. The load may
+// already hold a change whose patch came after it started (its snapshot
+// was taken after the commit): adding is then a no-op (added skips an
+// interval already there: two on one desk cannot overlap), and taking out
+// takes out one, the same. Called with c.mu held.
+func (c *readCache) replay(k cacheKey, gen, cur uint64, v any) (any, bool) {
+	busy, isBusy := v.([]Interval)
+	log := c.edits[genKey{k.kind, k.dept}]
+	if !isBusy || len(log) == 0 || log[len(log)-1].gen != cur {
+		return nil, false
+	}
+	i := len(log) - int(cur-gen)
+	if i < 0 || log[i].gen != gen+1 {
+		return nil, false
+	}
+	for _, e := range log[i:] {
+		if e.fn != nil && e.iv.Start.UnixNano() < k.to && k.from < e.iv.End.UnixNano() {
+			busy = e.fn(busy)
+		}
+	}
+	return busy, true
 }
 
 // changed drops the Busy reads cached for department ("" for all of
@@ -131,6 +178,7 @@ func (c *readCache) drop(department string, kinds ...byte) {
 		for k := range c.gen {
 			if slices.Contains(kinds, k.kind) {
 				c.gen[k]++
+				delete(c.edits, k)
 			}
 		}
 		for k := range c.entries {
@@ -142,6 +190,7 @@ func (c *readCache) drop(department string, kinds ...byte) {
 	}
 	for _, kind := range kinds {
 		c.gen[genKey{kind, department}]++
+		delete(c.edits, genKey{kind, department})
 	}
 }
 
@@ -244,10 +293,15 @@ func (c *readCache) knownFreeFirst(department string, desks []string, start, end
 // one sent the next calendar screen of every citizen to PostgreSQL again.
 // A booking only adds a busy interval (the holds it may release lie
 // under it, on its desk: what stays cached of them until the entry
-// expires only hides a time, as any stale entry does). Loads in flight
-// when it was made are not kept, as after any change.
+// expires only hides a time, as any stale entry does). An interval the
+// read holds already (a load that saw the booking) is not added twice.
 func (c *readCache) added(department string, iv Interval) {
 	c.patch(department, iv, func(busy []Interval) []Interval {
+		for _, b := range busy {
+			if b.Desk == iv.Desk && b.Start.Equal(iv.Start) && b.End.Equal(iv.End) {
+				return busy
+			}
+		}
 		return append(append(make([]Interval, 0, len(busy)+1), busy...), iv)
 	})
 }
@@ -260,6 +314,7 @@ func (c *readCache) forget(department string, iv Interval) {
 	gk := genKey{'b', department}
 	old := c.gen[gk]
 	c.gen[gk] = old + 1
+	delete(c.edits, gk) // a load in flight may hold the stale times
 	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
 	for k, e := range c.entries {
 		if k.kind != 'b' || k.dept != department || e.gen != old {
@@ -274,24 +329,30 @@ func (c *readCache) forget(department string, iv Interval) {
 	}
 }
 
-// patch replaces, with edit's result, the department's cached Busy reads
-// that overlap iv, keeps the others, and bumps the generation so that no
-// load in flight is kept; edit nil keeps every entry as it is. edit must
-// return a new slice: the old one is shared with callers.
-func (c *readCache) patch(department string, iv Interval, edit func([]Interval) []Interval) {
+// patch replaces, with fn's result, the department's cached Busy reads
+// that overlap iv, keeps the others, and bumps the generation, keeping the
+// patch for the loads in flight (replay); fn nil keeps every entry as it
+// is. fn must return a new slice, or its argument unchanged: the old one
+// is shared with callers.
+func (c *readCache) patch(department string, iv Interval, fn func([]Interval) []Interval) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gk := genKey{'b', department}
 	old := c.gen[gk]
 	c.gen[gk] = old + 1
+	log := append(c.edits[gk], edit{gen: old + 1, iv: iv, fn: fn})
+	if len(log) > maxEdits {
+		log = append(log[:0:0], log[len(log)-maxEdits:]...)
+	}
+	c.edits[gk] = log
 	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
 	for k, e := range c.entries {
 		if k.kind != 'b' || k.dept != department || e.gen != old {
 			continue
 		}
-		if edit != nil && from < k.to && k.from < to {
+		if fn != nil && from < k.to && k.from < to {
 			busy, _ := e.value.([]Interval)
-			e.value = edit(busy)
+			e.value = fn(busy)
 		}
 		e.gen = old + 1
 		c.entries[k] = e

@@ -46,6 +46,34 @@ func (d *desksStore) desks() []string {
 	return d.last
 }
 
+// gatedStore holds the next Busy read after hold, once queried, until
+// released: a load still in flight when a change is made.
+type gatedStore struct {
+	countingStore
+	hold             atomic.Bool
+	first            bool // hold before the query instead, which then sees what was done meanwhile
+	queried, release chan struct{}
+}
+
+func newGatedStore(s booking.Store) *gatedStore {
+	g := &gatedStore{countingStore: countingStore{Store: s}, queried: make(chan struct{}), release: make(chan struct{})}
+	g.hold.Store(true)
+	return g
+}
+
+func (g *gatedStore) Busy(ctx context.Context, dept string, from, to time.Time) ([]booking.Interval, error) {
+	if g.first && g.hold.CompareAndSwap(true, false) {
+		close(g.queried)
+		<-g.release
+	}
+	iv, err := g.countingStore.Busy(ctx, dept, from, to)
+	if !g.first && g.hold.CompareAndSwap(true, false) {
+		close(g.queried)
+		<-g.release
+	}
+	return iv, err
+}
+
 func TestReadCache(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -292,6 +320,98 @@ func TestReadCache(t *testing.T) {
 		}
 		if n := counting.busy.Load() - reads; n != 1 {
 			t.Fatalf("another day's busy times were read again (%d reads); only the times overlapping the taken one are dropped", n-1)
+		}
+	})
+
+	t.Run("ALoadInFlightGetsTheBookingsMadeMeanwhile", func(t *testing.T) {
+		gated := newGatedStore(f.store)
+		cached := booking.WithReadCache(gated, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		loaded := make(chan int)
+		go func() {
+			iv, err := cached.Busy(ctx, "civil-registry", from, to)
+			if err != nil {
+				t.Error(err)
+			}
+			loaded <- len(iv)
+		}()
+		<-gated.queried // read from PostgreSQL, not yet cached
+		// Two bookings while the load is in flight, which its snapshot
+		// missed.
+		book(t, office, 9130, at(2, 9, 0))
+		book(t, office, 9131, at(2, 9, 0))
+		close(gated.release)
+		<-loaded
+		reads := gated.busy.Load()
+		got, err := cached.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.store.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := gated.busy.Load() - reads; n != 0 {
+			t.Fatalf("the busy times were read %d times again; the load in flight should have been kept with the bookings made meanwhile", n)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("busy %d through the cache, %d in the store", len(got), len(want))
+		}
+	})
+
+	t.Run("ALoadThatSawABookingMadeMeanwhileHoldsItOnce", func(t *testing.T) {
+		gated := newGatedStore(f.store)
+		gated.first = true
+		cached := booking.WithReadCache(gated, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		loaded := make(chan []booking.Interval)
+		go func() {
+			iv, err := cached.Busy(ctx, "civil-registry", from, to)
+			if err != nil {
+				t.Error(err)
+			}
+			loaded <- iv
+		}()
+		<-gated.queried // the load has started; its query will see the booking
+		book(t, office, 9132, at(2, 9, 30))
+		close(gated.release)
+		got := <-loaded
+		want, err := f.store.Busy(ctx, "civil-registry", from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("busy %d through the cache, %d in the store: a booking the load saw was added again", len(got), len(want))
+		}
+	})
+
+	t.Run("ALoadInFlightDuringADropIsNotKept", func(t *testing.T) {
+		gated := newGatedStore(f.store)
+		cached := booking.WithReadCache(gated, time.Hour)
+		loaded := make(chan struct{})
+		go func() {
+			if _, err := cached.Busy(ctx, "civil-registry", from, to); err != nil {
+				t.Error(err)
+			}
+			close(loaded)
+		}()
+		<-gated.queried
+		// A closure drops the department's reads: what was loaded before
+		// it may show a closed day open.
+		if _, err := cached.AddClosure(ctx, booking.NewClosure{
+			Closure: booking.Closure{Department: "civil-registry", From: booking.Date{Year: 2030, Month: 1, Day: 2}, To: booking.Date{Year: 2030, Month: 1, Day: 2}},
+			Start:   time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC), End: time.Date(2030, 1, 3, 0, 0, 0, 0, time.UTC),
+			Actor: booking.Actor{Kind: booking.ActorStaff, ID: "U1"}}); err != nil {
+			t.Fatal(err)
+		}
+		close(gated.release)
+		<-loaded
+		reads := gated.busy.Load()
+		if _, err := cached.Busy(ctx, "civil-registry", from, to); err != nil {
+			t.Fatal(err)
+		}
+		if n := gated.busy.Load() - reads; n != 1 {
+			t.Fatalf("the busy times were read %d times after a drop during a load; want once (the load is not kept)", n)
 		}
 	})
 
