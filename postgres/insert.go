@@ -14,14 +14,14 @@ import (
 const maxRefTries = 8
 
 // Insert books the first free desk of nb.Desks. Each desk is one attempt,
-// one transaction sent as one pipeline (one round trip):
+// one transaction of four statements sent as one pipeline (one round
+// trip), which PostgreSQL runs as one implicit transaction with no BEGIN
+// or COMMIT of its own (pipelinedTx):
 //
-//	BEGIN
 //	upsert the citizen        -- locks the citizen's row until commit
 //	closure lock, shared      -- orders this against AddClosure
 //	release holds             -- run out, or the citizen's own (holds.go)
 //	attempt                   -- limits, twin, closure, then the insert with its audit and outbox rows
-//	COMMIT
 //
 // In a pipeline each statement still takes its snapshot when it starts, so
 // the attempt counts every booking committed by whoever held the citizen's
@@ -176,7 +176,8 @@ const upsertCallerCitizen = `INSERT INTO citizens (phone_key, name, phone, lang)
 	ON CONFLICT (phone_key) DO UPDATE SET name = EXCLUDED.name, lang = EXCLUDED.lang
 	WHERE citizens.telegram_id IS NULL AND (citizens.name, citizens.lang) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.lang)`
 
-// attempt runs one attempt at desk as one pipelined transaction.
+// attempt runs one attempt at desk as one pipelined transaction of four
+// statements.
 func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
 	via := nb.Via
 	if via == "" {

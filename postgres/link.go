@@ -73,8 +73,8 @@ const linkUnheld = `WITH up AS (
 	INSERT INTO audit_log (at, actor_kind, actor_id, action, details)
 	SELECT $4, 'citizen', $5, 'link', jsonb_build_object('bookings', 0) FROM up`
 
-// linkHeld links a number a row holds, in one pipelined transaction: one
-// round trip.
+// linkHeld links a number a row holds, in one pipelined transaction of
+// seven statements: one round trip.
 func (s *Store) linkHeld(ctx context.Context, telegramID int64, phone string, lang booking.Lang, now time.Time) (int, error) {
 	var moved int
 	err := s.pipelinedTx(ctx, func(b *pgx.Batch) {

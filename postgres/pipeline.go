@@ -2,17 +2,31 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// pipelinedTx runs one transaction in one round trip: BEGIN, the
-// statements queue adds, COMMIT, sent as one pipeline on one connection.
-// read reads the results of queue's statements in order (execN for those
-// it ignores), not BEGIN's or COMMIT's. In a pipeline each statement still
-// takes its own snapshot when it starts, as in any transaction at READ
-// COMMITTED. A failure anywhere rolls back all of it, and the connection,
-// left inside a transaction, is discarded by the pool, never reused.
+// pipelinedTx runs one transaction in one round trip: the statements queue
+// adds, sent as one pipeline on one connection, with no BEGIN or COMMIT.
+// pgx ends a batch with one Sync, and PostgreSQL runs the statements
+// before a Sync as one implicit transaction: committed at the Sync if all
+// succeeded, rolled back if any failed (the ones after it do not run),
+// including a failure at the commit itself, which br.Close reports. Until
+// then the statements' row locks and pg_advisory_xact_lock locks are held,
+// each statement sees what the ones before it wrote and, as in any
+// transaction at READ COMMITTED, takes its own snapshot when it starts
+// (pipeline_test.go checks all of this against the server, in every query
+// exec mode). queue must add no transaction control (BEGIN, COMMIT,
+// ROLLBACK, SAVEPOINT) of its own. read reads the results of queue's
+// statements in order (execN for those it ignores).
+//
+// The server runs the whole pipeline whatever the client reads, so an
+// error of read's own (a Scan) is returned but undoes nothing. After
+// br.Close the connection has read up to the Sync and is outside any
+// transaction, or pgx has closed it when it could not; the pool discards
+// a connection that is closed, or busy, or inside a transaction, never
+// reuses it.
 func (s *Store) pipelinedTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -20,28 +34,16 @@ func (s *Store) pipelinedTx(ctx context.Context, queue func(*pgx.Batch), read fu
 	}
 	defer conn.Release()
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN`)
 	queue(b)
-	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
-	err = func() error {
-		if err := execN(br, 1); err != nil {
-			return err
-		}
-		if err := read(br); err != nil {
-			return err
-		}
-		tag, err := br.Exec()
-		if err == nil && tag.String() == "ROLLBACK" {
-			err = pgx.ErrTxCommitRollback
-		}
-		return err
-	}()
+	err = read(br)
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		_, _ = conn.Exec(ctx, "ROLLBACK")
+	if st := conn.Conn().PgConn().TxStatus(); err == nil && st != 'I' {
+		// A statement of queue's opened a transaction that nothing will
+		// commit: the pool rolls it back by discarding the connection.
+		err = fmt.Errorf("pipelined transaction left open (status %q)", st)
 	}
 	return err
 }
