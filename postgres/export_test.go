@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 
@@ -30,4 +31,9 @@ func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) error {
 		return err
 	}
 	return m.MigrateTo(ctx, version)
+}
+
+// SoftExec is softExec, for its test.
+func (s *Store) SoftExec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return s.softExec(ctx, sql, args...)
 }

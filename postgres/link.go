@@ -36,8 +36,11 @@ func (s *Store) LinkTelegram(ctx context.Context, telegramID int64, phone string
 	// number (committed, or by a transaction it waited for), and then the
 	// transaction of linkHeld would have moved nothing, deleted nothing and
 	// taken the number from no one. Held, it fails on the constraint and
-	// changes nothing.
-	_, err := s.pool.Exec(ctx, linkUnheld, telegramID, string(lang), phone, now, strconv.FormatInt(telegramID, 10))
+	// changes nothing. It is a soft write (softTx): it moves no booking, and
+	// if a crash of the server took it, the citizen's next shared contact
+	// would link the number again; the booking that usually follows in the
+	// same conversation flushes it to disk with its own commit anyway.
+	_, err := s.softExec(ctx, linkUnheld, telegramID, string(lang), phone, now, strconv.FormatInt(telegramID, 10))
 	if err == nil {
 		return 0, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pipelinedTx runs one transaction in one round trip: the statements queue
@@ -58,3 +59,37 @@ func execN(br pgx.BatchResults, n int) error {
 	}
 	return nil
 }
+
+// softTx is pipelinedTx for a soft write: one whose loss in a crash of
+// the server within the next moments costs nothing a citizen relies on
+// (a remembered language, a delivery mark whose loss sends a
+// notification again). Its commit does not wait for the WAL to reach the
+// disk (synchronous_commit off for this transaction only; PostgreSQL's
+// WAL writer flushes it within a few hundred milliseconds, with others),
+// so it neither costs its own flush nor waits behind the bookings'. The
+// bookings, cancellations and moves a citizen is told of stay durable.
+func (s *Store) softTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
+	return s.pipelinedTx(ctx, func(b *pgx.Batch) {
+		b.Queue(asyncCommit)
+		queue(b)
+	}, func(br pgx.BatchResults) error {
+		if err := execN(br, 1); err != nil {
+			return err
+		}
+		return read(br)
+	})
+}
+
+// softExec runs one soft write (softTx) and returns its command tag.
+func (s *Store) softExec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := s.softTx(ctx, func(b *pgx.Batch) { b.Queue(sql, args...) }, func(br pgx.BatchResults) error {
+		var err error
+		tag, err = br.Exec()
+		return err
+	})
+	return tag, err
+}
+
+// asyncCommit makes the transaction's commit asynchronous.
+const asyncCommit = `SELECT set_config('synchronous_commit', 'off', true)`

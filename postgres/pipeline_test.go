@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
 )
 
@@ -352,4 +353,39 @@ func TestPipelineCommitFailureReported(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// A soft write commits without waiting for the WAL flush, and only its own
+// transaction does: the connection goes back to the pool as it was.
+func TestSoftWrite(t *testing.T) {
+	ctx := context.Background()
+	probe := pipelineProbe(t)
+	cfg := probe.Config().Copy()
+	cfg.MaxConns = 1 // one connection: the next statement runs where the soft write ran
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := postgres.NewStore(pool)
+	tag, err := store.SoftExec(ctx, `INSERT INTO probe (k, v) SELECT 1, current_setting('synchronous_commit')`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("soft write: %v, %v", tag, err)
+	}
+	var during, after string
+	if err := probe.QueryRow(ctx, `SELECT v FROM probe WHERE k = 1`).Scan(&during); err != nil {
+		t.Fatalf("the soft write is not committed: %v", err)
+	}
+	if during != "off" {
+		t.Fatalf("synchronous_commit during the soft write: %q, want off", during)
+	}
+	if err := pool.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != "on" {
+		t.Fatalf("synchronous_commit after the soft write on the same connection: %q, want on", after)
+	}
+	if _, err := store.SoftExec(ctx, `INSERT INTO probe (k, v) VALUES (1, 'again')`); err == nil {
+		t.Fatal("a soft write that breaks a constraint reported no error")
+	}
 }
