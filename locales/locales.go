@@ -68,6 +68,11 @@ func Files() fs.FS { return files }
 type Printer struct {
 	lang booking.Lang
 	loc  *i18n.Localizer
+	// plain keeps the messages rendered without data (buttons, prompts),
+	// id → text: every screen shows a dozen, and each is otherwise a
+	// template run. The messages are fixed once loaded, so it only grows
+	// to the number of their ids.
+	plain sync.Map
 }
 
 var (
@@ -97,9 +102,17 @@ func (p *Printer) Lang() booking.Lang { return p.lang }
 // id renders as the id itself, so a mistake shows up in tests and never as an
 // empty message.
 func (p *Printer) T(id string, data map[string]any) string {
+	if data == nil {
+		if s, ok := p.plain.Load(id); ok {
+			return s.(string)
+		}
+	}
 	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil || s == "" {
-		return id
+		s = id
+	}
+	if data == nil {
+		p.plain.Store(id, s)
 	}
 	return s
 }

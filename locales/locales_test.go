@@ -214,3 +214,24 @@ func TestMissingIDRendersAsID(t *testing.T) {
 		t.Fatal("Has is wrong")
 	}
 }
+
+// A message rendered without data is kept, one with data never is: the
+// same id renders each call's data.
+func TestPlainMessagesKept(t *testing.T) {
+	p := For(booking.English)
+	first := p.T("BtnBack", nil)
+	if first == "BtnBack" || p.T("BtnBack", nil) != first {
+		t.Fatalf("BtnBack rendered %q, then %q", first, p.T("BtnBack", nil))
+	}
+	if _, ok := p.plain.Load("BtnBack"); !ok {
+		t.Fatal("a message rendered without data was not kept")
+	}
+	a := p.T("AlreadyBooked", map[string]any{"Ref": "AAA-111"})
+	b := p.T("AlreadyBooked", map[string]any{"Ref": "BBB-222"})
+	if !strings.Contains(a, "AAA-111") || !strings.Contains(b, "BBB-222") {
+		t.Fatalf("a message with data showed another call's data: %q, %q", a, b)
+	}
+	if _, ok := p.plain.Load("AlreadyBooked"); ok {
+		t.Fatal("a message rendered with data was kept")
+	}
+}
