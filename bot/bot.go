@@ -159,7 +159,7 @@ func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update
 	// Detached so that shutdown lets an update already started finish.
 	jobCtx := context.WithoutCancel(ctx)
 	queued := b.queues.Do(in.input.ChatID, func() {
-		_, err := b.process(jobCtx, id, in, false)
+		err := b.process(jobCtx, id, in, nil)
 		switch {
 		case errors.Is(err, errRepliesParked):
 			// Polling has moved past the update and nobody redelivers it:
@@ -182,44 +182,68 @@ func (b *Bot) onPolledUpdate(ctx context.Context, _ *tgbot.Bot, u *models.Update
 // redelivery (webhook mode answers 503, so Telegram redelivers).
 var errRepliesParked = errors.New("bot: replies not sent, parked for redelivery")
 
+// answerFunc writes the webhook's answer to a handled update: the callback
+// query's answer with toast, or, when carried is not nil, the step's last
+// reply as the sendMessage Telegram is to make. An error means that the
+// answer did not reach Telegram, or may not have.
+type answerFunc func(toast string, carried *sendMessageBody) error
+
 // process handles one update: dedupe, conversation step, replies. An error
 // means the update should be delivered again: either nothing was done, or
 // (errRepliesParked) the step was done and its unsent replies wait for the
-// redelivery. With inline, the callback query is not answered here: its
-// answer's text is returned for the webhook to answer with.
-func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline bool) (toast string, err error) {
+// redelivery.
+//
+// With respond (the webhook), the callback query is not answered by a call
+// of its own but in the webhook's answer, and the step's last reply may go
+// in it too (deliver's carry). respond is called once the replies are
+// sent, and only then is the update marked done (settle), so that the
+// answer does not wait for the mark's round trip. Until the mark the
+// update is in hand. A redelivery to this process meanwhile waits in the
+// chat's queue, as process runs as the chat's queue job, and finds it
+// done; one to another replica waits a moment for the mark (awaitMark),
+// then is told to come back later (errInHand). After a crash between the
+// answer and the mark the update stays in hand until the mark runs out,
+// and only a redelivery, which Telegram does not send after a 200, would
+// handle it again.
+func (b *Bot) process(ctx context.Context, updateID int64, in incoming, respond answerFunc) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.HandleTimeout)
 	defer cancel()
 	log := b.log.With(slog.Int64("update_id", updateID), slog.Int64("chat_id", in.input.ChatID))
+	inline := respond != nil
+	answered := false
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("bot: panic while handling an update", slog.Any("panic", p))
 			err = fmt.Errorf("bot: handle update: panic")
-			b.forget(ctx, updateID, log)
-			b.answer(ctx, in, technicalProblem(in.input.LangCode))
+			if !answered {
+				b.forget(ctx, updateID, log)
+				b.answer(ctx, in, technicalProblem(in.input.LangCode))
+			}
 		}
 	}()
 
 	first, parked, err := b.seen(ctx, updateID, &in)
-	var busy inHand
-	if errors.As(err, &busy) && busy.InHand() {
+	if inline {
+		first, parked, err = b.awaitMark(ctx, updateID, first, parked, err)
+	}
+	if isInHand(err) {
 		// Another delivery of this update is being handled, or was when
 		// its process died: it is answered 503, and Telegram's next try
 		// finds it done, or free to handle again.
 		log.Info("bot: update in hand elsewhere, to be delivered again")
 		b.observeUpdate(in.input.Event, true)
-		return "", errInHand
+		return errInHand
 	}
 	if err != nil {
 		log.Error("bot: dedupe", slog.String("err", err.Error()))
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
-		return "", fmt.Errorf("bot: handle update: %w", err)
+		return fmt.Errorf("bot: handle update: %w", err)
 	}
 	b.observeUpdate(in.input.Event, !first)
 	if !first {
 		if parked == nil {
 			log.Info("bot: duplicate update ignored")
-			return "", nil
+			return nil
 		}
 		return b.resend(ctx, updateID, in, parked, log)
 	}
@@ -229,28 +253,88 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, inline b
 		log.Error("bot: conversation", slog.String("err", err.Error()))
 		b.forget(ctx, updateID, log)
 		b.answer(ctx, in, technicalProblem(in.input.LangCode))
-		return "", fmt.Errorf("bot: handle update: %w", err)
+		return fmt.Errorf("bot: handle update: %w", err)
 	}
-	toast = toastOf(replies)
+	toast := toastOf(replies)
 	if !inline {
 		b.answer(ctx, in, toast)
 	}
-	if rest := b.deliver(ctx, in, replies, log); rest != nil {
+	rest, carried := b.deliver(ctx, in, replies, inline, log)
+	if rest != nil {
 		b.park(ctx, updateID, in, rest, inline, toast, log)
-		return "", errRepliesParked
+		return errRepliesParked
 	}
+	if inline {
+		answered = true
+		if err := respond(toast, carried); err != nil {
+			// The connection broke (or the request was given up) before
+			// the answer was written. Telegram did not get a 200 and
+			// delivers the update again. A carried reply may not have
+			// reached it: it is parked for that redelivery like any
+			// unsent reply (sent once more at worst). Without one, only
+			// the callback answer is lost, and the redelivery, a
+			// duplicate, answers the query again.
+			//
+			// A write that succeeded is only as far as this side can
+			// see: the bytes left for the kernel's buffers. Should the
+			// connection break after that, before Telegram read the
+			// answer, its redelivery finds the update done and a carried
+			// reply is lost; that is the price of carrying it.
+			log.Warn("bot: webhook answer not written", slog.String("err", err.Error()), slog.Bool("carried_reply", carried != nil))
+			if carried != nil {
+				b.park(ctx, updateID, in, replies[len(replies)-1:], false, "", log)
+				return errRepliesParked
+			}
+		}
+	}
+	b.observeStep(time.Since(start))
 	// Done: a redelivery is a duplicate from now on. Until this mark the
 	// update was only in hand, so that one whose process died is handled
 	// again when Telegram delivers it again.
 	b.settle(ctx, updateID, log)
-	b.observeStep(time.Since(start))
-	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)))
-	return toast, nil
+	log.Debug("bot: update handled", slog.Duration("took", time.Since(start)), slog.Int("replies", len(replies)), slog.Bool("carried_reply", carried != nil))
+	return nil
 }
 
 // inHand is what a Deduper's error says when the update is being handled
 // by another delivery (package redis: *InHandError).
 type inHand interface{ InHand() bool }
+
+func isInHand(err error) bool {
+	var busy inHand
+	return errors.As(err, &busy) && busy.InHand()
+}
+
+// Waiting for another delivery's mark: polls at inHandPoll, doubling, for
+// about twice inHandWait in all.
+const (
+	inHandPoll = 2 * time.Millisecond
+	inHandWait = 64 * time.Millisecond
+)
+
+// awaitMark is Seen's answer once the update is no longer in hand, or as
+// it stands after a short wait. A webhook delivery answers before it marks
+// its update done, so another replica given the same update right after
+// that 200 (a load balancer's retry) would find it still in hand for a
+// round trip of Redis, and be told to come back later for nothing; a step
+// in hand elsewhere often ends within the wait too. A redelivery to this
+// process never gets here for that: it waits in the chat's queue behind
+// the mark. The repeated mark is a plain Seen, without the session (the
+// conversation loads it when it takes the update on after all) and
+// without counting the chat's step again.
+func (b *Bot) awaitMark(ctx context.Context, updateID int64, first bool, parked []byte, err error) (bool, []byte, error) {
+	for wait := inHandPoll; isInHand(err) && wait <= inHandWait; wait *= 2 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return first, parked, err
+		}
+		first, parked, err = b.dedupe.Seen(ctx, updateID)
+	}
+	return first, parked, err
+}
 
 // errInHand reports an update another delivery has in hand.
 var errInHand = errors.New("bot: update in hand elsewhere")
@@ -274,18 +358,20 @@ func (b *Bot) seen(ctx context.Context, updateID int64, in *incoming) (bool, []b
 }
 
 // resend sends the replies parked by an earlier delivery of the update.
-func (b *Bot) resend(ctx context.Context, updateID int64, in incoming, parked []byte, log *slog.Logger) (string, error) {
+// They go through the Bot API, none in the webhook's answer: this is the
+// rare path, and what was parked once should not be risked again.
+func (b *Bot) resend(ctx context.Context, updateID int64, in incoming, parked []byte, log *slog.Logger) error {
 	var replies []dialog.Reply
 	if err := json.Unmarshal(parked, &replies); err != nil {
 		log.Error("bot: unreadable parked replies", slog.String("err", err.Error()))
-		return "", b.settle(ctx, updateID, log)
+		return b.settle(ctx, updateID, log)
 	}
-	if rest := b.deliver(ctx, in, replies, log); rest != nil {
+	if rest, _ := b.deliver(ctx, in, replies, false, log); rest != nil {
 		b.park(ctx, updateID, in, rest, false, "", log)
-		return "", errRepliesParked
+		return errRepliesParked
 	}
 	log.Info("bot: parked replies sent", slog.Int("replies", len(replies)))
-	return "", b.settle(ctx, updateID, log)
+	return b.settle(ctx, updateID, log)
 }
 
 func (b *Bot) settle(ctx context.Context, updateID int64, log *slog.Logger) error {
@@ -332,8 +418,26 @@ func toastOf(replies []dialog.Reply) string {
 // that may pass (the network, a 5xx, a long 429) is kept for another try;
 // one that Telegram refused for good (the citizen blocked the bot, a bad
 // request) is logged and dropped.
-func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, log *slog.Logger) []dialog.Reply {
+//
+// With carry (the webhook), the last reply is not sent when it can travel
+// in the webhook's answer (carriable) and every reply before it went out:
+// its sendMessage is returned instead, for the answer to carry.
+func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, carry bool, log *slog.Logger) (rest []dialog.Reply, carried *sendMessageBody) {
+	fine := true
 	for i, r := range replies {
+		if carry && fine && i == len(replies)-1 {
+			if p, ok := b.carriable(in, r); ok {
+				// Through the Reply hook all the same, though Telegram
+				// makes the call: it waits while the chat is paused by a
+				// 429, and keeps the chat's next notification at its
+				// distance from this message.
+				if err := b.try(ctx, in.input.ChatID, true, func() error { return nil }); err != nil {
+					log.Warn("bot: send reply", slog.String("err", b.wrap("carry message", err).Error()))
+					return replies[i:], nil
+				}
+				return nil, &p
+			}
+		}
 		editID := 0
 		if r.Edit && in.callbackID != "" {
 			editID = in.messageID
@@ -342,15 +446,16 @@ func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, 
 		switch {
 		case err == nil:
 		case errors.Is(err, tgbot.ErrorForbidden):
-			return nil // the citizen blocked the bot
+			return nil, nil // the citizen blocked the bot
 		case errors.Is(err, tgbot.ErrorBadRequest):
 			log.Error("bot: reply refused", slog.String("err", err.Error()))
+			fine = false
 		default:
 			log.Warn("bot: send reply", slog.String("err", err.Error()))
-			return replies[i:]
+			return replies[i:], nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // answer answers the update's callback query, if it has one; the citizen's

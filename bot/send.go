@@ -41,21 +41,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 }
 
 func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply, retry bool) error {
-	p := sendMessageBody{ChatID: chatID, Text: text}
-	// A message carries one reply_markup. A reply-keyboard change (show the
-	// contact key, remove it) goes with the message, and an inline
-	// keyboard is then added by editing the message's markup.
-	addInline := false
-	switch {
-	case r.ContactButton:
-		p.ReplyMarkup = contactKeyboard(r.ContactLabel, r.Keys)
-		addInline = kb != nil
-	case r.RemoveKeyboard:
-		p.ReplyMarkup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
-		addInline = kb != nil
-	case kb != nil:
-		p.ReplyMarkup = kb
-	}
+	p, addInline := textMessage(chatID, text, kb, r)
 	var sentID int
 	err := b.call(ctx, chatID, retry, "send message", func() error {
 		var err error
@@ -68,6 +54,47 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 	return b.call(ctx, chatID, retry, "add keyboard", func() error {
 		return b.json.editMessageReplyMarkup(ctx, editMarkupBody{ChatID: chatID, MessageID: sentID, ReplyMarkup: kb})
 	})
+}
+
+// textMessage is the sendMessage of a text reply. A message carries one
+// reply_markup. A reply-keyboard change (show the contact key, remove it)
+// goes with the message, and an inline keyboard (kb) is then added by
+// editing the message's markup: addInline.
+func textMessage(chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply) (p sendMessageBody, addInline bool) {
+	p = sendMessageBody{ChatID: chatID, Text: text}
+	switch {
+	case r.ContactButton:
+		p.ReplyMarkup = contactKeyboard(r.ContactLabel, r.Keys)
+		addInline = kb != nil
+	case r.RemoveKeyboard:
+		p.ReplyMarkup = &models.ReplyKeyboardRemove{RemoveKeyboard: true}
+		addInline = kb != nil
+	case kb != nil:
+		p.ReplyMarkup = kb
+	}
+	return p, addInline
+}
+
+// carriable returns the sendMessage that shows r, when r can travel as the
+// webhook's answer: a new text message (no document, venue, edit or
+// buttons to drop) that is one call, whose result (the message's id) is
+// not needed. A reply-keyboard change with inline buttons is not: adding
+// the buttons by an edit needs the id of the message sent.
+func (b *Bot) carriable(in incoming, r dialog.Reply) (sendMessageBody, bool) {
+	// Only a button press's reply edits a message, and a button press is
+	// answered with its callback answer.
+	if in.callbackID != "" || r.DropButtons || r.Venue != nil || r.Document != nil {
+		return sendMessageBody{}, false
+	}
+	if (r.ContactButton || r.RemoveKeyboard) && len(r.Buttons) > 0 {
+		return sendMessageBody{}, false
+	}
+	text := dialog.Clip(r.Text, dialog.MaxTextChars)
+	if text == "" {
+		return sendMessageBody{}, false
+	}
+	p, addInline := textMessage(in.input.ChatID, text, inlineKeyboard(r.Buttons, b.log), r)
+	return p, !addInline
 }
 
 // sendVenue sends a map pin with the place's name and address.

@@ -52,6 +52,8 @@ func (s *scripted) Handle(_ context.Context, in conversation.Input) ([]dialog.Re
 		}
 		row[3].Data = strings.Repeat("ω", 40) // 80 bytes: unusable
 		return []dialog.Reply{{Text: "Many", Buttons: [][]dialog.Button{row}}}, nil
+	case ev.Kind == dialog.KindText && ev.Text == "two":
+		return []dialog.Reply{{Text: "First"}, {Text: "Second", Buttons: [][]dialog.Button{{{Text: "Next", Data: "next"}}}}}, nil
 	case ev.Kind == dialog.KindText && ev.Text == "long":
 		return []dialog.Reply{{Text: strings.Repeat("λ", 5000)}}, nil
 	case ev.Kind == dialog.KindText:

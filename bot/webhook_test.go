@@ -8,17 +8,23 @@ import (
 	"testing"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/telegramfake"
 )
 
 // apiGate counts the Bot API calls by method and fails the ones named in
-// fail with 502, as a broken network or Telegram's outage would.
+// fail with 502, as a broken network or Telegram's outage would, and the
+// next ones named in refused with 400, as Telegram refuses a bad request.
 type apiGate struct {
-	mu    sync.Mutex
-	calls map[string]int
-	fail  map[string]bool
+	mu      sync.Mutex
+	calls   map[string]int
+	fail    map[string]bool
+	refused map[string]int
 }
 
-func newAPIGate() *apiGate { return &apiGate{calls: map[string]int{}, fail: map[string]bool{}} }
+func newAPIGate() *apiGate {
+	return &apiGate{calls: map[string]int{}, fail: map[string]bool{}, refused: map[string]int{}}
+}
 
 func (g *apiGate) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +32,17 @@ func (g *apiGate) wrap(next http.Handler) http.Handler {
 		g.mu.Lock()
 		g.calls[method]++
 		fail := g.fail[method]
+		refuse := g.refused[method] > 0
+		if refuse {
+			g.refused[method]--
+		}
 		g.mu.Unlock()
+		if refuse {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"}`))
+			return
+		}
 		if fail {
 			http.Error(w, `{"ok":false,"error_code":502,"description":"Bad Gateway"}`, http.StatusBadGateway)
 			return
@@ -41,6 +57,13 @@ func (g *apiGate) set(method string, fail bool) {
 	g.mu.Unlock()
 }
 
+// refuse refuses the next n calls of method.
+func (g *apiGate) refuse(method string, n int) {
+	g.mu.Lock()
+	g.refused[strings.ToLower(method)] += n
+	g.mu.Unlock()
+}
+
 func (g *apiGate) count(method string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -52,8 +75,8 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 	r := startRig(t, &scripted{}, rigOptions{webhook: true, api: gate.wrap})
 	const chat = 4101
 	r.fake.SendText(chat, "hi")
-	if d := r.fake.Deliveries(); d[len(d)-1].ReplyMethod != "" {
-		t.Fatalf("a text message was answered with %q; only a button press has a query to answer", d[len(d)-1].ReplyMethod)
+	if d := r.fake.Deliveries(); d[len(d)-1].ReplyMethod == "answerCallbackQuery" {
+		t.Fatal("a text message was answered with answerCallbackQuery; only a button press has a query to answer")
 	}
 	id, err := r.fake.Press(chat, "Next")
 	if err != nil {
@@ -77,7 +100,7 @@ func TestWebhookAnswersTheButtonInItsResponse(t *testing.T) {
 
 // TestWebhookUnsentRepliesAreRedelivered: a step whose replies could not be
 // sent fails its delivery (503), and Telegram's redelivery sends them,
-// without running the step again.
+// without running the step again, all through the Bot API.
 func TestWebhookUnsentRepliesAreRedelivered(t *testing.T) {
 	gate := newAPIGate()
 	h := &scripted{}
@@ -86,16 +109,15 @@ func TestWebhookUnsentRepliesAreRedelivered(t *testing.T) {
 	ctx := context.Background()
 
 	gate.set("sendMessage", true)
-	id := r.fake.SendText(chat, "hello")
+	id := r.fake.SendText(chat, "two")
 	if st := r.lastDelivery(t); st != http.StatusServiceUnavailable {
-		t.Fatalf("status %d with the reply unsent; want 503 so that Telegram delivers again", st)
+		t.Fatalf("status %d with the replies unsent; want 503 so that Telegram delivers again", st)
 	}
 	if h.count() != 1 {
 		t.Fatalf("handled %d times", h.count())
 	}
 	gate.set("sendMessage", false)
-	upd := models.Update{ID: id, Message: &models.Message{ID: 1, Date: 1, Text: "hello",
-		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, From: &models.User{ID: chat, LanguageCode: "en"}}}
+	upd := textUpdate(id, chat, "two")
 	for i := range 2 {
 		if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusOK {
 			t.Fatalf("redelivery %d: %d, %v; want 200", i+1, st, err)
@@ -104,15 +126,30 @@ func TestWebhookUnsentRepliesAreRedelivered(t *testing.T) {
 	if h.count() != 1 {
 		t.Fatalf("the step ran %d times; a redelivery must only send what was left", h.count())
 	}
-	var menus int
-	for _, m := range r.fake.Chat(chat) {
-		if m.FromBot && m.Text == "Menu: hello" {
-			menus++
+	if got := botTexts(r.fake.Chat(chat)); strings.Join(got, "|") != "First|Second" {
+		t.Fatalf("the chat shows %q; want each reply once, in order", got)
+	}
+	// One failed try, then both replies by the API on the redelivery.
+	if n := gate.count("sendMessage"); n != 3 {
+		t.Fatalf("%d sendMessage calls; want 3 (the parked replies are not carried)", n)
+	}
+}
+
+// textUpdate is a private-chat text message as Telegram delivers it.
+func textUpdate(id, chat int64, text string) models.Update {
+	return models.Update{ID: id, Message: &models.Message{ID: int(id), Date: 1, Text: text,
+		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, From: &models.User{ID: chat, LanguageCode: "en"}}}
+}
+
+// botTexts returns the texts of the bot's messages, oldest first.
+func botTexts(ms []telegramfake.Message) []string {
+	var out []string
+	for _, m := range ms {
+		if m.FromBot && !m.Deleted {
+			out = append(out, m.Text)
 		}
 	}
-	if menus != 1 {
-		t.Fatalf("the reply arrived %d times; want once: %+v", menus, r.fake.Chat(chat))
-	}
+	return out
 }
 
 // TestWebhookUnsentEditAnswersTheButton: when an edit cannot be sent the
@@ -156,8 +193,7 @@ func TestWebhookUpdateInHandComesBack(t *testing.T) {
 	if first, _, err := r.dedupe.Seen(ctx, id); err != nil || !first {
 		t.Fatalf("Seen = %v, %v", first, err)
 	}
-	upd := models.Update{ID: id, Message: &models.Message{ID: 1, Date: 1, Text: "hello",
-		Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, From: &models.User{ID: chat, LanguageCode: "en"}}}
+	upd := textUpdate(id, chat, "hello")
 	if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusServiceUnavailable {
 		t.Fatalf("redelivery while in hand: %d, %v; want 503, to come back later", st, err)
 	}
