@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,6 +281,21 @@ func TestWebhookReply(t *testing.T) {
 	if v := fb.View(chat); v.Text != "Τι θέλετε;" || v.Buttons[0][0].Data != "2.1|bk" {
 		t.Fatalf("message from the webhook's answer not shown: %+v", v)
 	}
+	// The carried message has an id like any sent one: the bot edits it
+	// on the next press.
+	menu := fb.View(chat).KeyboardID
+	if _, err := fb.call("editMessageText", params{"chat_id": "77", "message_id": strconv.Itoa(menu), "text": "Υπηρεσία;"}, false); err != nil {
+		t.Fatalf("the carried message cannot be edited by its id %d: %v", menu, err)
+	}
+
+	// A reply keyboard travels with it: the share-contact key.
+	answer = `{"method":"sendMessage","chat_id":77,"text":"Το τηλέφωνό σας;","reply_markup":{"keyboard":[[{"text":"📱 Κοινοποίηση","request_contact":true}]],"resize_keyboard":true,"one_time_keyboard":true}}`
+	if d := fb.Deliver(ctx, textUpdate(fb.NextUpdateID(), u, fb.UserMessageID(chat), "Μαρία")); d.ReplyMethod != "sendMessage" {
+		t.Fatalf("delivery %+v", d)
+	}
+	if v := fb.View(chat); !v.ContactKeyboard || v.Messages != 2 {
+		t.Fatalf("the contact key from the webhook's answer not shown: %+v", v)
+	}
 
 	answer = ""
 	if d := fb.Deliver(ctx, textUpdate(fb.NextUpdateID(), u, fb.UserMessageID(chat), "hi")); d.Status != 200 || d.ReplyMethod != "" {
@@ -293,10 +309,10 @@ func TestWebhookReply(t *testing.T) {
 	}
 
 	c := fb.Counters()
-	if c.InReply["answerCallbackQuery"] != 1 || c.InReply["sendMessage"] != 1 || c.Calls["answerCallbackQuery"] != 1 || c.Calls["sendMessage"] != 1 {
+	if c.InReply["answerCallbackQuery"] != 1 || c.InReply["sendMessage"] != 2 || c.Calls["answerCallbackQuery"] != 1 || c.Calls["sendMessage"] != 2 {
 		t.Fatalf("calls in webhook answers not counted: %+v", c)
 	}
-	if c.Webhook["200"] != 3 || c.Webhook["5xx"] != 1 {
+	if c.Webhook["200"] != 4 || c.Webhook["5xx"] != 1 {
 		t.Fatalf("webhook answers %v", c.Webhook)
 	}
 }

@@ -177,7 +177,9 @@ func (r *Report) Print(w io.Writer) {
 			if p.Bot == BotRantevou && len(p.ByKind) > 0 {
 				fmt.Fprintf(w, "  slowest steps by p99: %s\n", slowest(p.ByKind, 6))
 			}
-			fmt.Fprintf(w, "  Bot API calls per step: %s\n", formatFloats(p.CallsPerStep))
+			// The methods carried in webhook answers are counted in
+			// these too: each is a call Telegram makes for the bot.
+			fmt.Fprintf(w, "  Bot API methods per step (calls and carried): %s\n", formatFloats(p.CallsPerStep))
 			if len(p.DBPerStep) > 0 {
 				fmt.Fprintf(w, "  PostgreSQL per step: %s\n", formatFloats(p.DBPerStep))
 			}

@@ -58,6 +58,36 @@ func TestWebhookReplyMethod(t *testing.T) {
 	if d := fake.Deliveries(); len(d) != 3 || d[2].ReplyMethod != "" || d[2].ReplyErr != nil {
 		t.Fatalf("plain answer: deliveries = %+v", d)
 	}
+
+	// A message sent in the answer is a new message of the chat, with its
+	// id, its inline keyboard or its reply keyboard, as if the bot had
+	// called sendMessage.
+	body = fmt.Sprintf(`{"method":"sendMessage","chat_id":%d,"text":"Page 1","reply_markup":{"inline_keyboard":[[{"text":"Next","callback_data":"next"}]]}}`, chat)
+	fake.SendText(chat, "menu")
+	if d := fake.Deliveries(); len(d) != 4 || d[3].ReplyMethod != "sendMessage" || d[3].ReplyErr != nil {
+		t.Fatalf("sendMessage answer: deliveries = %+v", d)
+	}
+	m, _ := fake.Last(chat)
+	if !m.FromBot || m.Text != "Page 1" || m.ID <= sent.ID {
+		t.Fatalf("last message %+v; want the bot's new message", m)
+	}
+	if _, err := b.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chat, MessageID: m.ID, Text: "Page 2"}); err != nil {
+		t.Fatalf("the message sent in the answer cannot be edited by its id: %v", err)
+	}
+	if m, _ := fake.Last(chat); m.Text != "Page 2" || m.Edits != 1 {
+		t.Fatalf("last message %+v; want it edited", m)
+	}
+	body = fmt.Sprintf(`{"method":"sendMessage","chat_id":%d,"text":"Your phone?","reply_markup":{"keyboard":[[{"text":"Share","request_contact":true}]],"resize_keyboard":true,"one_time_keyboard":true}}`, chat)
+	fake.SendText(chat, "book")
+	if m, _ := fake.Last(chat); m.Text != "Your phone?" || len(m.Keyboard) != 1 || !m.Keyboard[0][0].RequestContact {
+		t.Fatalf("last message %+v; want the share-contact key", m)
+	}
+	// Refused as the Bot API refuses it: the delivery says so.
+	body = fmt.Sprintf(`{"method":"sendMessage","chat_id":%d,"text":""}`, chat)
+	fake.SendText(chat, "empty")
+	if d := fake.Deliveries(); d[len(d)-1].ReplyMethod != "sendMessage" || d[len(d)-1].ReplyErr == nil {
+		t.Fatalf("an empty message in the answer: deliveries = %+v", d[len(d)-1])
+	}
 }
 
 // TestWebhookTargets: with several targets the fake delivers in turn, as a
