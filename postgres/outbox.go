@@ -24,6 +24,22 @@ import (
 // statement commits at once, so no transaction stays open while a message
 // waits for Telegram's rate limits, and a worker that dies leaves rows that
 // any worker may claim again when their lease runs out.
+//
+// Every write of the delivery side (the claim, its renewal, and the marks
+// Delivered, Retry and Park) is a soft write (softTx): its commit does not
+// wait for the WAL to reach the disk. It is atomic and visible to every
+// other session at once all the same (only its durability waits, for the
+// WAL writer, a few hundred milliseconds), so while the server runs, two
+// claims never overlap and a mark is seen by the next claim. What a crash
+// of the server can lose is the last moments' writes, and none of them is
+// worth a flush of its own: a lost Delivered mark sends the notification
+// once more (at least once, as for a worker that dies between the send and
+// its mark); a lost claim, renewal, Retry or Park leaves the row claimable
+// again (after a lost claim, at once, though a worker may still be sending
+// it: one more duplicate of the same kind). A lost claim also loses the
+// attempt it counted; only a row that crashed the server itself each time
+// could repeat that forever. The rows themselves are written durably, with
+// the booking change they tell of.
 type Outbox struct {
 	pool *pgxpool.Pool
 }
@@ -36,39 +52,45 @@ func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 // is parked in the end instead of looping forever.
 func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]booking.Claimed, error) {
 	token := newToken()
-	rows, err := o.pool.Query(ctx, `
-		WITH due AS (
-			SELECT id FROM outbox
-			WHERE delivered_at IS NULL AND parked_at IS NULL AND due_at <= now()
-			  AND (lease_until IS NULL OR lease_until <= now())
-			ORDER BY due_at, id
-			LIMIT $1
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE outbox o
-		SET lease_until = now() + $2 * interval '1 millisecond',
-		    lease_token = $3,
-		    attempts = o.attempts + 1
-		FROM due WHERE o.id = due.id
-		RETURNING o.id, o.kind, o.channel, o.recipient, coalesce(o.booking_id, 0),
-		          o.due_at, o.payload, o.attempts`,
-		limit, lease.Milliseconds(), token)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (booking.Claimed, error) {
-		var c booking.Claimed
-		var payload []byte
-		if err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts); err != nil {
-			return c, err
+	var out []booking.Claimed
+	err := softTx(ctx, o.pool, func(b *pgx.Batch) {
+		b.Queue(`
+			WITH due AS (
+				SELECT id FROM outbox
+				WHERE delivered_at IS NULL AND parked_at IS NULL AND due_at <= now()
+				  AND (lease_until IS NULL OR lease_until <= now())
+				ORDER BY due_at, id
+				LIMIT $1
+				FOR UPDATE SKIP LOCKED
+			)
+			UPDATE outbox o
+			SET lease_until = now() + $2 * interval '1 millisecond',
+			    lease_token = $3,
+			    attempts = o.attempts + 1
+			FROM due WHERE o.id = due.id
+			RETURNING o.id, o.kind, o.channel, o.recipient, coalesce(o.booking_id, 0),
+			          o.due_at, o.payload, o.attempts`,
+			limit, lease.Milliseconds(), token)
+	}, func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
 		}
-		if payload != nil {
-			// One row that cannot be read must not stop the others: it is
-			// handed over as it is, to be parked.
-			c.Unreadable = json.Unmarshal(payload, &c.Payload)
-		}
-		c.Token = token
-		return c, nil
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (booking.Claimed, error) {
+			var c booking.Claimed
+			var payload []byte
+			if err := r.Scan(&c.ID, &c.Kind, &c.Channel, &c.Recipient, &c.BookingID, &c.DueAt, &payload, &c.Attempts); err != nil {
+				return c, err
+			}
+			if payload != nil {
+				// One row that cannot be read must not stop the others: it
+				// is handed over as it is, to be parked.
+				c.Unreadable = json.Unmarshal(payload, &c.Payload)
+			}
+			c.Token = token
+			return c, nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: claim outbox: %w", err)
@@ -84,8 +106,10 @@ func (o *Outbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]b
 // the claim still holds. A worker that stalled past its lease (a long 429
 // pause) finds the row claimed by another worker, or already delivered, and
 // must not send it: this narrows the window for a duplicate to the send itself.
+// The worker skips it for a claim so fresh that its lease outlasts the send
+// and the recording of its outcome (notify.Worker).
 func (o *Outbox) Confirm(ctx context.Context, c booking.Claimed, lease time.Duration) (bool, error) {
-	tag, err := o.pool.Exec(ctx, `
+	tag, err := softExec(ctx, o.pool, `
 		UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond'
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
 		c.ID, c.Token, lease.Milliseconds())
@@ -98,7 +122,7 @@ func (o *Outbox) Confirm(ctx context.Context, c booking.Claimed, lease time.Dura
 // Delivered records that row id reached its recipient. It is idempotent:
 // the first delivery time is kept.
 func (o *Outbox) Delivered(ctx context.Context, id int64) error {
-	_, err := o.pool.Exec(ctx, `
+	_, err := softExec(ctx, o.pool, `
 		UPDATE outbox SET delivered_at = now(), lease_until = NULL, last_error = ''
 		WHERE id = $1 AND delivered_at IS NULL`, id)
 	if err != nil {
@@ -113,7 +137,7 @@ func (o *Outbox) Delivered(ctx context.Context, id int64) error {
 // a worker that stalled past its lease must not release a row that another
 // worker has claimed since, or the row could go out twice.
 func (o *Outbox) Retry(ctx context.Context, c booking.Claimed, at time.Time, reason string) error {
-	_, err := o.pool.Exec(ctx, `
+	_, err := softExec(ctx, o.pool, `
 		UPDATE outbox SET due_at = $3, lease_until = NULL, last_error = $4
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
 		c.ID, c.Token, at, truncate(reason, 500))
@@ -127,7 +151,7 @@ func (o *Outbox) Retry(ctx context.Context, c booking.Claimed, at time.Time, rea
 // inspection and counted in Stats, but never claimed again. Like Retry, it
 // changes nothing when the claim no longer holds.
 func (o *Outbox) Park(ctx context.Context, c booking.Claimed, reason string) error {
-	_, err := o.pool.Exec(ctx, `
+	_, err := softExec(ctx, o.pool, `
 		UPDATE outbox SET parked_at = now(), lease_until = NULL, last_error = $3
 		WHERE id = $1 AND lease_token = $2 AND delivered_at IS NULL AND parked_at IS NULL`,
 		c.ID, c.Token, truncate(reason, 500))

@@ -255,3 +255,92 @@ func TestOutbox(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxWritesAreSoft: every write of the delivery side commits
+// without waiting for the disk. A trigger notes the synchronous_commit
+// each UPDATE of the outbox runs under; softTx sets it for the rest of
+// its transaction (set_config, local), so it is also what the commit goes
+// by. A plain UPDATE, noted first, shows that the trigger tells the two
+// apart.
+func TestOutboxWritesAreSoft(t *testing.T) {
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`CREATE TABLE commit_mode (n serial PRIMARY KEY, outbox_id bigint NOT NULL, mode text NOT NULL)`,
+		`CREATE FUNCTION note_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			INSERT INTO commit_mode (outbox_id, mode) VALUES (NEW.id, current_setting('synchronous_commit'));
+			RETURN NEW;
+		END $$`,
+		`CREATE TRIGGER note_commit_mode AFTER UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION note_commit_mode()`,
+	} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := postgres.NewOutbox(pool)
+	ids := enqueueN(t, o, 3)
+	if _, err := pool.Exec(ctx, `UPDATE outbox SET last_error = '' WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Claim(ctx, 3, time.Minute)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("claim: %d rows, %v", len(got), err)
+	}
+	if ok, err := o.Confirm(ctx, got[0], time.Minute); err != nil || !ok {
+		t.Fatalf("confirm = %v, %v", ok, err)
+	}
+	if err := o.Delivered(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Retry(ctx, got[1], time.Now().Add(time.Hour), "telegram: 502"); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Park(ctx, got[2], "blocked"); err != nil {
+		t.Fatal(err)
+	}
+
+	rows, err := pool.Query(ctx, `SELECT outbox_id, mode FROM commit_mode ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type noted struct {
+		id   int64
+		mode string
+	}
+	var modes []noted
+	for rows.Next() {
+		var m noted
+		if err := rows.Scan(&m.id, &m.mode); err != nil {
+			t.Fatal(err)
+		}
+		modes = append(modes, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The plain update, the claim of three rows, then the renewal and the
+	// three marks, one row each.
+	if len(modes) != 1+3+4 {
+		t.Fatalf("noted %+v; want 8 updated rows", modes)
+	}
+	if modes[0] != (noted{ids[0], "on"}) {
+		t.Fatalf("the plain update ran under %+v; want on", modes[0])
+	}
+	for i, m := range modes[1:] {
+		if m.mode != "off" {
+			t.Errorf("write %d of the delivery side (row %d) ran under synchronous_commit %s, want off", i+1, m.id, m.mode)
+		}
+	}
+	var parked, delivered, retried bool
+	if err := pool.QueryRow(ctx, `SELECT
+		  (SELECT parked_at IS NOT NULL FROM outbox WHERE id = $1),
+		  (SELECT delivered_at IS NOT NULL FROM outbox WHERE id = $2),
+		  (SELECT due_at > now() + interval '50 minutes' FROM outbox WHERE id = $3)`,
+		got[2].ID, got[0].ID, got[1].ID).Scan(&parked, &delivered, &retried); err != nil {
+		t.Fatal(err)
+	}
+	if !parked || !delivered || !retried {
+		t.Fatalf("parked %v, delivered %v, retried %v; want each mark committed", parked, delivered, retried)
+	}
+}

@@ -6,7 +6,22 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// The pipeline helpers are functions over a pool, so that the Store and
+// the Outbox, each over the pool it was given, share them. The Store's
+// methods of the same names run them on its pool.
+
+// pipelinedTx is pipelinedTx on the store's pool.
+func (s *Store) pipelinedTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
+	return pipelinedTx(ctx, s.pool, queue, read)
+}
+
+// softExec is softExec on the store's pool.
+func (s *Store) softExec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return softExec(ctx, s.pool, sql, args...)
+}
 
 // pipelinedTx runs one transaction in one round trip: the statements queue
 // adds, sent as one pipeline on one connection, with no BEGIN or COMMIT.
@@ -28,8 +43,8 @@ import (
 // transaction, or pgx has closed it when it could not; the pool discards
 // a connection that is closed, or busy, or inside a transaction, never
 // reuses it.
-func (s *Store) pipelinedTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
-	conn, err := s.pool.Acquire(ctx)
+func pipelinedTx(ctx context.Context, pool *pgxpool.Pool, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,8 +83,8 @@ func execN(br pgx.BatchResults, n int) error {
 // WAL writer flushes it within a few hundred milliseconds, with others),
 // so it neither costs its own flush nor waits behind the bookings'. The
 // bookings, cancellations and moves a citizen is told of stay durable.
-func (s *Store) softTx(ctx context.Context, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
-	return s.pipelinedTx(ctx, func(b *pgx.Batch) {
+func softTx(ctx context.Context, pool *pgxpool.Pool, queue func(*pgx.Batch), read func(pgx.BatchResults) error) error {
+	return pipelinedTx(ctx, pool, func(b *pgx.Batch) {
 		b.Queue(asyncCommit)
 		queue(b)
 	}, func(br pgx.BatchResults) error {
@@ -81,9 +96,9 @@ func (s *Store) softTx(ctx context.Context, queue func(*pgx.Batch), read func(pg
 }
 
 // softExec runs one soft write (softTx) and returns its command tag.
-func (s *Store) softExec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+func softExec(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) (pgconn.CommandTag, error) {
 	var tag pgconn.CommandTag
-	err := s.softTx(ctx, func(b *pgx.Batch) { b.Queue(sql, args...) }, func(br pgx.BatchResults) error {
+	err := softTx(ctx, pool, func(b *pgx.Batch) { b.Queue(sql, args...) }, func(br pgx.BatchResults) error {
 		var err error
 		tag, err = br.Exec()
 		return err
