@@ -22,7 +22,9 @@ type Outbox interface {
 	// an attempt for each.
 	Claim(ctx context.Context, limit int, lease time.Duration) ([]booking.Claimed, error)
 	// Confirm renews the lease of c just before its send and reports
-	// whether the claim still holds.
+	// whether the claim still holds. The worker asks it only of a claim
+	// old enough that its lease could run out before the delivery's
+	// outcome is recorded (see Worker.deliver).
 	Confirm(ctx context.Context, c booking.Claimed, lease time.Duration) (bool, error)
 	// Delivered records that row id reached its recipient (or needs no
 	// message any more).
@@ -108,9 +110,10 @@ func (c *Config) defaults() {
 		c.RecordTimeout = 10 * time.Second
 	}
 	// A delivery must be over, outcome recorded, well before its lease
-	// runs out (Confirm renews it just before the send): past the lease
-	// another worker may claim the row and send it again while this one
-	// still waits for an answer. A short lease shortens both bounds.
+	// runs out (Confirm renews it just before the send, unless the claim
+	// is fresh enough to hold until then: see Worker.deliver): past the
+	// lease another worker may claim the row and send it again while this
+	// one still waits for an answer. A short lease shortens both bounds.
 	if budget := c.Lease * 3 / 4; c.SendTimeout+c.RecordTimeout > budget {
 		c.RecordTimeout = min(c.RecordTimeout, budget/4)
 		c.SendTimeout = budget - c.RecordTimeout
@@ -196,6 +199,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		// The claim runs on dctx: rows claimed as ctx ends are delivered in
 		// the drain instead of waiting for their lease.
+		asked := time.Now() // before the claim: see deliver
 		rows, err := w.outbox.Claim(dctx, room, w.cfg.Lease)
 		for range room - len(rows) {
 			free <- struct{}{}
@@ -205,7 +209,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer func() { free <- struct{}{}; wg.Done() }()
-				w.deliver(dctx, c)
+				w.deliver(dctx, c, asked)
 			}()
 		}
 		if err != nil && dctx.Err() == nil {
@@ -250,6 +254,7 @@ func drainContext(ctx context.Context, drain time.Duration) (context.Context, co
 // their lease runs out. Tests use it to step the worker; Run is the
 // pipeline.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	asked := time.Now() // before the claim: see deliver
 	rows, err := w.outbox.Claim(ctx, w.cfg.Batch, w.cfg.Lease)
 	if err != nil {
 		return 0, err
@@ -267,7 +272,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, c)
+			w.deliver(ctx, c, asked)
 		}()
 	}
 	return len(rows), nil
@@ -275,24 +280,46 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // deliver sends one claimed row and records the outcome. ctx ends the
 // delivery only at shutdown (after the drain); a slow send ends at
-// SendTimeout.
-func (w *Worker) deliver(ctx context.Context, c booking.Claimed) {
+// SendTimeout. asked is when the worker sent the claim that returned c.
+//
+// Before the send, deliver makes sure the claim holds until the outcome
+// is recorded. A claim is fresh while the time since asked, plus
+// SendTimeout and RecordTimeout, is less than Lease: no other worker can
+// claim the row before its lease runs out, so a fresh claim holds through
+// the send (at most SendTimeout) and the recording of its outcome (at most
+// RecordTimeout, counted from the end of the send), and the row is sent
+// without a renewal: one statement and one round trip fewer. An older
+// claim (the claim itself was slow, or in RunOnce the row waited for one
+// of the Config.Concurrency places) is renewed with Confirm first, and the
+// row given up if another worker took it over.
+//
+// The lease goes by the database's clock, from the now() of the claim's
+// transaction, which the server reads after asked; the worker measures
+// from asked on its own monotonic clock (time.Now's, not Config.Now), so
+// whatever the offset between the two clocks, the time it counts is never
+// less than the time the lease has run. (A step forward of the database's
+// clock would shorten any lease, renewed or not.) A crash of the server
+// may lose the claim itself, a soft write (*postgres.Outbox): that is the
+// at-least-once window of a crash, as for the marks it loses.
+func (w *Worker) deliver(ctx context.Context, c booking.Claimed, asked time.Time) {
 	log := w.cfg.Logger.With(slog.Int64("outbox_id", c.ID), slog.String("kind", string(c.Kind)))
 	if ctx.Err() != nil {
 		return
 	}
-	ok, err := w.outbox.Confirm(ctx, c, w.cfg.Lease)
-	if err != nil {
-		if ctx.Err() == nil {
-			log.Warn("outbox confirm failed", slog.Any("err", err))
+	if time.Since(asked)+w.cfg.SendTimeout+w.cfg.RecordTimeout >= w.cfg.Lease {
+		ok, err := w.outbox.Confirm(ctx, c, w.cfg.Lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("outbox confirm failed", slog.Any("err", err))
+			}
+			return
 		}
-		return
+		if !ok {
+			w.lost.Add(1)
+			return
+		}
 	}
-	if !ok {
-		w.lost.Add(1)
-		return
-	}
-	err = w.send(ctx, c)
+	err := w.send(ctx, c)
 
 	// The outcome has a deadline of its own that starts now, not with the
 	// send: a send that took long must still be marked, or the row goes out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,6 +141,84 @@ func TestWorker(t *testing.T) {
 			if c != 1 {
 				t.Errorf("row %d delivered %d times", id, c)
 			}
+		}
+	})
+
+	t.Run("FreshClaimIsSentWithoutRenewal", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		ids, err := e.outbox.Enqueue(ctx, staffToday())
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := &watchedOutbox{Outbox: e.outbox}
+		// The defaults: a 2 minute lease, 30 s to send and 10 s to record.
+		w := notify.NewWorker(o, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: o.deliverer()}, notify.Config{})
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.events(); !slices.Equal(got, []string{"send"}) {
+			t.Fatalf("events %q; want the fresh claim sent with no renewal", got)
+		}
+		if r := e.row(t, ids[0]); !r.delivered || r.leased {
+			t.Fatalf("row %+v; want it delivered, its lease gone", r)
+		}
+	})
+
+	// A claim is fresh while the time since it was asked for, plus the
+	// time to send and to record, is less than the lease: here half a
+	// second. The claims below are held back past that before their rows
+	// are handed over.
+	leaseOf := notify.Config{Lease: 2 * time.Second, SendTimeout: time.Second, RecordTimeout: 500 * time.Millisecond}
+
+	t.Run("OlderClaimIsConfirmedBeforeTheSend", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		ids, err := e.outbox.Enqueue(ctx, staffToday())
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := &watchedOutbox{Outbox: e.outbox, afterClaim: func([]booking.Claimed) { time.Sleep(600 * time.Millisecond) }}
+		w := notify.NewWorker(o, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: o.deliverer()}, leaseOf)
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.events(); !slices.Equal(got, []string{"confirm true", "send"}) {
+			t.Fatalf("events %q; want the claim renewed, then the send", got)
+		}
+		if r := e.row(t, ids[0]); !r.delivered || r.leased {
+			t.Fatalf("row %+v; want it delivered, its lease gone", r)
+		}
+	})
+
+	t.Run("ClaimTakenOverWhileItWaitedIsNotSent", func(t *testing.T) {
+		e := newEnv(t, telegramfake.Limits{}, fastPace)
+		ids, err := e.outbox.Enqueue(ctx, staffToday())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Before the worker hands its row over, the lease runs out and
+		// another worker claims the row.
+		var other []booking.Claimed
+		o := &watchedOutbox{Outbox: e.outbox, afterClaim: func([]booking.Claimed) {
+			for deadline := time.Now().Add(10 * time.Second); len(other) == 0 && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+				other, _ = e.outbox.Claim(ctx, 10, time.Minute)
+			}
+		}}
+		w := notify.NewWorker(o, map[booking.Channel]notify.Deliverer{booking.ChannelSlack: o.deliverer()}, leaseOf)
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(other) != 1 || other[0].ID != ids[0] {
+			t.Fatalf("the other worker claimed %+v; want row %d once the lease ran out", other, ids[0])
+		}
+		if got := o.events(); !slices.Equal(got, []string{"confirm false"}) {
+			t.Fatalf("events %q; want the lost claim found by the renewal, and no send", got)
+		}
+		if st := w.Stats(); st.LostLease != 1 || st.Delivered != 0 {
+			t.Fatalf("stats %+v; want the row given up as a lost lease", st)
+		}
+		if r := e.row(t, ids[0]); r.delivered || !r.leased {
+			t.Fatalf("row %+v; want it left to the other worker's claim", r)
 		}
 	})
 
@@ -478,4 +557,52 @@ func TestWorker(t *testing.T) {
 			t.Fatalf("chat got %d messages, want 1", got)
 		}
 	})
+}
+
+func staffToday() booking.Notification {
+	return booking.Notification{Kind: booking.NotifyStaffToday, Channel: booking.ChannelSlack, Recipient: "civil-registry"}
+}
+
+// watchedOutbox is an outbox that can hold a claim back before handing
+// its rows over, and logs the renewals of claims and the sends of the
+// deliverer it gives, in order.
+type watchedOutbox struct {
+	notify.Outbox
+	afterClaim func([]booking.Claimed) // for a claim that got rows
+
+	mu  sync.Mutex
+	log []string
+}
+
+func (o *watchedOutbox) Claim(ctx context.Context, limit int, lease time.Duration) ([]booking.Claimed, error) {
+	rows, err := o.Outbox.Claim(ctx, limit, lease)
+	if len(rows) > 0 && o.afterClaim != nil {
+		o.afterClaim(rows)
+	}
+	return rows, err
+}
+
+func (o *watchedOutbox) Confirm(ctx context.Context, c booking.Claimed, lease time.Duration) (bool, error) {
+	ok, err := o.Outbox.Confirm(ctx, c, lease)
+	if err == nil {
+		o.note("confirm " + strconv.FormatBool(ok))
+	}
+	return ok, err
+}
+
+// deliverer accepts every notification, logging its send.
+func (o *watchedOutbox) deliverer() notify.Deliverer {
+	return notify.DelivererFunc(func(context.Context, booking.Notification) error { o.note("send"); return nil })
+}
+
+func (o *watchedOutbox) note(ev string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.log = append(o.log, ev)
+}
+
+func (o *watchedOutbox) events() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.log)
 }
