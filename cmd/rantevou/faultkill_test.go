@@ -348,7 +348,7 @@ func TestFaultKilled(t *testing.T) {
 		}
 		inTx, committed := cs[:3], cs[3:]
 
-		dbProxy.HoldFrom(pgCommit(), names[:3]...)
+		dbProxy.HoldFrom(pgSync(), names[:3]...)
 		for _, c := range committed {
 			// Whatever the step or the worker sends these chats is held
 			// before it reaches Telegram.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -133,8 +131,12 @@ func (p *tcpProxy) upstream(pair *proxyPair) {
 				close(p.fired)
 			}
 			for _, h := range p.hold {
-				if i := bytes.Index(chunk, h); i >= 0 && containsAny(chunk[:i], p.holdIf) {
-					chunk, pair.held = chunk[:i], true
+				from := afterAny(chunk, p.holdIf)
+				if from < 0 {
+					break
+				}
+				if i := bytes.Index(chunk[from:], h); i >= 0 {
+					chunk, pair.held = chunk[:from+i], true
 					p.holds++
 					break
 				}
@@ -215,8 +217,9 @@ func (p *tcpProxy) MuteAfter(s string) <-chan struct{} {
 // HoldFrom arms the proxy: on every connection whose client sends one of
 // triggers after one of ifBefore (within one read), the bytes before the
 // trigger reach the server and nothing from it on does, ever. For
-// PostgreSQL, with the COMMIT of a transaction as the trigger, that is a
-// transaction that did all its work and never committed: it stays open
+// PostgreSQL, with the Sync that ends a pipelined transaction as the
+// trigger (pgSync), that is a transaction that did all its work and never
+// committed: it stays open
 // until the connection goes (the client dies), and then the server rolls
 // it back. Disarm with HoldFrom(nil); connections already held stay held.
 func (p *tcpProxy) HoldFrom(triggers []string, ifBefore ...string) {
@@ -231,13 +234,11 @@ func (p *tcpProxy) HoldFrom(triggers []string, ifBefore ...string) {
 	}
 }
 
-// pgCommit is how a pgx client sends COMMIT: as text, or, in a pipeline on
-// a connection that has prepared it before, by the name of the prepared
-// statement (pgx names each after the SHA-256 of its text).
-func pgCommit() []string {
-	digest := sha256.Sum256([]byte("COMMIT"))
-	return []string{"COMMIT", "stmtcache_" + hex.EncodeToString(digest[:24])}
-}
+// pgSync is the Sync message that ends a pipeline, and with it the
+// store's pipelined transactions (postgres.pipelinedTx): held there, the
+// statements before it have run and hold their locks, and nothing of them
+// is committed until the server reads it.
+func pgSync() []string { return []string{"S\x00\x00\x00\x04"} }
 
 // Holds counts the connections held by HoldFrom so far.
 func (p *tcpProxy) Holds() int {
@@ -246,16 +247,19 @@ func (p *tcpProxy) Holds() int {
 	return p.holds
 }
 
-func containsAny(b []byte, subs [][]byte) bool {
+// afterAny returns where the first of subs found in b ends: 0 when subs
+// is empty, -1 when none is in b.
+func afterAny(b []byte, subs [][]byte) int {
 	if len(subs) == 0 {
-		return true
+		return 0
 	}
+	end := -1
 	for _, s := range subs {
-		if bytes.Contains(b, s) {
-			return true
+		if i := bytes.Index(b, s); i >= 0 && (end < 0 || i+len(s) < end) {
+			end = i + len(s)
 		}
 	}
-	return false
+	return end
 }
 
 // Stats returns the proxy's counters.
