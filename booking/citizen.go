@@ -245,6 +245,23 @@ func (o *Office) CitizenLang(ctx context.Context, telegramID int64) (l Lang, ok 
 	return c.Lang, true, nil
 }
 
+// MeetCitizen is what a session's start needs to know of the citizen, in
+// one statement: the language they chose last (first false), or, for a
+// citizen the office does not know, l, with the citizen remembered with l
+// from now on (first true), as SetCitizenLang(l) would. The caller shows
+// the privacy notice when first is true: remembering them is what makes
+// it not shown again.
+func (o *Office) MeetCitizen(ctx context.Context, telegramID int64, l Lang) (lang Lang, first bool, err error) {
+	if l != Greek && l != English {
+		return "", false, Errorf(EInvalid, "language %q", l)
+	}
+	if telegramID < 1 {
+		// No account is numbered so; the row of the forgotten has none.
+		return "", false, Errorf(EInvalid, "citizen %d", telegramID)
+	}
+	return o.store.MeetCitizen(ctx, telegramID, l)
+}
+
 // SetCitizenLang remembers the citizen's language (creating the citizen if new).
 func (o *Office) SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error {
 	if l != Greek && l != English {

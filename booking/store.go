@@ -140,6 +140,11 @@ type Store interface {
 	// audit row.
 	Unmark(ctx context.Context, ref string, a Actor) (Booking, error)
 	SetCitizenLang(ctx context.Context, telegramID int64, l Lang) error
+	// MeetCitizen returns the language of the citizen known by
+	// telegramID, or creates one not known with l and returns l and first
+	// true, in one statement. Two at once for a new account may both
+	// report first: never neither.
+	MeetCitizen(ctx context.Context, telegramID int64, l Lang) (lang Lang, first bool, err error)
 	// ForgetCitizen erases the citizen: name, phone, language, request
 	// keys and Telegram notifications go, their bookings are unlinked from
 	// them and their record deleted. It cancels nothing.

@@ -119,6 +119,18 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 	if e.maxSteps > 0 && in.Session != nil && in.Session.Steps > e.maxSteps {
 		return e.tooManySteps(ctx, in), nil
 	}
+	ev := in.Event
+	if ev.LangCode == "" {
+		ev.LangCode = in.LangCode
+	}
+	// met is the citizen as the update's first start of a session found
+	// them, kept for its redos: a first contact is remembered by that
+	// look-up, so a redo must show the notice without asking again (it
+	// would find them known), and asks nothing again either way.
+	var met *meeting
+	// ranEffects says an attempt already ran effects, whose outcome the
+	// session a redo starts from may not show.
+	ranEffects := false
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		var data []byte
 		var version int64
@@ -139,12 +151,17 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 				s = dialog.State{}
 			}
 		}
-		env := e.env(ctx, in, s)
-		ev := in.Event
-		if ev.LangCode == "" {
-			ev.LangCode = in.LangCode
+		if s.Screen == dialog.ScreenNone && met == nil {
+			met = e.meet(ctx, in.UserID, dialog.StartLang(ev.LangCode))
 		}
+		env := e.env(in, met)
 		s, replies, effects := dialog.Step(s, ev, env)
+		if ranEffects {
+			// An earlier attempt may have booked or linked a number (a
+			// redo on a newer session does not do it again): the session
+			// no longer vouches that the citizen holds no booking.
+			s.NoBookings = false
+		}
 		forgotten := false
 		for n := 0; len(effects) > 0; n++ {
 			if n == maxEffects {
@@ -152,6 +169,7 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 				break
 			}
 			res := e.run(ctx, in, effects[0])
+			ranEffects = true
 			forgotten = forgotten || res.Effect == dialog.Forget && res.Err == ""
 			effects = effects[1:]
 			var more []dialog.Reply
@@ -188,9 +206,19 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]dialog.Reply, error) {
 	return []dialog.Reply{{Text: e.busyText(ctx, in), Toast: e.busyText(ctx, in)}}, nil
 }
 
-// env gathers what Step may know. The remembered language is read only when a
-// session starts, so an ordinary update costs no database round trip.
-func (e *Engine) env(ctx context.Context, in Input, s dialog.State) dialog.Env {
+// meeting is what the start of a session learnt of the citizen; the zero
+// meeting is a look-up that failed.
+type meeting struct {
+	lang  booking.Lang // the language they chose, when known
+	known bool
+	// first says they were not known and are remembered from now on.
+	first bool
+}
+
+// env gathers what Step may know. The citizen (met) is looked up only when
+// a session starts, so an ordinary update costs no database round trip;
+// met is nil when it was not.
+func (e *Engine) env(in Input, met *meeting) dialog.Env {
 	c := e.office.Catalog()
 	loc := c.Location
 	if loc == nil {
@@ -201,18 +229,38 @@ func (e *Engine) env(ctx context.Context, in Input, s dialog.State) dialog.Env {
 	// session, whose buttons may still be on screen; a random one does.
 	env := dialog.Env{Catalog: c, Today: booking.DateOf(now, loc), Now: now, ChatID: in.ChatID, Nonce: rand.Uint32(),
 		RetentionDays: e.retentionDays}
-	if s.Screen == dialog.ScreenNone {
-		l, known, err := e.citizen(ctx, in.UserID)
-		switch {
-		case err != nil:
-			// Unknown whether they are new: no notice this time.
-		case known:
-			env.KnownLang = l
-		default:
-			env.FirstContact = true
-		}
+	switch {
+	case met == nil:
+		// A session under way: the citizen is in it already.
+	case met.known:
+		env.KnownLang = met.lang
+	case met.first:
+		// Remembered as they were looked up: the notice is shown in this
+		// update, and the dialog asks for no Remember of its own.
+		env.FirstContact, env.Remembered = true, true
+	default:
+		// Unknown whether they are new: no notice this time.
 	}
 	return env
+}
+
+// meet looks the citizen up at a session's start and remembers one not
+// known with lang, the language the session starts in, in one statement
+// (Office.MeetCitizen). A failure leaves it unknown whether they are new,
+// and nobody remembered: no notice this time, the next session asks again.
+func (e *Engine) meet(ctx context.Context, userID int64, lang booking.Lang) (met *meeting) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.ErrorContext(ctx, "conversation: meeting the citizen panicked", slog.Any("panic", r))
+			met = &meeting{}
+		}
+	}()
+	l, first, err := e.office.MeetCitizen(ctx, userID, lang)
+	if err != nil {
+		e.log.WarnContext(ctx, "conversation: meeting the citizen", slog.Any("err", err))
+		return &meeting{}
+	}
+	return &meeting{lang: l, known: !first, first: first}
 }
 
 func (e *Engine) citizenLang(ctx context.Context, userID int64) (l booking.Lang, ok bool) {

@@ -212,6 +212,14 @@ type Env struct {
 	// FirstContact says the citizen is not known yet (never wrote, or
 	// asked to be forgotten): the privacy notice comes first.
 	FirstContact bool
+	// Remembered, with FirstContact, says the engine remembered the
+	// citizen as it found them unknown (Office.MeetCitizen, with
+	// StartLang's language), so no Remember effect is needed: the notice
+	// shown in this update is what stands for it. On a session already
+	// under way (a redo after another update of the chat started one) the
+	// notice is shown above what the update does, since they are not told
+	// again.
+	Remembered bool
 	// RetentionDays is how long after an appointment its booking keeps
 	// the name and phone, for the privacy notice; 0 is taken as 90.
 	RetentionDays int
@@ -219,6 +227,11 @@ type Env struct {
 	// session are not mistaken for buttons of a new one.
 	Nonce uint32
 }
+
+// StartLang is the language a session starts in for a citizen with no
+// language remembered, from Telegram's language_code: the one a first
+// contact is remembered with (see Env.Remembered).
+func StartLang(langCode string) booking.Lang { return detectLang(langCode) }
 
 func (e Env) loc() *time.Location {
 	if e.Catalog.Location != nil {

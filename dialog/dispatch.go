@@ -28,9 +28,16 @@ func Step(s State, e Event, env Env) (State, []Reply, []Effect) {
 		m.s.tapped = e.Kind == KindButton
 		m.s.note, m.s.noteData = "", nil
 	}
-	if m.s.Screen == ScreenNone {
+	switch {
+	case m.s.Screen == ScreenNone:
 		m.start(e)
-	} else {
+	case env.FirstContact && e.Kind != KindResult:
+		// The engine met the citizen for the first time, yet another
+		// update of the chat started the session first: the notice still
+		// comes first, as the citizen is known from now on.
+		m.firstContact()
+		m.handle(e)
+	default:
 		m.handle(e)
 	}
 	if len(m.replies) == 0 && len(m.effects) == 0 && !(e.Kind == KindResult && e.Result != nil && (e.Result.Effect == Remember || e.Result.Effect == Link)) {
@@ -68,6 +75,9 @@ func (m *machine) start(e Event) {
 	}
 	if m.env.FirstContact {
 		m.firstContact()
+		// Unknown to the office, they hold no booking it could find by
+		// their account: the limits need no look-up until they may.
+		m.s.NoBookings = true
 	}
 	switch e.Kind {
 	case KindCommand:

@@ -25,10 +25,14 @@ func (m *machine) notice() {
 }
 
 // firstContact greets a citizen the office does not know with the notice,
-// and remembers them so that it is not shown again.
+// and remembers them so that it is not shown again, unless the engine did
+// as it looked them up (Env.Remembered): then the notice is all there is
+// to do, and the step costs no write of its own.
 func (m *machine) firstContact() {
 	m.notice()
-	m.effects = append(m.effects, Effect{Kind: Remember, Lang: m.s.Lang})
+	if !m.env.Remembered {
+		m.effects = append(m.effects, Effect{Kind: Remember, Lang: m.s.Lang})
+	}
 }
 
 // privacy answers /privacy: the notice, and the screen on display again.

@@ -4,6 +4,9 @@ import "github.com/rantevou/rantevou/booking"
 
 // result handles the outcome of an effect.
 func (m *machine) result(r Result) {
+	if m.mayHaveBooked(r) {
+		m.s.NoBookings = false
+	}
 	switch r.Effect {
 	case LoadDays:
 		m.daysLoaded(r)
@@ -42,6 +45,28 @@ func (m *machine) result(r Result) {
 	case TakeOffer, DeclineOffer:
 		m.offerAnswered(r)
 	}
+}
+
+// mayHaveBooked reports whether r may mean that the office holds a booking
+// of the citizen's account, which State.NoBookings says it cannot: any
+// result but the few that tell of none. A booking or a move, whatever
+// came back (one that failed may have been made); a shared number, linked
+// or not (the call centre's next booking for it is theirs); the waiting
+// list, whose offers become bookings; and a read that found one of
+// theirs, or their place in line. A read that failed changed nothing.
+// When in doubt, it is true: a wrong true costs one read.
+func (m *machine) mayHaveBooked(r Result) bool {
+	switch r.Effect {
+	case LoadDays, LoadSlots, FirstAvailable, SetLang, Remember:
+		return false
+	case MyBookings:
+		return len(r.Bookings) > 0
+	case LoadWaitlist:
+		return len(r.Entries) > 0
+	case LoadBooking:
+		return r.Err == ""
+	}
+	return true
 }
 
 func (m *machine) daysLoaded(r Result) {

@@ -66,9 +66,16 @@ func (m *machine) pickService(arg string) {
 // rule.
 
 // checkLimits loads the citizen's bookings to check the limits for the
-// draft's service; limitsChecked goes on from there.
+// draft's service; limitsChecked goes on from there. A citizen who can hold
+// none (State.NoBookings) goes on at once, as with an empty list, before a
+// day: after a refusal by the store they do hold some, and the list says
+// which rule it applied.
 func (m *machine) checkLimits(why LimitCheck) {
 	m.s.LimitCheck = why
+	if why == LimitBeforeDay && m.s.NoBookings {
+		m.limitsChecked(Result{Effect: MyBookings})
+		return
+	}
 	m.effects = append(m.effects, Effect{Kind: MyBookings})
 }
 

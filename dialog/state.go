@@ -94,6 +94,13 @@ type State struct {
 	// OfferRef is the hold of the offer whose button was tapped, until
 	// the answer to it comes back.
 	OfferRef string `json:"of,omitempty"`
+	// NoBookings says the office can hold no booking of the citizen's
+	// account: they were a first contact when this session started, and
+	// nothing since may have given them one (see machine.mayHaveBooked).
+	// Choosing a service then skips loading their bookings for the
+	// limits, which would find none; the store checks the limits under
+	// its lock at booking anyway.
+	NoBookings bool `json:"nb,omitempty"`
 
 	// tapped says the event being handled is a button tap, so the next
 	// screen edits the tapped message. note is a message id shown above the

@@ -116,6 +116,39 @@ func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.
 	return wrap("set citizen lang", err)
 }
 
+// MeetCitizen is the lookup of a session's start: it returns the language
+// of the citizen known by telegramID (first false), or remembers one not
+// known with l and returns l (first true), in one statement instead of a
+// read and then a write. A known citizen costs a read only: the insert has
+// no row to try, so it neither writes nor draws an id. Of two first
+// updates of one account at once, the one whose insert waited on the
+// other's gets no row back (its snapshot does not show the row it
+// conflicted with), and reports a first contact too: the notice shown
+// twice is harmless, a citizen remembered without being shown it is not.
+func (s *Store) MeetCitizen(ctx context.Context, telegramID int64, l booking.Lang) (booking.Lang, bool, error) {
+	if l != booking.Greek && l != booking.English {
+		return "", false, booking.Errorf(booking.EInvalid, "language %q", l)
+	}
+	if telegramID < 1 {
+		return "", false, booking.Errorf(booking.EInvalid, "meet: citizen %d", telegramID)
+	}
+	var lang string
+	var first bool
+	err := s.pool.QueryRow(ctx, `WITH known AS (SELECT lang FROM citizens WHERE telegram_id = $1),
+		ins AS (
+			INSERT INTO citizens (telegram_id, lang) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM known)
+			ON CONFLICT (telegram_id) DO NOTHING RETURNING lang
+		)
+		SELECT lang, false FROM known UNION ALL SELECT lang, true FROM ins`, telegramID, string(l)).Scan(&lang, &first)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return l, true, nil
+	}
+	if err != nil {
+		return "", false, wrap("meet citizen", err)
+	}
+	return booking.Lang(lang), first, nil
+}
+
 // MarkUnreachable records that the citizen blocked the bot, so nothing more
 // is sent to them until they book again or choose a language.
 func (s *Store) MarkUnreachable(ctx context.Context, telegramID int64) error {
