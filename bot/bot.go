@@ -264,6 +264,8 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, respond 
 		b.park(ctx, updateID, in, rest, inline, toast, log)
 		return errRepliesParked
 	}
+	// The step's time is until its replies are out, before the answer.
+	b.observeStep(time.Since(start))
 	if inline {
 		answered = true
 		if err := respond(toast, carried); err != nil {
@@ -287,7 +289,6 @@ func (b *Bot) process(ctx context.Context, updateID int64, in incoming, respond 
 			}
 		}
 	}
-	b.observeStep(time.Since(start))
 	// Done: a redelivery is a duplicate from now on. Until this mark the
 	// update was only in hand, so that one whose process died is handled
 	// again when Telegram delivers it again.
@@ -422,7 +423,15 @@ func toastOf(replies []dialog.Reply) string {
 // With carry (the webhook), the last reply is not sent when it can travel
 // in the webhook's answer (carriable) and every reply before it went out:
 // its sendMessage is returned instead, for the answer to carry.
+//
+// Taking the buttons off a finished screen (DropButtons) is independent
+// of the replies after it, which come below it: it is sent alongside them
+// (alongside), so that an outcome (booked, cancelled) costs the step one
+// Bot API round trip, not two.
 func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, carry bool, log *slog.Logger) (rest []dialog.Reply, carried *sendMessageBody) {
+	if len(replies) > 1 && replies[0].DropButtons {
+		return b.alongside(ctx, in, replies, carry, log)
+	}
 	fine := true
 	for i, r := range replies {
 		if carry && fine && i == len(replies)-1 {
@@ -456,6 +465,34 @@ func (b *Bot) deliver(ctx context.Context, in incoming, replies []dialog.Reply, 
 		}
 	}
 	return nil, nil
+}
+
+// alongside delivers replies, whose first takes buttons off a message, with
+// that first sent at the same time as the rest. When it failed for a
+// reason that may pass it is kept, first, with what else was not sent.
+func (b *Bot) alongside(ctx context.Context, in incoming, replies []dialog.Reply, carry bool, log *slog.Logger) ([]dialog.Reply, *sendMessageBody) {
+	editID := 0
+	if replies[0].Edit && in.callbackID != "" {
+		editID = in.messageID
+	}
+	drop := make(chan error, 1)
+	go func() { drop <- b.send(ctx, in.input.ChatID, editID, replies[0], true) }()
+	rest, carried := b.deliver(ctx, in, replies[1:], carry, log)
+	err := <-drop
+	switch {
+	case err == nil, errors.Is(err, tgbot.ErrorForbidden):
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		log.Error("bot: reply refused", slog.String("err", err.Error()))
+	default:
+		log.Warn("bot: send reply", slog.String("err", err.Error()))
+		if carried != nil {
+			// Parked replies make the answer a 503, which carries
+			// nothing: the last reply is parked with the buttons.
+			rest = append(rest, replies[len(replies)-1])
+		}
+		return append([]dialog.Reply{replies[0]}, rest...), nil
+	}
+	return rest, carried
 }
 
 // answer answers the update's callback query, if it has one; the citizen's

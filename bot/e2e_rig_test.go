@@ -182,13 +182,26 @@ func (e *e2e) activeBookings(t testing.TB, chat int64) int {
 	return n
 }
 
-// transcript renders the chat as a readable conversation.
+// transcript renders the chat as a readable conversation. The bot takes
+// the buttons off a finished screen at the same time as it sends what
+// follows (deliver), so of the bot's answers to one update the removals
+// are listed first, whichever reached the fake first.
 func (e *e2e) transcript(chat int64) string {
-	var b strings.Builder
+	var out, b, drops strings.Builder
+	flush := func() {
+		out.WriteString(drops.String())
+		out.WriteString(b.String())
+		drops.Reset()
+		b.Reset()
+	}
 	texts := map[int]string{} // each message's text as last shown
 	for _, ev := range e.fake.Events(chat) {
+		switch ev.Kind {
+		case telegramfake.UserText, telegramfake.UserContact, telegramfake.UserPress:
+			flush()
+		}
 		if ev.Kind == telegramfake.BotEdit && texts[ev.MessageID] == ev.Message.Text && len(ev.Message.Inline) == 0 {
-			fmt.Fprintf(&b, "« bot removes the buttons of #%d\n", ev.MessageID)
+			fmt.Fprintf(&drops, "« bot removes the buttons of #%d\n", ev.MessageID)
 			continue
 		}
 		if ev.Kind == telegramfake.BotSend || ev.Kind == telegramfake.BotDocument || ev.Kind == telegramfake.BotEdit {
@@ -196,11 +209,11 @@ func (e *e2e) transcript(chat int64) string {
 		}
 		switch ev.Kind {
 		case telegramfake.UserText:
-			fmt.Fprintf(&b, "» user: %s\n", ev.Text)
+			fmt.Fprintf(&out, "» user: %s\n", ev.Text)
 		case telegramfake.UserContact:
-			fmt.Fprintf(&b, "» user: [shares contact %s]\n", ev.Text)
+			fmt.Fprintf(&out, "» user: [shares contact %s]\n", ev.Text)
 		case telegramfake.UserPress:
-			fmt.Fprintf(&b, "» user: taps [%s] on #%d\n", ev.Text, ev.MessageID)
+			fmt.Fprintf(&out, "» user: taps [%s] on #%d\n", ev.Text, ev.MessageID)
 		case telegramfake.BotSend, telegramfake.BotDocument, telegramfake.BotEdit:
 			head := fmt.Sprintf("« bot #%d", ev.MessageID)
 			if ev.Kind == telegramfake.BotEdit {
@@ -240,7 +253,8 @@ func (e *e2e) transcript(chat int64) string {
 			fmt.Fprintf(&b, "« bot deletes #%d\n", ev.MessageID)
 		}
 	}
-	return b.String()
+	flush()
+	return out.String()
 }
 
 // indent indents the continuation lines of a message, leaving blank lines

@@ -54,6 +54,12 @@ func (s *scripted) Handle(_ context.Context, in conversation.Input) ([]dialog.Re
 		return []dialog.Reply{{Text: "Many", Buttons: [][]dialog.Button{row}}}, nil
 	case ev.Kind == dialog.KindText && ev.Text == "two":
 		return []dialog.Reply{{Text: "First"}, {Text: "Second", Buttons: [][]dialog.Button{{{Text: "Next", Data: "next"}}}}}, nil
+	case ev.Kind == dialog.KindText && ev.Text == "finish":
+		return []dialog.Reply{{Text: "Book it?", Buttons: [][]dialog.Button{{{Text: "Confirm", Data: "done"}}}}}, nil
+	case ev.Kind == dialog.KindButton && ev.Data == "done":
+		// An outcome: the finished screen loses its buttons, and the
+		// outcome comes as a new message below it.
+		return []dialog.Reply{{Edit: true, DropButtons: true}, {Text: "Booked", Buttons: [][]dialog.Button{{{Text: "Menu", Data: "menu"}}}}}, nil
 	case ev.Kind == dialog.KindText && ev.Text == "long":
 		return []dialog.Reply{{Text: strings.Repeat("λ", 5000)}}, nil
 	case ev.Kind == dialog.KindText:

@@ -211,3 +211,72 @@ func TestWebhookUpdateInHandComesBack(t *testing.T) {
 		t.Fatalf("once more: %d, %v, handled %d times; want a duplicate, handled once", st, err, h.count())
 	}
 }
+
+// TestWebhookOutcomeDropsButtonsAlongside: the buttons of a finished screen
+// are taken off while the outcome is sent, and when that fails they are
+// parked for the redelivery, which sends only them.
+func TestWebhookOutcomeDropsButtonsAlongside(t *testing.T) {
+	gate := newAPIGate()
+	h := &scripted{}
+	r := startRig(t, h, rigOptions{webhook: true, api: gate.wrap})
+	ctx := context.Background()
+	buttons := func(chat int64, text string) int {
+		for _, m := range r.fake.Chat(chat) {
+			if m.FromBot && m.Text == text {
+				return len(m.Inline)
+			}
+		}
+		t.Fatalf("no message %q in chat %d", text, chat)
+		return 0
+	}
+
+	const chat = 4110
+	r.fake.SendText(chat, "finish")
+	if _, err := r.fake.Press(chat, "Confirm"); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.lastDelivery(t); st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	if n := buttons(chat, "Book it?"); n != 0 {
+		t.Fatalf("the finished screen kept %d rows of buttons", n)
+	}
+	if n := buttons(chat, "Booked"); n != 1 {
+		t.Fatalf("the outcome has %d rows of buttons, want 1", n)
+	}
+
+	const other = 4111
+	r.fake.SendText(other, "finish")
+	gate.set("editMessageReplyMarkup", true)
+	id, err := r.fake.Press(other, "Confirm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := r.lastDelivery(t); st != http.StatusServiceUnavailable {
+		t.Fatalf("status %d with the buttons not taken off; want 503", st)
+	}
+	if got := botTexts(r.fake.Chat(other)); strings.Join(got, "|") != "Book it?|Booked" {
+		t.Fatalf("the chat shows %q; the outcome goes out whatever happens to the buttons", got)
+	}
+	gate.set("editMessageReplyMarkup", false)
+	screen := 0
+	for _, m := range r.fake.Chat(other) {
+		if m.FromBot && m.Text == "Book it?" {
+			screen = m.ID
+		}
+	}
+	upd := models.Update{ID: id, CallbackQuery: &models.CallbackQuery{ID: "redelivered", From: models.User{ID: other},
+		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{ID: screen, Chat: models.Chat{ID: other, Type: models.ChatTypePrivate}}}, Data: "done"}}
+	if st, err := r.fake.PostWebhook(ctx, &upd, testSecret); err != nil || st != http.StatusOK {
+		t.Fatalf("redelivery: %d, %v; want 200", st, err)
+	}
+	if n := buttons(other, "Book it?"); n != 0 {
+		t.Fatalf("after the redelivery the finished screen kept %d rows of buttons", n)
+	}
+	if got := botTexts(r.fake.Chat(other)); strings.Join(got, "|") != "Book it?|Booked" {
+		t.Fatalf("after the redelivery the chat shows %q; want the outcome once", got)
+	}
+	if h.count() != 4 {
+		t.Fatalf("the steps ran %d times; want 4 (a redelivery only sends what was left)", h.count())
+	}
+}
