@@ -94,7 +94,7 @@ var (
 	defaultSessionTT = "30m"
 	// A second: the crowd at 09:00 shares one read per department and
 	// week, and another replica's booking shows within a second.
-	defaultAvailabilityCache = "1s"
+	defaultAvailabilityCache = "3s"
 	// A cancelled slot is held long enough that a second account waiting
 	// for it cannot be sure to be first, short enough that others get it
 	// the same morning.

@@ -22,7 +22,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if c.DatabaseURL != defaultDatabase || c.RedisURL != defaultRedis || c.HTTPAddr != "127.0.0.1:8080" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != time.Second {
+	if c.SessionTTL != 30*time.Minute || c.LogLevel != slog.LevelInfo || c.RosterAt != 7*60+30 || c.AvailabilityCache != 3*time.Second {
 		t.Errorf("defaults: ttl %v level %v roster %v availability cache %v", c.SessionTTL, c.LogLevel, c.RosterAt, c.AvailabilityCache)
 	}
 	if c.StepsPerHour != 300 {
