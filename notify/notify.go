@@ -15,11 +15,15 @@
 // Delivery is at least once. Telegram offers no idempotency key, so a
 // message that went out but whose "delivered" mark never reached the
 // database is sent again. The worker keeps that window to the send itself:
-// it renews the row's lease right before sending and gives the row up if
-// another worker took it over, and it records every outcome with a deadline
-// of its own that starts after the send and survives shutdown. What is left
-// of the window: a crash between the send and its mark (the row goes out
-// again when its lease runs out), and a send that exceeds the worker's send
+// a row that waited in the worker long enough for its lease to run out
+// before its send is over is confirmed first (its lease renewed, given up
+// if another worker took it over; a fresh claim holds by construction),
+// and every outcome is recorded with a deadline of its own that starts
+// after the send and survives shutdown. What is left of the window: a
+// crash between the send and its mark (the row goes out again when its
+// lease runs out), a crash of the PostgreSQL server within the few hundred
+// milliseconds before its WAL writer flushed a mark (the outbox's claims
+// and marks are soft writes, see postgres.Outbox), and a send that exceeds the worker's send
 // timeout, which is abandoned and retried after its backoff although
 // Telegram may have delivered it and only the answer was lost. The timeout
 // is what keeps a hanging chat from holding a place in the pipeline for
