@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -66,10 +67,20 @@ func (s *Store) byIdempotencyKey(ctx context.Context, key string) (booking.Booki
 	return b, err
 }
 
+// lockBooking locks the booking ref $1 to the end of the transaction and
+// returns it as it is then.
+const lockBooking = `SELECT ` + bookingColumns + ` FROM bookings WHERE ref = $1 FOR UPDATE`
+
 // lockActive locks the booking ref for the rest of tx and checks that it is
 // still active.
 func lockActive(ctx context.Context, tx pgx.Tx, ref string) (booking.Booking, error) {
-	b, err := scanBooking(tx.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE ref = $1 FOR UPDATE`, ref))
+	b, err := scanBooking(tx.QueryRow(ctx, lockBooking, ref))
+	return active(ref, b, err)
+}
+
+// active is b, the booking ref as lockBooking read it (err its error),
+// when it exists and is active: ENotFound or EConflict otherwise.
+func active(ref string, b booking.Booking, err error) (booking.Booking, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return booking.Booking{}, booking.Errorf(booking.ENotFound, "no booking %q", ref)
 	}
@@ -82,10 +93,61 @@ func lockActive(ctx context.Context, tx pgx.Tx, ref string) (booking.Booking, er
 	return b, nil
 }
 
+// changedColumns are bookingColumns of the row of u, a CTE of at most
+// one changed bookings row, in a query that LEFT JOINs it: zeros when u
+// is empty (the change was refused), so that scanBooking reads an ID 0.
+func changedColumns(u string) string {
+	return `coalesce(` + u + `.id, 0), coalesce(` + u + `.ref, ''), coalesce(` + u + `.department, ''), coalesce(` + u + `.service, ''),
+	coalesce(` + u + `.desk, ''), coalesce(lower(` + u + `.during), 'epoch'), coalesce(upper(` + u + `.during), 'epoch'),
+	coalesce(` + u + `.status, ''), coalesce(` + u + `.citizen, 0),
+	coalesce((SELECT c.telegram_id FROM citizens c WHERE c.id = ` + u + `.citizen), 0),
+	coalesce(` + u + `.name, ''), coalesce(` + u + `.phone, ''), coalesce(` + u + `.lang, ''), coalesce(` + u + `.via, ''),
+	coalesce(` + u + `.cancel_reason, ''), coalesce(` + u + `.created_at, 'epoch'),
+	CASE WHEN ` + u + `.status = 'offered' THEN ` + u + `.held_until END`
+}
+
+// withHead is a row whose Scan fills head and then its own columns: the
+// columns a statement returns before a booking's.
+type withHead struct {
+	row  pgx.Row
+	head []any
+}
+
+func (w withHead) Scan(dest ...any) error { return w.row.Scan(append(w.head, dest...)...) }
+
+// retryDeadlocked runs one pipelined transaction, attempt, again when
+// PostgreSQL aborted it to break a deadlock (as inTx does): it changed
+// nothing, and its locks are gone.
+func retryDeadlocked(ctx context.Context, attempt func() error) error {
+	for try := 1; ; try++ {
+		err := attempt()
+		if !deadlocked(err) || try == maxDeadlockRetries || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
 // Move moves the booking to the first free desk of m.Desks at the new time
 // by updating its row in place: the exclusion constraint judges the new
-// range against every other active booking, and if every desk is refused the
-// transaction rolls back and the old slot stays the citizen's.
+// range against every other active booking, and the old slot stays the
+// citizen's unless the new one is taken.
+//
+// Each desk is one attempt, one transaction of four statements sent as one
+// pipeline (one round trip; pipelinedTx):
+//
+//	closure lock, shared, and move lock  -- of the booking's department
+//	lock the booking                     -- returns it as it was
+//	release holds                        -- run out, or the citizen's own (holds.go)
+//	move                                 -- status, changes limit, closure; then the update with its request key, reminders dropped, audit and outbox rows
+//
+// The release and the move check the same conditions (moveChecks) and
+// act only when all hold, so a refused move writes nothing; the release
+// is a statement of its own because the update must see the holds it
+// ended, which a CTE of the same statement would not. The last statement
+// returns what it found, the closures of m.Day and the changes counted,
+// for Go to tell why nothing moved. When the update breaks the exclusion
+// constraint the whole attempt rolls back (its request key too) and the
+// next desk is a new attempt; after the last, ESlotTaken.
 func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, error) {
 	if m.IdempotencyKey != "" {
 		if b, ok, err := s.byRequestKey(ctx, m.IdempotencyKey); err != nil {
@@ -98,90 +160,159 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 		// Without its day the closures could not be checked.
 		return booking.Booking{}, booking.Errorf(booking.EInvalid, "move: no day")
 	}
-	var b booking.Booking
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// As in Insert: order the move against closures. The closure lock
-		// comes before the booking's row lock, the order CloseAndCancel
-		// takes them in; the other way round the two would deadlock.
-		//
-		// Then one move at a time per department. An UPDATE checks the
-		// exclusion constraint by waiting for any conflicting row still in
-		// flight, so two moves into the same place could each wait for
-		// the other; under load PostgreSQL then kept aborting one and the
-		// retries deadlocked again. (Insert is immune: ON CONFLICT never
-		// holds its row while it waits.) Moves are short and rare, so
-		// queueing them per department costs nothing a citizen notices.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, hashtext(department)),
-			pg_advisory_xact_lock($3, hashtext(department))
-			FROM bookings WHERE ref = $2`, closureLockClass, m.Ref, moveLockClass); err != nil {
+	if len(m.Desks) == 0 {
+		return booking.Booking{}, booking.Errorf(booking.EInvalid, "move: no candidate desk")
+	}
+	notify := changeColumnsOf(m.Notify)
+	since := changesSince(m.Now)
+	// The desks not known closed, in order: each attempt reads the
+	// closures of the day under its lock, as openDesks did once for all.
+	desks := m.Desks
+	for len(desks) > 0 {
+		desk := desks[0]
+		desks = desks[1:]
+		var r moveResult
+		err := retryDeadlocked(ctx, func() error {
+			var err error
+			r, err = s.moveAttempt(ctx, m, desk, since, notify)
 			return err
-		}
-		old, err := lockActive(ctx, tx, m.Ref)
-		if err != nil {
-			return err
-		}
-		if err := checkChanges(ctx, tx, m.Actor, m.MaxChanges, m.Now); err != nil {
-			return err
-		}
-		if m.Desks, err = openDesks(ctx, tx, old.Department, m.Day, m.Desks); err != nil {
-			return err
-		}
-		if m.IdempotencyKey != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO request_keys (key, booking_id) VALUES ($1, $2)`, m.IdempotencyKey, old.ID); err != nil {
-				return err
+		})
+		if m.IdempotencyKey != "" && uniqueOn(err, constraintRequestKey) {
+			// A repeat of the request moved the booking meanwhile.
+			if got, ok, kerr := s.byRequestKey(ctx, m.IdempotencyKey); kerr == nil && ok {
+				return got, nil
 			}
 		}
-		b, err = moveToFirstFreeDesk(ctx, tx, old.ID, old.Citizen.ID, old.Department, m)
+		if overlaps(err) {
+			continue // taken: the next desk
+		}
 		if err != nil {
-			return err
+			return booking.Booking{}, wrap("move", err)
 		}
-		if err := dropReminders(ctx, tx, b.ID); err != nil {
-			return err
+		if r.moved.ID != 0 {
+			return r.moved, nil
 		}
-		return writeChange(ctx, tx, m.Actor, "reschedule", b.ID, m.Now, map[string]any{
-			"ref": b.Ref, "from_desk": old.Desk, "from_start": old.Start, "desk": b.Desk, "start": b.Start, "end": b.End,
-		}, m.Notify)
-	})
-	if m.IdempotencyKey != "" && uniqueOn(err, constraintRequestKey) {
-		if got, ok, kerr := s.byRequestKey(ctx, m.IdempotencyKey); kerr == nil && ok {
-			return got, nil
-		}
-	}
-	if err != nil {
-		return booking.Booking{}, wrap("move", err)
-	}
-	return b, nil
-}
-
-// moveToFirstFreeDesk moves booking id, of citizen, to the first desk of
-// m.Desks where the exclusion constraint lets it, after releasing the holds
-// there that ran out or are the citizen's own.
-func moveToFirstFreeDesk(ctx context.Context, tx pgx.Tx, id, citizen int64, department string, m booking.Move) (booking.Booking, error) {
-	for _, desk := range m.Desks {
-		sp, err := tx.Begin(ctx)
+		old, err := active(m.Ref, r.old, r.oldErr)
 		if err != nil {
-			return booking.Booking{}, err
+			return booking.Booking{}, wrap("move", err)
 		}
-		if _, err := sp.Exec(ctx, releaseHolds, department, desk, m.Start, m.End, m.Now, citizen); err != nil {
-			_ = sp.Rollback(ctx)
-			return booking.Booking{}, err
+		if limited(m.Actor, m.MaxChanges) && r.changes >= m.MaxChanges {
+			return booking.Booking{}, tooOften(m.Actor, r.changes, m.MaxChanges)
 		}
-		b, err := scanBooking(sp.QueryRow(ctx, `UPDATE bookings SET desk = $2, during = tstzrange($3, $4, '[)'), updated_at = now()
-			WHERE id = $1 RETURNING `+bookingColumns, id, desk, m.Start, m.End))
-		if err == nil {
-			if err := sp.Commit(ctx); err != nil {
-				return booking.Booking{}, err
-			}
-			return b, nil
+		if len(withoutClosed(m.Desks, r.closed)) == 0 {
+			return booking.Booking{}, booking.Errorf(booking.EClosed, "%s closed on %s", old.Department, m.Day)
 		}
-		if rbErr := sp.Rollback(ctx); rbErr != nil {
-			return booking.Booking{}, rbErr
+		if len(withoutClosed([]string{desk}, r.closed)) == 0 {
+			desks = withoutClosed(desks, r.closed)
+			continue // closed: the next open desk
 		}
-		if !overlaps(err) {
-			return booking.Booking{}, err
-		}
+		return booking.Booking{}, fmt.Errorf("postgres: move: booking %s not moved to desk %s for no known reason", m.Ref, desk)
 	}
 	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", m.Start.UTC().Format(time.RFC3339))
+}
+
+// moveResult is what one attempt of a move found under its locks.
+type moveResult struct {
+	old     booking.Booking // the booking before the move, as lockBooking read it
+	oldErr  error           // pgx.ErrNoRows when there is none
+	closed  []string        // the desks closed on the day ("" all of them)
+	changes int             // the actor's changes within booking.ChangeWindow, when limited
+	moved   booking.Booking // the booking moved; ID 0 when not
+}
+
+// moveLocks orders a move against closures, then against the other moves
+// of its department (Move).
+//
+// The closure lock comes before the booking's row lock, the order
+// CloseAndCancel takes them in; the other way round the two would
+// deadlock.
+//
+// Then one move at a time per department. An UPDATE checks the exclusion
+// constraint by waiting for any conflicting row still in flight, so two
+// moves into the same place could each wait for the other; under load
+// PostgreSQL then kept aborting one and the retries deadlocked again.
+// (Insert is immune: ON CONFLICT never holds its row while it waits.) A
+// move's attempt is one round trip, so queueing them per department costs
+// nothing a citizen notices.
+const moveLocks = `SELECT pg_advisory_xact_lock_shared($1, hashtext(department)),
+	pg_advisory_xact_lock($3, hashtext(department))
+	FROM bookings WHERE ref = $2`
+
+// moveChecks are the CTEs that decide whether the booking ref $1 moves to
+// desk $2 at [$3, $4): old is the booking, lim what the move depends on
+// (the closures of its department on day $5, and the changes of the actor
+// of kind $8 and ID $9 since $10 when limited to $7), ok the booking when
+// it is active, the desk open and the changes under the limit, else
+// empty. $6 is the attempt's now (NULL: none given).
+var moveChecks = `old AS (
+		SELECT id, ref, department, citizen, desk, lower(during) AS start, status FROM bookings WHERE ref = $1
+	), lim AS (
+		SELECT ARRAY(SELECT DISTINCT c.desk FROM closures c, old
+				WHERE c.department = old.department AND c.from_day <= $5 AND c.to_day >= $5) AS closed,
+			` + changesWithin("$7", "$8", "$9", "$10") + ` AS changes
+	), ok AS (
+		SELECT old.* FROM old, lim WHERE old.status = 'active'
+			AND NOT ('' = ANY (lim.closed) OR $2::text = ANY (lim.closed))
+			AND ($7::int = 0 OR lim.changes < $7)
+	)`
+
+// moveRelease releases the holds on the move's target place (releaseHoldsOf)
+// when the move may go ahead.
+var moveRelease = `WITH ` + moveChecks + ` ` +
+	releaseHoldsOf(`(SELECT department FROM ok)`, `(SELECT citizen FROM ok)`, `$6::timestamptz`)
+
+// moveBooking moves the booking when moveChecks let it, with the request
+// key $11 (none when NULL), its reminders (kind $12) dropped, its audit
+// row and its outbox rows ($13 on, changeOutbox) in the same statement;
+// when the update does nothing, neither do they. It returns what lim
+// found and the booking moved.
+var moveBooking = `WITH ` + moveChecks + `, u AS (
+		UPDATE bookings b SET desk = $2, during = tstzrange($3, $4, '[)'), updated_at = now()
+		FROM ok WHERE b.id = ok.id
+		RETURNING b.*
+	), k AS (
+		INSERT INTO request_keys (key, booking_id) SELECT $11::text, u.id FROM u WHERE $11::text IS NOT NULL
+	), r AS (
+		` + dropRemindersOf("u", "$12::text") + `
+	), a AS (
+		INSERT INTO audit_log (at, actor_kind, actor_id, action, booking_id, details)
+		SELECT coalesce($6::timestamptz, now()), $8, $9, 'reschedule', u.id, jsonb_build_object('ref', u.ref,
+			'from_desk', ok.desk, 'from_start', ok.start, 'desk', u.desk, 'start', lower(u.during), 'end', upper(u.during))
+		FROM u, ok
+	), o AS (
+		` + changeOutbox("u", 13) + `
+	)
+	SELECT lim.closed, lim.changes, ` + changedColumns("u") + ` FROM lim LEFT JOIN u ON true`
+
+// moveAttempt runs one attempt of m at desk as one pipelined transaction.
+func (s *Store) moveAttempt(ctx context.Context, m booking.Move, desk string, since time.Time, n changeColumns) (moveResult, error) {
+	var now any
+	if !m.Now.IsZero() {
+		now = m.Now
+	}
+	checks := []any{m.Ref, desk, m.Start, m.End, dateValue(m.Day), now, m.MaxChanges, string(actorKind(m.Actor)), m.Actor.ID, since}
+	var r moveResult
+	err := s.pipelinedTx(ctx, func(b *pgx.Batch) {
+		b.Queue(moveLocks, closureLockClass, m.Ref, moveLockClass)
+		b.Queue(lockBooking, m.Ref)
+		b.Queue(moveRelease, checks...)
+		b.Queue(moveBooking, append(append(slices.Clone(checks), nullString(m.IdempotencyKey), string(booking.NotifyReminder)), n.args()...)...)
+	}, func(br pgx.BatchResults) error {
+		if err := execN(br, 1); err != nil {
+			return err
+		}
+		r.old, r.oldErr = scanBooking(br.QueryRow())
+		if r.oldErr != nil && !errors.Is(r.oldErr, pgx.ErrNoRows) {
+			return r.oldErr
+		}
+		if err := execN(br, 1); err != nil {
+			return err
+		}
+		var err error
+		r.moved, err = scanBooking(withHead{br.QueryRow(), []any{&r.closed, &r.changes}})
+		return err
+	})
+	return r, err
 }
 
 // BookingByIdempotencyKey returns the booking inserted under key.
@@ -211,35 +342,78 @@ func (s *Store) byRequestKey(ctx context.Context, key string) (booking.Booking, 
 // Cancel cancels an active booking and drops its pending reminders. With
 // c.HoldUntil the cancelled row keeps its place under the exclusion
 // constraint until then (migration 006).
+//
+// It is one transaction of two statements sent as one pipeline (one round
+// trip; pipelinedTx): the first locks the booking and returns it as it
+// was, the second (cancelBooking) cancels it only when it is active and
+// the actor's changes are under the limit, with its reminders dropped,
+// its audit row and its outbox rows, and returns the changes it counted,
+// for Go to tell why nothing was written.
 func (s *Store) Cancel(ctx context.Context, c booking.Cancel) (booking.Booking, error) {
-	var b booking.Booking
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		old, err := lockActive(ctx, tx, c.Ref)
-		if err != nil {
+	var hold, at any
+	if !c.HoldUntil.IsZero() {
+		hold = c.HoldUntil
+	}
+	if !c.Now.IsZero() {
+		at = c.Now
+	}
+	args := append([]any{c.Ref, c.Reason, hold, c.MaxChanges, string(actorKind(c.Actor)), c.Actor.ID,
+		changesSince(c.Now), at, string(booking.NotifyReminder)}, changeColumnsOf(c.Notify).args()...)
+	var old, b booking.Booking
+	var oldErr error
+	var changes int
+	err := retryDeadlocked(ctx, func() error {
+		return s.pipelinedTx(ctx, func(batch *pgx.Batch) {
+			batch.Queue(lockBooking, c.Ref)
+			batch.Queue(cancelBooking, args...)
+		}, func(br pgx.BatchResults) error {
+			old, oldErr = scanBooking(br.QueryRow())
+			if oldErr != nil && !errors.Is(oldErr, pgx.ErrNoRows) {
+				return oldErr
+			}
+			var err error
+			b, err = scanBooking(withHead{br.QueryRow(), []any{&changes}})
 			return err
-		}
-		if err := checkChanges(ctx, tx, c.Actor, c.MaxChanges, c.Now); err != nil {
-			return err
-		}
-		var hold any
-		if !c.HoldUntil.IsZero() {
-			hold = c.HoldUntil
-		}
-		b, err = scanBooking(tx.QueryRow(ctx, `UPDATE bookings SET status = 'cancelled', cancel_reason = $2, held_until = $3, updated_at = now()
-			WHERE id = $1 RETURNING `+bookingColumns, old.ID, c.Reason, hold))
-		if err != nil {
-			return err
-		}
-		if err := dropReminders(ctx, tx, b.ID); err != nil {
-			return err
-		}
-		return writeChange(ctx, tx, c.Actor, "cancel", b.ID, c.Now, map[string]any{"ref": b.Ref, "reason": c.Reason}, c.Notify)
+		})
 	})
 	if err != nil {
 		return booking.Booking{}, wrap("cancel", err)
 	}
-	return b, nil
+	if b.ID != 0 {
+		return b, nil
+	}
+	if _, err := active(c.Ref, old, oldErr); err != nil {
+		return booking.Booking{}, err
+	}
+	if limited(c.Actor, c.MaxChanges) && changes >= c.MaxChanges {
+		return booking.Booking{}, tooOften(c.Actor, changes, c.MaxChanges)
+	}
+	return booking.Booking{}, fmt.Errorf("postgres: cancel: booking %s not cancelled for no known reason", c.Ref)
 }
+
+// cancelBooking cancels the booking ref $1 (reason $2, held until $3)
+// when it is active and the changes of the actor of kind $5 and ID $6
+// since $7 are under the limit $4, with its reminders (kind $9) dropped,
+// its audit row (at $8, NULL: now) and its outbox rows ($10 on,
+// changeOutbox) in the same statement; when the update does nothing,
+// neither do they. It returns the changes counted and the booking
+// cancelled.
+var cancelBooking = `WITH lim AS (
+		SELECT ` + changesWithin("$4", "$5", "$6", "$7") + ` AS changes
+	), u AS (
+		UPDATE bookings b SET status = 'cancelled', cancel_reason = $2, held_until = $3, updated_at = now()
+		FROM lim WHERE b.ref = $1 AND b.status = 'active' AND ($4::int = 0 OR lim.changes < $4)
+		RETURNING b.*
+	), r AS (
+		` + dropRemindersOf("u", "$9::text") + `
+	), a AS (
+		INSERT INTO audit_log (at, actor_kind, actor_id, action, booking_id, details)
+		SELECT coalesce($8::timestamptz, now()), $5, $6, 'cancel', u.id, jsonb_build_object('ref', u.ref, 'reason', $2::text)
+		FROM u
+	), o AS (
+		` + changeOutbox("u", 10) + `
+	)
+	SELECT lim.changes, ` + changedColumns("u") + ` FROM lim LEFT JOIN u ON true`
 
 // SetStatus records attended or no-show for an active booking.
 func (s *Store) SetStatus(ctx context.Context, ref string, st booking.Status, a booking.Actor) (booking.Booking, error) {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,11 +36,13 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // back otherwise (a failed statement poisons the transaction: 25P02).
 //
 // A transaction that PostgreSQL aborted to break a deadlock is run again
-// (fn must only assign what it returns, as every caller does): two moves
-// into the same slot can deadlock, since an UPDATE checks the exclusion
-// constraint by waiting for a conflicting row still in flight, and each may
-// wait for the other. The retry then sees the winner and gets the friendly
-// "slot just taken" instead of an internal error.
+// (fn must only assign what it returns, as every caller does): two
+// transactions moving bookings into the same slot can deadlock, since an
+// UPDATE checks the exclusion constraint by waiting for a conflicting row
+// still in flight, and each may wait for the other. The retry then sees
+// the winner and gets the friendly "slot just taken" instead of an
+// internal error. The pipelined Cancel and Move retry their attempts the
+// same way (retryDeadlocked).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.tx(ctx, fn)
@@ -111,29 +114,89 @@ func writeChange(ctx context.Context, tx pgx.Tx, a booking.Actor, action string,
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// countChanges counts a citizen's changes (the audit actions of booking,
-// cancelling and moving) since $2, through migration 007's index.
-const countChanges = `SELECT count(*) FROM audit_log
-	WHERE actor_kind = 'citizen' AND actor_id = $1 AND action IN ('book', 'cancel', 'reschedule') AND at > $2`
+// changesWithin counts, for the changes limit, the changes (the audit
+// actions of booking, cancelling and moving, through migration 007's
+// index) of the actor of kind and id since since, when max is positive
+// and the actor is a citizen; otherwise it is 0, and nothing is read. All
+// four are SQL expressions (parameters), so that one statement counts and
+// acts on the count.
+func changesWithin(max, kind, id, since string) string {
+	return `CASE WHEN ` + max + `::int > 0 AND ` + kind + `::text = 'citizen' THEN (SELECT count(*) FROM audit_log
+		WHERE actor_kind = 'citizen' AND actor_id = ` + id + ` AND action IN ('book', 'cancel', 'reschedule')
+			AND at > ` + since + `::timestamptz) ELSE 0 END`
+}
 
-// checkChanges refuses a's change with ETooOften when a is a citizen who
-// made max changes within the window before now already (max 0: no
-// limit). Called in the change's transaction, after the booking's row lock.
-func checkChanges(ctx context.Context, tx pgx.Tx, a booking.Actor, max int, now time.Time) error {
-	if max <= 0 || a.Kind != booking.ActorCitizen {
-		return nil
-	}
+// changesSince is where the changes window before now starts; a zero now
+// is the present.
+func changesSince(now time.Time) time.Time {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	var n int
-	if err := tx.QueryRow(ctx, countChanges, a.ID, now.Add(-booking.ChangeWindow)).Scan(&n); err != nil {
-		return err
+	return now.Add(-booking.ChangeWindow)
+}
+
+// tooOften is the refusal of a's change when a, a citizen, made n changes
+// within the window already (max of them allowed).
+func tooOften(a booking.Actor, n, max int) error {
+	return booking.Errorf(booking.ETooOften, "citizen %s made %d changes within %s (max %d)", a.ID, n, booking.ChangeWindow, max)
+}
+
+// limited says a change by a is subject to the changes limit max.
+func limited(a booking.Actor, max int) bool {
+	return max > 0 && a.Kind == booking.ActorCitizen
+}
+
+// changeColumns are a change's notifications as the arrays changeOutbox
+// unnests, meaning what writeChange gives them: a zero DueAt is the
+// database's now(), and a notification shown in the chat (InChat) is
+// delivered then.
+type changeColumns struct {
+	kinds, channels, recipients []string
+	payloads                    []*string
+	dues                        []*time.Time
+	inChat                      []bool
+}
+
+func changeColumnsOf(ns []booking.Notification) changeColumns {
+	c := changeColumns{kinds: []string{}, channels: []string{}, recipients: []string{}, payloads: []*string{}, dues: []*time.Time{}, inChat: []bool{}}
+	for _, n := range ns {
+		c.kinds = append(c.kinds, string(n.Kind))
+		c.channels = append(c.channels, string(n.Channel))
+		c.recipients = append(c.recipients, n.Recipient)
+		c.payloads = append(c.payloads, payloadText(n.Payload))
+		var due *time.Time
+		if !n.DueAt.IsZero() {
+			due = &n.DueAt
+		}
+		c.dues = append(c.dues, due)
+		c.inChat = append(c.inChat, n.InChat)
 	}
-	if n >= max {
-		return booking.Errorf(booking.ETooOften, "citizen %s made %d changes within %s (max %d)", a.ID, n, booking.ChangeWindow, max)
-	}
-	return nil
+	return c
+}
+
+// args are c's arrays, the six parameters from the first of changeOutbox.
+func (c changeColumns) args() []any {
+	return []any{c.kinds, c.channels, c.recipients, c.payloads, c.dues, c.inChat}
+}
+
+// changeOutbox inserts the notifications of a change (changeColumns, in
+// the six parameters from $first) for each booking u, a CTE of changed
+// bookings rows: writeChange's outbox rows, in a statement of their change.
+func changeOutbox(u string, first int) string {
+	p := func(i int) string { return "$" + strconv.Itoa(first+i) }
+	return `INSERT INTO outbox (kind, channel, recipient, booking_id, payload, due_at, delivered_at)
+		SELECT n.kind, n.channel, n.recipient, ` + u + `.id, n.payload::jsonb, coalesce(n.due_at, now()), CASE WHEN n.in_chat THEN now() END
+		FROM ` + u + `, unnest(` + p(0) + `::text[], ` + p(1) + `::text[], ` + p(2) + `::text[], ` + p(3) + `::text[], ` +
+		p(4) + `::timestamptz[], ` + p(5) + `::bool[]) WITH ORDINALITY AS n(kind, channel, recipient, payload, due_at, in_chat, i)
+		ORDER BY n.i`
+}
+
+// dropRemindersOf deletes the reminders not sent yet of the bookings of u,
+// a CTE of changed bookings rows (dropReminders in a statement of the
+// change); reminder is the SQL text of booking.NotifyReminder.
+func dropRemindersOf(u, reminder string) string {
+	return `DELETE FROM outbox WHERE booking_id IN (SELECT id FROM ` + u + `) AND kind = ` + reminder + `
+		AND delivered_at IS NULL AND parked_at IS NULL`
 }
 
 // actorKind is a's kind, the system when unset.
