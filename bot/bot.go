@@ -54,7 +54,11 @@ type Bot struct {
 	dedupe Deduper
 	log    *slog.Logger
 	queues *chatQueues
-	hooks  Hooks
+	// presses are the button presses each chat has in hand here, queued or
+	// running (the webhook's): a second press of the same button meanwhile
+	// is answered at once instead of queueing behind the first.
+	presses presses
+	hooks   Hooks
 }
 
 // New builds the adapter. It does not contact Telegram; Run does.

@@ -140,3 +140,61 @@ func (q *chatQueues) drain(chatID int64) {
 
 // Wait blocks until every queued job has run.
 func (q *chatQueues) Wait() { q.wg.Wait() }
+
+// press is a button press: the message and the button's callback data.
+type press struct {
+	messageID int
+	data      string
+}
+
+// presses counts the button presses each chat has in hand. A citizen's
+// double tap is two callback queries for one button, the second a few
+// milliseconds after the first: the second would wait in the chat's queue
+// for the whole first step (a booking, at the slowest) only to find its
+// screen gone and change nothing. Known in hand, it is answered at once.
+// A redelivery of the press in hand (the same update) is not a second
+// press: it goes its usual way, to be told the update is in hand.
+type presses struct {
+	mu sync.Mutex
+	m  map[int64]map[press]pressInHand
+}
+
+type pressInHand struct {
+	updateID int64 // the first update that pressed it
+	n        int   // its deliveries in hand
+}
+
+// take records update's press p as in hand for chatID, and reports false
+// when another update pressed it and is in hand: the caller answers this
+// one and does not run it.
+func (ps *presses) take(chatID int64, p press, update int64) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	cur, ok := ps.m[chatID][p]
+	if ok && cur.updateID != update {
+		return false
+	}
+	if ps.m == nil {
+		ps.m = map[int64]map[press]pressInHand{}
+	}
+	if ps.m[chatID] == nil {
+		ps.m[chatID] = map[press]pressInHand{}
+	}
+	ps.m[chatID][p] = pressInHand{updateID: update, n: cur.n + 1}
+	return true
+}
+
+// done ends a press that take recorded.
+func (ps *presses) done(chatID int64, p press) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	cur := ps.m[chatID][p]
+	if cur.n--; cur.n > 0 {
+		ps.m[chatID][p] = cur
+		return
+	}
+	delete(ps.m[chatID], p)
+	if len(ps.m[chatID]) == 0 {
+		delete(ps.m, chatID)
+	}
+}

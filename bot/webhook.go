@@ -86,10 +86,27 @@ func (b *Bot) WebhookHandler() http.Handler {
 		ctx := context.WithoutCancel(r.Context())
 		ans := &webhookAnswer{w: w, callbackID: in.callbackID}
 		defer ans.close()
+		chat, pr := in.input.ChatID, press{messageID: in.messageID, data: in.input.Event.Data}
+		if in.callbackID != "" && !b.presses.take(chat, pr, u.ID) {
+			// The same button pressed again while its first press is in
+			// hand here (a double tap): the first does what it asked, so
+			// this one is only answered, at once. (On another replica a
+			// second press runs, and finds its screen gone.)
+			b.log.Debug("bot: button pressed again while in hand, answered", slog.Int64("update_id", u.ID), slog.Int64("chat_id", chat))
+			b.observeUpdate(in.input.Event, true)
+			ans.ok("", nil)
+			return
+		}
 		done := make(chan error, 1)
-		if !b.queues.Run(in.input.ChatID, func() {
+		if !b.queues.Run(chat, func() {
+			if in.callbackID != "" {
+				defer b.presses.done(chat, pr)
+			}
 			done <- b.process(ctx, u.ID, in, ans.ok)
 		}) {
+			if in.callbackID != "" {
+				b.presses.done(chat, pr)
+			}
 			// Too many updates of this chat in hand: Telegram retries later.
 			ans.unavailable("too many updates in progress")
 			return

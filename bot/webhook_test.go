@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -278,5 +279,67 @@ func TestWebhookOutcomeDropsButtonsAlongside(t *testing.T) {
 	}
 	if h.count() != 4 {
 		t.Fatalf("the steps ran %d times; want 4 (a redelivery only sends what was left)", h.count())
+	}
+}
+
+// TestWebhookSecondPressWhileInHand: a second press of a button whose first
+// press is still in hand (a double tap) is answered at once and not run;
+// a press of another button queues; a redelivery of the press in hand
+// goes the usual way (503, it is in hand).
+func TestWebhookSecondPressWhileInHand(t *testing.T) {
+	h := &scripted{}
+	r := startRig(t, h, rigOptions{webhook: true})
+	ctx := context.Background()
+	const chat = 4120
+	r.fake.SendText(chat, "hi") // Menu: hi [Next] [Same]
+	m, _ := r.fake.Last(chat)
+	before := h.count()
+	h.mu.Lock()
+	h.delay = 300 * time.Millisecond // each step from now on
+	h.mu.Unlock()
+
+	press := func(data string) models.Update {
+		u, err := r.fake.PressUpdate(chat, m.ID, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	first, second, other := press("next"), press("next"), press("same")
+	firstDone := make(chan int, 1)
+	go func() {
+		st, _ := r.fake.PostWebhook(ctx, &first, testSecret)
+		firstDone <- st
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.count() == before { // the first press is being handled
+		if time.Now().After(deadline) {
+			t.Fatal("the first press never reached the conversation")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if st, err := r.fake.PostWebhook(ctx, &second, testSecret); err != nil || st != http.StatusOK {
+		t.Fatalf("second press: %d, %v", st, err)
+	}
+	select {
+	case st := <-firstDone:
+		t.Error("the second press was answered only after the first was done; it should not wait for it")
+		firstDone <- st
+	default:
+	}
+	if _, ok := r.fake.CallbackAnswer(second.ID); !ok {
+		t.Fatal("the second press was not answered")
+	}
+	if st, err := r.fake.PostWebhook(ctx, &first, testSecret); err != nil || st != http.StatusOK {
+		t.Fatalf("redelivery of the press in hand: %d, %v; want 200, as a duplicate once the first is done", st, err)
+	}
+	if st, err := r.fake.PostWebhook(ctx, &other, testSecret); err != nil || st != http.StatusOK {
+		t.Fatalf("another button: %d, %v", st, err)
+	}
+	if st := <-firstDone; st != http.StatusOK {
+		t.Fatalf("first press: %d", st)
+	}
+	if got := h.count() - before; got != 2 {
+		t.Fatalf("%d steps ran; want 2 (the first press and the other button, not the second press)", got)
 	}
 }
