@@ -14,24 +14,26 @@ import (
 const maxRefTries = 8
 
 // Insert books the first free desk of nb.Desks. Each desk is one attempt,
-// one transaction of four statements sent as one pipeline (one round
+// one transaction of two statements sent as one pipeline (one round
 // trip), which PostgreSQL runs as one implicit transaction with no BEGIN
 // or COMMIT of its own (pipelinedTx):
 //
-//	upsert the citizen        -- locks the citizen's row until commit
-//	closure lock, shared      -- orders this against AddClosure
-//	release holds             -- run out, or the citizen's own (holds.go)
-//	attempt                   -- limits, twin, closure, then the insert with its audit and outbox rows
+//	claim the place   -- upsert the citizen (locks their row until commit), then
+//	                     the closure lock, shared (orders this against AddClosure),
+//	                     then release the holds on the place: run out, or the
+//	                     citizen's own (claimPlace)
+//	attempt           -- limits, twin, closure, then the insert with its audit and outbox rows
 //
 // In a pipeline each statement still takes its snapshot when it starts, so
-// the attempt counts every booking committed by whoever held the citizen's
+// the attempt, a statement of its own after the one that waited for both
+// locks, counts every booking committed by whoever held the citizen's
 // lock before, and sees every closure committed before the closure lock
 // was granted. It reports whether the booking is new: false for the one
 // a repeated request (same idempotency key) made before. ON CONFLICT DO
 // NOTHING also covers the exclusion constraint: when another transaction holds an overlapping booking of the
 // desk, PostgreSQL waits for it and inserts nothing if it commits. When
-// nothing is inserted the transaction has only touched the citizen's row,
-// and the next desk is a new attempt.
+// nothing is inserted the transaction has only touched the citizen's row
+// and the holds it released, and the next desk is a new attempt.
 func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, bool, error) {
 	// A repeated request is found by the attempt itself (twin), so a new
 	// booking costs no read of its key first.
@@ -58,7 +60,8 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 			if deadlocked(err) && try < maxRefTries {
 				// Releasing a hold locks its row: with a move or the
 				// scheduler releasing the same ones PostgreSQL may pick
-				// this attempt to break a deadlock. It changed nothing.
+				// this attempt to break a deadlock (claimPlace keeps the
+				// lock order). It changed nothing.
 				continue
 			}
 			if err != nil {
@@ -163,21 +166,103 @@ const theCitizen = `SELECT id, telegram_id FROM citizens WHERE $5::bigint > 0 AN
 
 // The upserts make sure the citizen who books exists and lock their row
 // until commit (ON CONFLICT DO UPDATE locks the row even when its WHERE
-// leaves it as it is), so that the limits are counted under the lock. A citizen booking through the bot has unblocked it, if
-// they ever blocked it: their confirmation and reminders must go out
-// again. A caller is the citizen their number identifies, who may be a
-// Telegram user who linked it: their own name and language stay as they
-// are, the booking keeps what the caller gave.
-const upsertTelegramCitizen = `INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($1, $2, $3, $4)
+// leaves it as it is, also as a CTE: a data-modifying CTE runs to
+// completion whatever reads it), so that the limits are counted under the
+// lock. A citizen booking through the bot has unblocked it, if they ever
+// blocked it: their confirmation and reminders must go out again. A
+// caller is the citizen their number identifies, who may be a Telegram
+// user who linked it: their own name and language stay as they are, the
+// booking keeps what the caller gave. Their parameters start at $7
+// (claimPlace); each returns the citizen's id only when it inserted or
+// updated the row.
+const upsertTelegramCitizen = `INSERT INTO citizens (telegram_id, name, phone, lang) VALUES ($7, $8, $9, $10)
 	ON CONFLICT (telegram_id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, unreachable = false
-	WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)`
+	WHERE (citizens.name, citizens.phone, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, false)
+	RETURNING id`
 
-const upsertCallerCitizen = `INSERT INTO citizens (phone_key, name, phone, lang) VALUES ($1, $2, $1, $3)
+const upsertCallerCitizen = `INSERT INTO citizens (phone_key, name, phone, lang) VALUES ($7, $8, $7, $9)
 	ON CONFLICT (phone_key) DO UPDATE SET name = EXCLUDED.name, lang = EXCLUDED.lang
-	WHERE citizens.telegram_id IS NULL AND (citizens.name, citizens.lang) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.lang)`
+	WHERE citizens.telegram_id IS NULL AND (citizens.name, citizens.lang) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.lang)
+	RETURNING id`
 
-// attempt runs one attempt at desk as one pipelined transaction of four
-// statements.
+// The lookups of the row the upsert left as it was, by the same key
+// (claimPlace).
+const (
+	lockedTelegramCitizen = `SELECT id FROM citizens WHERE telegram_id = $7 FOR KEY SHARE`
+	lockedCallerCitizen   = `SELECT id FROM citizens WHERE phone_key = $7 FOR KEY SHARE`
+)
+
+// claimPlace is the first statement of an attempt: the upsert of the
+// citizen (upsert, upsertTelegramCitizen or upsertCallerCitizen), the
+// department's closure lock in shared mode (lockClosuresShared, class $6
+// and department $1) and the release of the holds on desk $2 overlapping
+// [$3, $4) that ran out by $5 (ranOut) or are the citizen's own, locking
+// them in id order as ReleaseHolds and releaseHoldsOf do. One statement
+// of data-modifying CTEs instead of three, each a backend execution of
+// its own; the attempt stays the next statement, for its later snapshot.
+//
+// Lock order. CTEs run as their results are read (a data-modifying one
+// to completion, at the latest when the statement ends), so the order of
+// the locks is forced by what reads what, not by the order of the WITH:
+//
+//   - lk reads up through an aggregate, which reads all of up before it
+//     yields its one row, and only then calls the advisory lock: the
+//     citizen's row is locked (inserted, updated, or locked as it was)
+//     before the closure lock is asked for. The aggregate makes lk one
+//     row even when up returns none (a row left as it was).
+//   - me reads lk, so the citizen's id is looked up after the closure
+//     lock was granted.
+//   - the hold rows are locked by the LockRows of rel's subquery, above a
+//     sort above a join of the candidate bookings with me: no candidate
+//     reaches the lock before me, hence lk and up, were read. With no
+//     candidate rel may never read me; the main query reads it, so the
+//     closure lock is taken in every attempt all the same.
+//
+// So the order stays citizen row, closure lock, hold rows (in id order),
+// as when they were three statements: AddClosure and CloseAndCancel
+// (closure lock exclusive, then bookings) and Move (closure lock shared,
+// move lock, its booking, then holds in id order) meet the same order as
+// before, and a deadlock stays as rare as it was (Insert retries one).
+//
+// The citizen whose own holds are released is the row up locked: its id
+// from RETURNING when up inserted or updated it, else the lookup by the
+// same key (lockedTelegramCitizen, lockedCallerCitizen). The lookup reads
+// the statement's snapshot, taken before up waited for the row, so it
+// locks what it finds FOR KEY SHARE: on the row up locked that is a no-op
+// (this transaction holds a stronger lock already; the upserts change no
+// key column), and a row whose key a link (LinkTelegram) or a forget
+// changed or deleted meanwhile is read again at its newest version, where
+// the key no longer matches, and skipped. So a number that changed hands
+// while this statement waited never releases the hold of the citizen who
+// had it; this attempt then just releases no own hold. A row up inserted
+// is not in the lookup's snapshot, and one it updated is skipped by the
+// lookup's lock (changed by this very statement), hence RETURNING first. A new citizen has no holds, and a
+// caller whose number a Telegram user linked is that user's row, found by
+// phone_key as theCitizen finds it.
+func claimPlace(upsert, locked string) string {
+	return `WITH up AS (` + upsert + `
+	), lk AS MATERIALIZED (
+		SELECT u.id, pg_advisory_xact_lock_shared($6, hashtext($1)) FROM (SELECT max(id) AS id FROM up) u
+	), me AS MATERIALIZED (
+		SELECT coalesce(lk.id, (` + locked + `)) AS who FROM lk
+	), rel AS (
+		UPDATE bookings SET held_until = NULL
+		WHERE id IN (SELECT b.id FROM bookings b, me
+			WHERE b.department = $1 AND b.desk = $2 AND b.held_until IS NOT NULL AND b.during && tstzrange($3, $4, '[)')
+				AND (` + ranOut + ` OR b.citizen = me.who)
+			ORDER BY b.id FOR UPDATE OF b)
+	)
+	SELECT who FROM me`
+}
+
+// The claims of the place by a Telegram user and by a caller.
+var (
+	claimPlaceTelegram = claimPlace(upsertTelegramCitizen, lockedTelegramCitizen)
+	claimPlaceCaller   = claimPlace(upsertCallerCitizen, lockedCallerCitizen)
+)
+
+// attempt runs one attempt at desk as one pipelined transaction of two
+// statements: claimPlace, then attemptBooking.
 func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
 	via := nb.Via
 	if via == "" {
@@ -187,18 +272,12 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 	b := &r.booking
 	var status, lang, viaText string
 	err := s.pipelinedTx(ctx, func(batch *pgx.Batch) {
+		place := []any{nb.Department, desk, nb.Start, nb.End, nb.Now, closureLockClass}
 		if nb.Citizen.TelegramID > 0 {
-			batch.Queue(upsertTelegramCitizen, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))
+			batch.Queue(claimPlaceTelegram, append(place, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone, string(nb.Citizen.Lang))...)
 		} else {
-			batch.Queue(upsertCallerCitizen, nb.Citizen.Phone, nb.Citizen.Name, string(nb.Citizen.Lang))
+			batch.Queue(claimPlaceCaller, append(place, nb.Citizen.Phone, nb.Citizen.Name, string(nb.Citizen.Lang))...)
 		}
-		batch.Queue(lockClosuresShared, closureLockClass, nb.Department)
-		batch.Queue(`UPDATE bookings SET held_until = NULL
-			WHERE id IN (SELECT id FROM bookings
-				WHERE department = $1 AND desk = $2 AND held_until IS NOT NULL AND during && tstzrange($3, $4, '[)')
-					AND (`+ranOut+` OR citizen = (SELECT id FROM citizens WHERE telegram_id = $6 UNION ALL
-						SELECT id FROM citizens WHERE $6 = 0 AND phone_key = $7::text))
-				ORDER BY id FOR UPDATE)`, nb.Department, desk, nb.Start, nb.End, nb.Now, nb.Citizen.TelegramID, nb.Citizen.Phone)
 		batch.Queue(attemptBooking,
 			ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
 			string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
@@ -206,7 +285,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 			dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
 			nb.Citizen.Phone, string(via), n.delivered)
 	}, func(br pgx.BatchResults) error {
-		if err := execN(br, 3); err != nil { // citizen, lock, holds
+		if err := execN(br, 1); err != nil { // the claim of the place
 			return err
 		}
 		return br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
