@@ -85,6 +85,18 @@ func newTracedFixture(t *testing.T) (*fixture, *statements) {
 	return f, st
 }
 
+// queries returns sql without the setting of a soft write's commit
+// (postgres.softTx), which comes in the same round trip as its statement.
+func queries(sql []string) []string {
+	var out []string
+	for _, q := range sql {
+		if !strings.HasPrefix(q, "SELECT set_config('synchronous_commit'") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
 // touching returns the statements that name the citizens table.
 func touching(sql []string) []string {
 	var out []string
@@ -110,7 +122,7 @@ func TestNewCitizenStatements(t *testing.T) {
 		c := f.chat(t, 9101, "en-GB")
 		c.cmd("start")
 		c.wantSaid("🔒 Your data")
-		if sql := st.take(); len(sql) != 1 || !strings.Contains(sql[0], "INSERT INTO citizens") {
+		if sql := queries(st.take()); len(sql) != 1 || !strings.Contains(sql[0], "INSERT INTO citizens") {
 			t.Fatalf("/start of a new citizen sent %d statements: %q", len(sql), sql)
 		}
 		if l, known, err := f.office.CitizenLang(ctx, 9101); err != nil || !known || l != booking.English {
@@ -137,7 +149,7 @@ func TestNewCitizenStatements(t *testing.T) {
 			t.Fatal("the notice to a citizen already met")
 		}
 		c.wantSaid("Hello") // their own language, not Telegram's
-		if sql := st.take(); len(sql) != 1 {
+		if sql := queries(st.take()); len(sql) != 1 {
 			t.Fatalf("/start of a known citizen sent %q", sql)
 		}
 	})

@@ -110,7 +110,10 @@ func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.
 	}
 	// The dialog remembers the language at the first contact and again
 	// when it is chosen: a row that has it already is not written again.
-	_, err := s.pool.Exec(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
+	// A soft write (softTx), as MeetCitizen's: a crash of the server that
+	// lost it only asks the citizen their language again (and leaves one
+	// who had blocked the bot marked so until their next booking).
+	_, err := s.softExec(ctx, `INSERT INTO citizens (telegram_id, lang) VALUES ($1, $2)
 		ON CONFLICT (telegram_id) DO UPDATE SET lang = EXCLUDED.lang, unreachable = false
 		WHERE (citizens.lang, citizens.unreachable) IS DISTINCT FROM (EXCLUDED.lang, false)`, telegramID, string(l))
 	return wrap("set citizen lang", err)
@@ -125,6 +128,9 @@ func (s *Store) SetCitizenLang(ctx context.Context, telegramID int64, l booking.
 // other's gets no row back (its snapshot does not show the row it
 // conflicted with), and reports a first contact too: the notice shown
 // twice is harmless, a citizen remembered without being shown it is not.
+// It is a soft write (softTx): should a crash of the server lose the new
+// row, the citizen is only shown the notice again, and the /start that
+// every conversation begins with does not wait for the disk.
 func (s *Store) MeetCitizen(ctx context.Context, telegramID int64, l booking.Lang) (booking.Lang, bool, error) {
 	if l != booking.Greek && l != booking.English {
 		return "", false, booking.Errorf(booking.EInvalid, "language %q", l)
@@ -134,12 +140,14 @@ func (s *Store) MeetCitizen(ctx context.Context, telegramID int64, l booking.Lan
 	}
 	var lang string
 	var first bool
-	err := s.pool.QueryRow(ctx, `WITH known AS (SELECT lang FROM citizens WHERE telegram_id = $1),
+	err := softTx(ctx, s.pool, func(b *pgx.Batch) {
+		b.Queue(`WITH known AS (SELECT lang FROM citizens WHERE telegram_id = $1),
 		ins AS (
 			INSERT INTO citizens (telegram_id, lang) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM known)
 			ON CONFLICT (telegram_id) DO NOTHING RETURNING lang
 		)
-		SELECT lang, false FROM known UNION ALL SELECT lang, true FROM ins`, telegramID, string(l)).Scan(&lang, &first)
+		SELECT lang, false FROM known UNION ALL SELECT lang, true FROM ins`, telegramID, string(l))
+	}, func(br pgx.BatchResults) error { return br.QueryRow().Scan(&lang, &first) })
 	if errors.Is(err, pgx.ErrNoRows) {
 		return l, true, nil
 	}
