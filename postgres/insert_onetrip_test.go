@@ -35,11 +35,11 @@ func (f insertFixture) request(c booking.Citizen, start time.Time, clock time.Ti
 }
 
 // insert books nb and returns the round trips it took besides.
-func (f insertFixture) insert(t *testing.T, nb booking.NewBooking) (booking.Booking, error, [][]string) {
+func (f insertFixture) insert(t *testing.T, nb booking.NewBooking) (booking.Booking, [][]string, error) {
 	t.Helper()
 	f.tr.take()
 	b, _, err := f.store.Insert(context.Background(), nb)
-	return b, err, f.tr.take()
+	return b, f.tr.take(), err
 }
 
 // held books start at desk A1 for c and cancels it, the place held for
@@ -80,7 +80,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 	}
 
 	t.Run("Telegram", func(t *testing.T) {
-		b, err, trips := f.insert(t, f.request(citizen(7400), at(3, 9, 0), now, "A1"))
+		b, trips, err := f.insert(t, f.request(citizen(7400), at(3, 9, 0), now, "A1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 			t.Fatalf("%d outbox rows", n)
 		}
 		// Again, the citizen's row as it is: the upsert changes nothing.
-		if _, err, trips := f.insert(t, f.request(citizen(7400), at(3, 9, 30), now, "A1")); err != nil {
+		if _, trips, err := f.insert(t, f.request(citizen(7400), at(3, 9, 30), now, "A1")); err != nil {
 			t.Fatal(err)
 		} else {
 			oneAttempt(t, trips)
@@ -100,7 +100,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 	})
 	t.Run("Caller", func(t *testing.T) {
 		c := booking.Citizen{Phone: "6911100001", Name: "Μαρία", Lang: booking.Greek}
-		b, err, trips := f.insert(t, f.request(c, at(3, 10, 0), now, "A1"))
+		b, trips, err := f.insert(t, f.request(c, at(3, 10, 0), now, "A1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 		if _, _, err := f.store.Insert(ctx, f.request(citizen(7401), at(3, 11, 0), now, "A1")); err != nil {
 			t.Fatal(err)
 		}
-		b, err, trips := f.insert(t, f.request(citizen(7402), at(3, 11, 0), now, "A1", "A2"))
+		b, trips, err := f.insert(t, f.request(citizen(7402), at(3, 11, 0), now, "A1", "A2"))
 		if err != nil || b.Desk != "A2" {
 			t.Fatalf("booked %+v (%v), want desk A2", b, err)
 		}
@@ -127,7 +127,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 
 	t.Run("RunOutHoldReleased", func(t *testing.T) {
 		h := f.held(t, citizen(7410), at(4, 9, 0), now.Add(10*time.Minute))
-		b, err, trips := f.insert(t, f.request(citizen(7411), at(4, 9, 0), now.Add(11*time.Minute), "A1"))
+		b, trips, err := f.insert(t, f.request(citizen(7411), at(4, 9, 0), now.Add(11*time.Minute), "A1"))
 		if err != nil {
 			t.Fatalf("a hold that ran out kept the place: %v", err)
 		}
@@ -138,7 +138,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 	})
 	t.Run("OthersLiveHoldKept", func(t *testing.T) {
 		h := f.held(t, citizen(7420), at(4, 10, 0), now.Add(time.Hour))
-		if _, err, trips := f.insert(t, f.request(citizen(7421), at(4, 10, 0), now.Add(time.Minute), "A1")); booking.ErrorCode(err) != booking.ESlotTaken {
+		if _, trips, err := f.insert(t, f.request(citizen(7421), at(4, 10, 0), now.Add(time.Minute), "A1")); booking.ErrorCode(err) != booking.ESlotTaken {
 			t.Fatalf("another citizen's live hold: %v, want %s", err, booking.ESlotTaken)
 		} else if len(trips) != 2 || len(trips[0]) != 2 {
 			t.Fatalf("%d round trips, want the attempt and the look-up:\n%s", len(trips), show(trips))
@@ -147,7 +147,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 			t.Fatal("another citizen's live hold was released")
 		}
 		// Its own citizen takes it back, their row as it was.
-		if _, err, trips := f.insert(t, f.request(citizen(7420), at(4, 10, 0), now.Add(time.Minute), "A1")); err != nil {
+		if _, trips, err := f.insert(t, f.request(citizen(7420), at(4, 10, 0), now.Add(time.Minute), "A1")); err != nil {
 			t.Fatalf("own hold: %v", err)
 		} else {
 			oneAttempt(t, trips)
@@ -160,7 +160,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 		h := f.held(t, citizen(7430), at(4, 11, 0), now.Add(time.Hour))
 		c := citizen(7430)
 		c.Name = "νέο όνομα" // the upsert updates the row: its id from RETURNING
-		if _, err, trips := f.insert(t, f.request(c, at(4, 11, 0), now.Add(time.Minute), "A1")); err != nil {
+		if _, trips, err := f.insert(t, f.request(c, at(4, 11, 0), now.Add(time.Minute), "A1")); err != nil {
 			t.Fatalf("own hold: %v", err)
 		} else {
 			oneAttempt(t, trips)
@@ -174,7 +174,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 			c := booking.Citizen{Phone: "6911100002", Name: name, Lang: booking.Greek}
 			start := at(7, 9+i, 0)
 			h := f.held(t, booking.Citizen{Phone: c.Phone, Name: "Νίκος", Lang: booking.Greek}, start, now.Add(time.Hour))
-			if _, err, trips := f.insert(t, f.request(c, start, now.Add(time.Minute), "A1")); err != nil {
+			if _, trips, err := f.insert(t, f.request(c, start, now.Add(time.Minute), "A1")); err != nil {
 				t.Fatalf("%s: own hold: %v", name, err)
 			} else {
 				oneAttempt(t, trips)
@@ -192,7 +192,7 @@ func TestInsertOneRoundTripPerDesk(t *testing.T) {
 		}
 		h := f.held(t, citizen(7440), at(8, 9, 0), now.Add(time.Hour))
 		c := booking.Citizen{Phone: "6911100003", Name: "Ελένη", Lang: booking.English}
-		b, err, trips := f.insert(t, f.request(c, at(8, 9, 0), now.Add(time.Minute), "A1"))
+		b, trips, err := f.insert(t, f.request(c, at(8, 9, 0), now.Add(time.Minute), "A1"))
 		if err != nil {
 			t.Fatalf("own hold, by phone: %v", err)
 		}
