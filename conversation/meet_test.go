@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/booking"
@@ -21,47 +20,12 @@ import (
 	"github.com/rantevou/rantevou/redis/redistest"
 )
 
-// statements records every statement sent to PostgreSQL, alone or in a
-// batch, as pgx traces them.
-type statements struct {
-	mu  sync.Mutex
-	sql []string
-}
-
-func (s *statements) add(sql string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sql = append(s.sql, sql)
-}
-
-// take returns the statements recorded since the last take.
-func (s *statements) take() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.sql
-	s.sql = nil
-	return out
-}
-
-func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	s.add(d.SQL)
-	return ctx
-}
-func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return ctx
-}
-func (s *statements) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	s.add(d.SQL)
-}
-func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
 // newTracedFixture is newFixture with every statement of the office
 // recorded.
-func newTracedFixture(t *testing.T) (*fixture, *statements) {
+func newTracedFixture(t *testing.T) (*fixture, *pgtest.Trips) {
 	t.Helper()
 	ctx := context.Background()
-	st := &statements{}
+	st := &pgtest.Trips{}
 	cfg := pgtest.New(t).Config()
 	cfg.ConnConfig.Tracer = st
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -81,7 +45,7 @@ func newTracedFixture(t *testing.T) (*fixture, *statements) {
 	f := &fixture{logs: logs, office: office, sessions: sessions,
 		engine: conversation.NewEngine(office, sessions, func() time.Time { return now },
 			conversation.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))}
-	st.take()
+	st.Statements()
 	return f, st
 }
 
@@ -122,18 +86,18 @@ func TestNewCitizenStatements(t *testing.T) {
 		c := f.chat(t, 9101, "en-GB")
 		c.cmd("start")
 		c.wantSaid("🔒 Your data")
-		if sql := queries(st.take()); len(sql) != 1 || !strings.Contains(sql[0], "INSERT INTO citizens") {
+		if sql := queries(st.Statements()); len(sql) != 1 || !strings.Contains(sql[0], "INSERT INTO citizens") {
 			t.Fatalf("/start of a new citizen sent %d statements: %q", len(sql), sql)
 		}
 		if l, known, err := f.office.CitizenLang(ctx, 9101); err != nil || !known || l != booking.English {
 			t.Fatalf("remembered as %q, %v (%v); want en as the session speaks", l, known, err)
 		}
-		st.take()
+		st.Statements()
 		c.cmd("start")
 		if c.said("Your data") {
 			t.Fatal("the notice again")
 		}
-		if sql := st.take(); len(sql) != 0 {
+		if sql := st.Statements(); len(sql) != 0 {
 			t.Fatalf("/start in a session sent %q", sql)
 		}
 	})
@@ -142,14 +106,14 @@ func TestNewCitizenStatements(t *testing.T) {
 		if err := f.office.SetCitizenLang(ctx, 9102, booking.English); err != nil {
 			t.Fatal(err)
 		}
-		st.take()
+		st.Statements()
 		c := f.chat(t, 9102, "el")
 		c.cmd("start")
 		if c.said(notice) || c.said("Your data") {
 			t.Fatal("the notice to a citizen already met")
 		}
 		c.wantSaid("Hello") // their own language, not Telegram's
-		if sql := queries(st.take()); len(sql) != 1 {
+		if sql := queries(st.Statements()); len(sql) != 1 {
 			t.Fatalf("/start of a known citizen sent %q", sql)
 		}
 	})
@@ -160,10 +124,10 @@ func TestNewCitizenStatements(t *testing.T) {
 		c.wantSaid(notice)
 		c.cmd("book")
 		c.tap("Δημοτολόγιο")
-		st.take()
+		st.Statements()
 		c.tap("οικογενειακής")
 		c.wantSaid("Διαλέξτε ημέρα")
-		if sql := touching(st.take()); len(sql) != 0 {
+		if sql := touching(st.Statements()); len(sql) != 0 {
 			t.Fatalf("choosing a service, a first contact's bookings read: %q", sql)
 		}
 		c.tap("Τετάρτη 25 Νοεμβρίου")
@@ -177,10 +141,10 @@ func TestNewCitizenStatements(t *testing.T) {
 		// the limit of one a service is told before the calendar.
 		c.cmd("book")
 		c.tap("Δημοτολόγιο")
-		st.take()
+		st.Statements()
 		c.tap("οικογενειακής")
 		c.wantSaid("Έχετε ήδη ραντεβού")
-		if sql := touching(st.take()); len(sql) != 1 {
+		if sql := touching(st.Statements()); len(sql) != 1 {
 			t.Fatalf("choosing a service after booking: %q", sql)
 		}
 	})
@@ -189,9 +153,9 @@ func TestNewCitizenStatements(t *testing.T) {
 		c := f.chat(t, 9102, "el")
 		c.cmd("book")
 		c.tap("Civil Registry")
-		st.take()
+		st.Statements()
 		c.tap("Family status")
-		if sql := touching(st.take()); len(sql) != 1 {
+		if sql := touching(st.Statements()); len(sql) != 1 {
 			t.Fatalf("choosing a service, a known citizen's bookings not read once: %q", sql)
 		}
 	})
@@ -209,7 +173,7 @@ func TestNewCitizenStatements(t *testing.T) {
 		if _, err := f.sessions.Save(ctx, id, 0, other); err != nil {
 			t.Fatal(err)
 		}
-		st.take()
+		st.Statements()
 		rs, err := f.engine.Handle(ctx, conversation.Input{ChatID: id, UserID: id, LangCode: "el",
 			Event:   dialog.Event{Kind: dialog.KindCommand, Command: "start"},
 			Session: &conversation.Snapshot{}}) // read before the other update saved
@@ -219,7 +183,7 @@ func TestNewCitizenStatements(t *testing.T) {
 		if len(rs) == 0 || !strings.HasPrefix(rs[0].Text, notice) {
 			t.Fatalf("redo without the notice: %+v", rs)
 		}
-		if sql := touching(st.take()); len(sql) != 1 {
+		if sql := touching(st.Statements()); len(sql) != 1 {
 			t.Fatalf("the citizen looked up %d times: %q", len(sql), sql)
 		}
 		if _, known, err := f.office.CitizenLang(ctx, id); err != nil || !known {

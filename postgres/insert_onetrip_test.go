@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres/pgtest"
 )
 
 // closureLock is the department's closure lock of postgres/closures.go
@@ -19,7 +20,7 @@ const closureLock = `SELECT pg_advisory_xact_lock(x'636c6f73'::int, hashtext($1)
 // round trips are its own.
 type insertFixture struct {
 	*fixture
-	tr *trips
+	tr *pgtest.Trips
 }
 
 // request is a booking of family-status at start on the given desks.
@@ -37,9 +38,9 @@ func (f insertFixture) request(c booking.Citizen, start time.Time, clock time.Ti
 // insert books nb and returns the round trips it took besides.
 func (f insertFixture) insert(t *testing.T, nb booking.NewBooking) (booking.Booking, [][]string, error) {
 	t.Helper()
-	f.tr.take()
+	f.tr.Take()
 	b, _, err := f.store.Insert(context.Background(), nb)
-	return b, f.tr.take(), err
+	return b, f.tr.Take(), err
 }
 
 // held books start at desk A1 for c and cancels it, the place held for

@@ -3,11 +3,9 @@ package postgres_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/booking"
@@ -15,51 +13,14 @@ import (
 	"github.com/rantevou/rantevou/postgres/pgtest"
 )
 
-// trips records the round trips to PostgreSQL as pgx traces them: each
-// statement sent alone is one, each batch (a pipeline, one Sync) is one
-// with all its statements.
-type trips struct {
-	mu  sync.Mutex
-	log [][]string
-}
-
-// take returns the round trips recorded since the last take.
-func (tr *trips) take() [][]string {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	out := tr.log
-	tr.log = nil
-	return out
-}
-
-func (tr *trips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.log = append(tr.log, []string{d.SQL})
-	return ctx
-}
-func (tr *trips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (tr *trips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.log = append(tr.log, []string{})
-	return ctx
-}
-func (tr *trips) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	tr.log[len(tr.log)-1] = append(tr.log[len(tr.log)-1], d.SQL)
-}
-func (tr *trips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
 // tracedSetup is setup (no booking limits) with the store and the office
-// on a pool whose round trips tr records; f.pool, for the checks, is not
+// on a pool whose round trips tr records (pgtest.Trips); f.pool, for the checks, is not
 // traced.
-func tracedSetup(t *testing.T) (*fixture, *trips) {
+func tracedSetup(t *testing.T) (*fixture, *pgtest.Trips) {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	tr := &trips{}
+	tr := &pgtest.Trips{}
 	cfg := pool.Config()
 	cfg.ConnConfig.Tracer = tr
 	traced, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -143,11 +104,11 @@ func TestCancelOneRoundTrip(t *testing.T) {
 	refused := func(t *testing.T, c booking.Cancel, code booking.Code) {
 		t.Helper()
 		before := f.written(t)
-		tr.take()
+		tr.Take()
 		if _, err := f.store.Cancel(ctx, c); booking.ErrorCode(err) != code {
 			t.Fatalf("cancel: %v, want %s", err, code)
 		}
-		oneTrip(t, tr.take(), 2)
+		oneTrip(t, tr.Take(), 2)
 		f.unchanged(t, before)
 	}
 	t.Run("NotFound", func(t *testing.T) {
@@ -161,12 +122,12 @@ func TestCancelOneRoundTrip(t *testing.T) {
 		refused(t, c, booking.ETooOften)
 	})
 	t.Run("Cancelled", func(t *testing.T) {
-		tr.take()
+		tr.Take()
 		got, err := f.store.Cancel(ctx, cancel)
 		if err != nil {
 			t.Fatal(err)
 		}
-		oneTrip(t, tr.take(), 2)
+		oneTrip(t, tr.Take(), 2)
 		if got.ID != b.ID || got.Status != booking.Cancelled || got.CancelReason != "λόγος" || got.Citizen.TelegramID != 7001 || !got.Start.Equal(b.Start) {
 			t.Fatalf("cancelled %+v", got)
 		}
@@ -226,11 +187,11 @@ func TestMoveOneRoundTripPerDesk(t *testing.T) {
 	refused := func(t *testing.T, m booking.Move, code booking.Code, attempts int) {
 		t.Helper()
 		before := f.written(t)
-		tr.take()
+		tr.Take()
 		if _, err := f.store.Move(ctx, m); booking.ErrorCode(err) != code {
 			t.Fatalf("move: %v, want %s", err, code)
 		}
-		got := tr.take()
+		got := tr.Take()
 		if m.IdempotencyKey != "" {
 			got = got[1:] // the look-up of the key
 		}
@@ -245,12 +206,12 @@ func TestMoveOneRoundTripPerDesk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr.take()
+		tr.Take()
 		got, err := f.store.Move(ctx, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		trips := tr.take()
+		trips := tr.Take()
 		if m.IdempotencyKey != "" {
 			trips = trips[1:]
 		}
@@ -329,12 +290,12 @@ func TestMoveOneRoundTripPerDesk(t *testing.T) {
 		}
 		// The repeat of the request returns the move it made, from the key.
 		before := f.written(t)
-		tr.take()
+		tr.Take()
 		again, err := f.store.Move(ctx, m)
 		if err != nil || again.ID != got.ID || again.Desk != got.Desk || !again.Start.Equal(got.Start) {
 			t.Fatalf("repeat: %+v, %v", again, err)
 		}
-		if trips := tr.take(); len(trips) != 1 {
+		if trips := tr.Take(); len(trips) != 1 {
 			t.Fatalf("the repeat took %d round trips:\n%s", len(trips), show(trips))
 		}
 		f.unchanged(t, before)

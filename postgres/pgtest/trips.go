@@ -1,0 +1,75 @@
+package pgtest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Trips is a pgx tracer (pgx.ConnConfig.Tracer) that records the round
+// trips to PostgreSQL: each statement sent alone is one, each batch (a
+// pipeline, one Sync) one with all its statements. Batches of different
+// connections at once are kept apart.
+type Trips struct {
+	mu   sync.Mutex
+	log  [][]string
+	open map[*pgx.Conn]int // the connection's batch in flight: its index in log
+}
+
+// Take returns the round trips recorded since the last Take.
+func (tr *Trips) Take() [][]string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	out := tr.log
+	tr.log = nil
+	clear(tr.open)
+	return out
+}
+
+// Statements returns the statements recorded since the last Take, round
+// trips flattened, in order.
+func (tr *Trips) Statements() []string {
+	var out []string
+	for _, trip := range tr.Take() {
+		out = append(out, trip...)
+	}
+	return out
+}
+
+func (tr *Trips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.log = append(tr.log, []string{d.SQL})
+	return ctx
+}
+
+func (tr *Trips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (tr *Trips) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.open == nil {
+		tr.open = map[*pgx.Conn]int{}
+	}
+	tr.open[conn] = len(tr.log)
+	tr.log = append(tr.log, []string{})
+	return ctx
+}
+
+func (tr *Trips) TraceBatchQuery(_ context.Context, conn *pgx.Conn, d pgx.TraceBatchQueryData) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	i, ok := tr.open[conn]
+	if !ok || i >= len(tr.log) { // its batch started before the last Take
+		tr.open[conn], i = len(tr.log), len(tr.log)
+		tr.log = append(tr.log, nil)
+	}
+	tr.log[i] = append(tr.log[i], d.SQL)
+}
+
+func (tr *Trips) TraceBatchEnd(_ context.Context, conn *pgx.Conn, _ pgx.TraceBatchEndData) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	delete(tr.open, conn)
+}
