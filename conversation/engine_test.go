@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/conversation"
 	"github.com/rantevou/rantevou/dialog"
@@ -33,8 +35,13 @@ type fixture struct {
 // Redis under a random key prefix; both are required.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	return fixtureOn(t, pgtest.New(t))
+}
+
+// fixtureOn is newFixture on pool, a fresh migrated database.
+func fixtureOn(t testing.TB, pool *pgxpool.Pool) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	pool := pgtest.New(t)
 	store := postgres.NewStore(pool)
 	cat := booking.DefaultCatalog()
 	if err := store.SyncCatalog(ctx, cat); err != nil {

@@ -3,21 +3,16 @@ package conversation_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/conversation"
 	"github.com/rantevou/rantevou/dialog"
-	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
-	"github.com/rantevou/rantevou/redis"
-	"github.com/rantevou/rantevou/redis/redistest"
 )
 
 // newTracedFixture is newFixture with every statement of the office
@@ -33,18 +28,7 @@ func newTracedFixture(t *testing.T) (*fixture, *pgtest.Trips) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close) // before the database is dropped
-	store := postgres.NewStore(pool)
-	cat := booking.DefaultCatalog()
-	if err := store.SyncCatalog(ctx, cat); err != nil {
-		t.Fatalf("sync catalog: %v", err)
-	}
-	office := booking.NewOffice(cat, store, func() time.Time { return now })
-	client, prefix := redistest.New(t)
-	sessions := redis.NewSessions(client, prefix, 30*time.Minute)
-	logs := &syncBuffer{}
-	f := &fixture{logs: logs, office: office, sessions: sessions,
-		engine: conversation.NewEngine(office, sessions, func() time.Time { return now },
-			conversation.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))}
+	f := fixtureOn(t, pool)
 	st.Statements()
 	return f, st
 }
