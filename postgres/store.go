@@ -210,8 +210,7 @@ func actorKind(a booking.Actor) booking.ActorKind {
 // dropReminders deletes the booking's reminders that have not gone out yet:
 // a cancelled or moved booking must not be reminded of its old time.
 func dropReminders(ctx context.Context, tx pgx.Tx, bookingID int64) error {
-	_, err := tx.Exec(ctx, `DELETE FROM outbox WHERE booking_id = $1 AND kind = $2
-		AND delivered_at IS NULL AND parked_at IS NULL`, bookingID, string(booking.NotifyReminder))
+	_, err := tx.Exec(ctx, `WITH b AS (SELECT $1::bigint AS id) `+dropRemindersOf("b", "$2::text"), bookingID, string(booking.NotifyReminder))
 	return err
 }
 
