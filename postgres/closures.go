@@ -149,15 +149,9 @@ func writeCancellations(ctx context.Context, tx pgx.Tx, cl booking.Closing, clos
 		return err
 	}
 	kind, actor := string(actorKind(cl.Actor)), cl.Actor.ID
-	// A zero DueAt stays zero in the columns and becomes NULL here, so
-	// that the database's now() fills it in, as writeChange does.
-	n := columnsOf(ns, time.Time{})
-	dues := make([]*time.Time, len(n.dues))
-	for i := range n.dues {
-		if !n.dues[i].IsZero() {
-			dues[i] = &n.dues[i]
-		}
-	}
+	// A zero DueAt is NULL in the columns, for the database's now() to
+	// fill in, as writeChange does.
+	n := changeColumnsOf(ns)
 	batch := &pgx.Batch{}
 	batch.Queue(`DELETE FROM outbox WHERE booking_id = ANY($1) AND kind = $2
 		AND delivered_at IS NULL AND parked_at IS NULL`, ids, string(booking.NotifyReminder))
@@ -170,7 +164,7 @@ func writeCancellations(ctx context.Context, tx pgx.Tx, cl booking.Closing, clos
 		SELECT n.kind, n.channel, n.recipient, n.booking_id, n.payload::jsonb, coalesce(n.due_at, now())
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[])
 			AS n(kind, channel, recipient, booking_id, payload, due_at)`,
-		n.kinds, n.channels, n.recipients, nids, n.payloads, dues)
+		n.kinds, n.channels, n.recipients, nids, n.payloads, n.dues)
 	return tx.SendBatch(ctx, batch).Close()
 }
 

@@ -281,7 +281,7 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 		batch.Queue(attemptBooking,
 			ref, nb.Department, desk, nb.Service, nb.Citizen.TelegramID, nb.Citizen.Name, nb.Citizen.Phone,
 			string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
-			string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dues,
+			string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dueAt,
 			dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
 			nb.Citizen.Phone, string(via), n.delivered)
 	}, func(br pgx.BatchResults) error {
@@ -305,32 +305,26 @@ func (s *Store) twin(ctx context.Context, key string) (booking.Booking, bool, er
 	return b, false, wrap("insert", err)
 }
 
-// notificationColumns are notifications as the arrays attemptBooking unnests.
+// notificationColumns are notifications as the arrays attemptBooking
+// unnests: changeColumns, with the office's clock where a change leaves
+// the database's now(): a zero DueAt is due now, and a notification shown
+// in the chat (InChat) is delivered now.
 type notificationColumns struct {
-	kinds, channels, recipients []string
-	payloads                    []*string
-	dues                        []time.Time
-	delivered                   []*time.Time // set for a notification the conversation showed (InChat)
+	changeColumns
+	dueAt     []time.Time
+	delivered []*time.Time
 }
 
-// columnsOf turns ns into columns; a zero DueAt means now.
 func columnsOf(ns []booking.Notification, now time.Time) notificationColumns {
-	c := notificationColumns{kinds: []string{}, channels: []string{}, recipients: []string{}, payloads: []*string{}, dues: []time.Time{}, delivered: []*time.Time{}}
-	for _, n := range ns {
-		c.kinds = append(c.kinds, string(n.Kind))
-		c.channels = append(c.channels, string(n.Channel))
-		c.recipients = append(c.recipients, n.Recipient)
-		c.payloads = append(c.payloads, payloadText(n.Payload))
-		due := n.DueAt
-		if due.IsZero() {
-			due = now
+	c := notificationColumns{changeColumns: changeColumnsOf(ns), dueAt: make([]time.Time, len(ns)), delivered: make([]*time.Time, len(ns))}
+	for i, n := range ns {
+		c.dueAt[i] = now
+		if c.dues[i] != nil {
+			c.dueAt[i] = *c.dues[i]
 		}
-		c.dues = append(c.dues, due)
-		var done *time.Time
 		if n.InChat {
-			done = &now
+			c.delivered[i] = &now
 		}
-		c.delivered = append(c.delivered, done)
 	}
 	return c
 }
