@@ -184,7 +184,7 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 			}
 		}
 		if overlaps(err) {
-			continue // taken: the next desk
+			continue // taken by a booking in flight when t looked: the next desk
 		}
 		if err != nil {
 			return booking.Booking{}, wrap("move", err)
@@ -206,6 +206,9 @@ func (s *Store) Move(ctx context.Context, m booking.Move) (booking.Booking, erro
 			desks = withoutClosed(desks, r.closed)
 			continue // closed: the next open desk
 		}
+		if r.taken {
+			continue // taken: the next desk
+		}
 		return booking.Booking{}, fmt.Errorf("postgres: move: booking %s not moved to desk %s for no known reason", m.Ref, desk)
 	}
 	return booking.Booking{}, booking.Errorf(booking.ESlotTaken, "no free desk at %s", m.Start.UTC().Format(time.RFC3339))
@@ -217,6 +220,7 @@ type moveResult struct {
 	oldErr  error           // pgx.ErrNoRows when there is none
 	closed  []string        // the desks closed on the day ("" all of them)
 	changes int             // the actor's changes within booking.ChangeWindow, when limited
+	taken   bool            // the place is another booking's or a hold's
 	moved   booking.Booking // the booking moved; ID 0 when not
 }
 
@@ -261,14 +265,26 @@ var moveChecks = `old AS (
 var moveRelease = `WITH ` + moveChecks + ` ` +
 	releaseHoldsOf(`(SELECT department FROM ok)`, `(SELECT citizen FROM ok)`, `$6::timestamptz`)
 
-// moveBooking moves the booking when moveChecks let it, with the request
-// key $11 (none when NULL), its reminders (kind $12) dropped, its audit
-// row and its outbox rows ($13 on, changeOutbox) in the same statement;
-// when the update does nothing, neither do they. It returns what lim
-// found and the booking moved.
-var moveBooking = `WITH ` + moveChecks + `, u AS (
+// moveBooking moves the booking when moveChecks let it and the place is
+// free (t), with the request key $11 (none when NULL), its reminders
+// (kind $12) dropped, its audit row and its outbox rows ($13 on,
+// changeOutbox) in the same statement; when the update does nothing,
+// neither do they. It returns what lim and t found and the booking moved.
+//
+// t asks the exclusion constraint's question (migration 006) before the
+// update does: a place already taken by a committed booking or hold is an
+// answer, not an error. An error would abort the transaction, write the
+// whole statement to the server's log and make pgx forget the prepared
+// statement, to parse and plan it again on its next use; at 09:00 most
+// moves find their first desk taken. Only a booking still in flight when
+// t looked is left to the constraint (overlaps).
+var moveBooking = `WITH ` + moveChecks + `, t AS (
+		SELECT EXISTS (SELECT 1 FROM bookings x, old WHERE x.department = old.department AND x.desk = $2
+			AND x.during && tstzrange($3, $4, '[)') AND (x.status = 'active' OR x.held_until IS NOT NULL)
+			AND x.id <> old.id) AS taken
+	), u AS (
 		UPDATE bookings b SET desk = $2, during = tstzrange($3, $4, '[)'), updated_at = now()
-		FROM ok WHERE b.id = ok.id
+		FROM ok, t WHERE b.id = ok.id AND NOT t.taken
 		RETURNING b.*
 	), k AS (
 		INSERT INTO request_keys (key, booking_id) SELECT $11::text, u.id FROM u WHERE $11::text IS NOT NULL
@@ -282,7 +298,7 @@ var moveBooking = `WITH ` + moveChecks + `, u AS (
 	), o AS (
 		` + changeOutbox("u", 13) + `
 	)
-	SELECT lim.closed, lim.changes, ` + changedColumns("u") + ` FROM lim LEFT JOIN u ON true`
+	SELECT lim.closed, lim.changes, t.taken, ` + changedColumns("u") + ` FROM lim CROSS JOIN t LEFT JOIN u ON true`
 
 // moveAttempt runs one attempt of m at desk as one pipelined transaction.
 func (s *Store) moveAttempt(ctx context.Context, m booking.Move, desk string, since time.Time, n changeColumns) (moveResult, error) {
@@ -309,7 +325,7 @@ func (s *Store) moveAttempt(ctx context.Context, m booking.Move, desk string, si
 			return err
 		}
 		var err error
-		r.moved, err = scanBooking(withHead{br.QueryRow(), []any{&r.closed, &r.changes}})
+		r.moved, err = scanBooking(withHead{br.QueryRow(), []any{&r.closed, &r.changes, &r.taken}})
 		return err
 	})
 	return r, err

@@ -191,6 +191,9 @@ func TestMoveOneRoundTripPerDesk(t *testing.T) {
 		if _, err := f.store.Move(ctx, m); booking.ErrorCode(err) != code {
 			t.Fatalf("move: %v, want %s", err, code)
 		}
+		if failed := tr.Failed(); len(failed) > 0 {
+			t.Fatalf("%d statements failed on the way:\n%s", len(failed), show([][]string{failed}))
+		}
 		got := tr.Take()
 		if m.IdempotencyKey != "" {
 			got = got[1:] // the look-up of the key
@@ -211,9 +214,15 @@ func TestMoveOneRoundTripPerDesk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		failed := tr.Failed()
 		trips := tr.Take()
 		if m.IdempotencyKey != "" {
 			trips = trips[1:]
+		}
+		if len(failed) > 0 {
+			// A taken desk is an answer: an error would abort the
+			// attempt and make pgx prepare the statement again.
+			t.Fatalf("%d statements failed on the way:\n%s", len(failed), show([][]string{failed}))
 		}
 		if len(trips) != attempts {
 			t.Fatalf("%d round trips, want %d:\n%s", len(trips), attempts, show(trips))

@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -12,9 +13,10 @@ import (
 // pipeline, one Sync) one with all its statements. Batches of different
 // connections at once are kept apart.
 type Trips struct {
-	mu   sync.Mutex
-	log  [][]string
-	open map[*pgx.Conn]int // the connection's batch in flight: its index in log
+	mu     sync.Mutex
+	log    [][]string
+	open   map[*pgx.Conn]int // the connection's batch in flight: its index in log
+	failed []string          // the statements the server refused with an error
 }
 
 // Take returns the round trips recorded since the last Take.
@@ -24,7 +26,17 @@ func (tr *Trips) Take() [][]string {
 	out := tr.log
 	tr.log = nil
 	clear(tr.open)
+	tr.failed = nil
 	return out
+}
+
+// Failed returns the statements that ended in an error since the last
+// Take: each one aborted its transaction, and pgx forgets a statement
+// that failed, to prepare it again on its next use.
+func (tr *Trips) Failed() []string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return slices.Clone(tr.failed)
 }
 
 // Statements returns the statements recorded since the last Take, round
@@ -41,10 +53,20 @@ func (tr *Trips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQu
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	tr.log = append(tr.log, []string{d.SQL})
-	return ctx
+	return context.WithValue(ctx, statementKey{}, d.SQL)
 }
 
-func (tr *Trips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+// statementKey is the context key of the statement a query's trace is of.
+type statementKey struct{}
+
+func (tr *Trips) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	if d.Err != nil {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		sql, _ := ctx.Value(statementKey{}).(string)
+		tr.failed = append(tr.failed, sql)
+	}
+}
 
 func (tr *Trips) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	tr.mu.Lock()
@@ -66,6 +88,9 @@ func (tr *Trips) TraceBatchQuery(_ context.Context, conn *pgx.Conn, d pgx.TraceB
 		tr.log = append(tr.log, nil)
 	}
 	tr.log[i] = append(tr.log[i], d.SQL)
+	if d.Err != nil {
+		tr.failed = append(tr.failed, d.SQL)
+	}
 }
 
 func (tr *Trips) TraceBatchEnd(_ context.Context, conn *pgx.Conn, _ pgx.TraceBatchEndData) {
