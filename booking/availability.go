@@ -28,7 +28,8 @@ func (o *Office) load(ctx context.Context, dept string, from, to Date) ([]Interv
 	return busy, closures, nil
 }
 
-// Availability returns one Day per date in [from, to] for service.
+// Availability returns one Day per date in [from, to] for service. The
+// calendar indexes the range's busy intervals once for all its days.
 func (o *Office) Availability(ctx context.Context, service string, from, to Date) ([]Day, error) {
 	svc, dept, err := o.service(service)
 	if err != nil {
@@ -39,11 +40,7 @@ func (o *Office) Availability(ctx context.Context, service string, from, to Date
 		return nil, err
 	}
 	earliest, latest := o.cal.Window(o.now())
-	var days []Day
-	for d := from; !to.Before(d); d = d.AddDays(1) {
-		days = append(days, o.cal.ServiceDay(svc, d, busy, closures, earliest, latest))
-	}
-	return days, nil
+	return o.cal.ServiceDays(svc, from, to, busy, closures, earliest, latest), nil
 }
 
 // DepartmentAvailability returns one Day per date in [from, to] with the

@@ -56,9 +56,13 @@ func busyByDesk(desks []string, from, to time.Time, busy []Interval) [][]span {
 // starts in [earliest, latest) at which one of them is free. Starts ascend
 // across the day, so each desk keeps a pointer into its spans that only
 // moves forward: O(slots × desks + spans) for the day.
+//
+// A time.Date in a Location is costly, so it is done per period (at its
+// start and end) rather than per slot, and the grid is stepped from the
+// start with Add; only a period that a daylight-saving change falls inside
+// places each slot by its local clock. The result is allocated
+// once, at the first free start, for every slot of the day's grid.
 func (cal *Calendar) freeStarts(d Date, periods []Period, dur time.Duration, idx []int, spans [][]span, earliest, latest time.Time) []Slot {
-	var out []Slot
-	ptr := make([]int, len(idx))
 	step := Clock(cal.cat.SlotStep / time.Minute)
 	durMin := Clock(dur / time.Minute)
 	if step <= 0 || durMin <= 0 {
@@ -69,7 +73,9 @@ func (cal *Calendar) freeStarts(d Date, periods []Period, dur time.Duration, idx
 	}
 	// Spans are disjoint and sorted by end too, so the first that ends after
 	// the day's first start is found by binary search; from there the
-	// pointers only move forward.
+	// pointers only move forward. (For up to four desks ptr stays on the
+	// stack.)
+	ptr := make([]int, len(idx))
 	first := d.At(periods[0].Start, cal.loc).UnixNano()
 	for j, k := range idx {
 		ptr[j], _ = slices.BinarySearchFunc(spans[k], first, func(x span, t int64) int {
@@ -79,9 +85,18 @@ func (cal *Calendar) freeStarts(d Date, periods []Period, dur time.Duration, idx
 			return 1
 		})
 	}
+	var out []Slot
 	for _, p := range periods {
+		from := d.At(p.Start, cal.loc)
+		// A daylight-saving change inside the period makes it last more or
+		// less than its length on the clock; Add would then drift from the
+		// local grid, so each slot is placed by d.At instead.
+		steady := d.At(p.End, cal.loc).Sub(from) == time.Duration(p.End-p.Start)*time.Minute
 		for c := p.Start; c+durMin <= p.End; c += step {
-			start := d.At(c, cal.loc)
+			start := from.Add(time.Duration(c-p.Start) * time.Minute)
+			if !steady {
+				start = d.At(c, cal.loc)
+			}
 			if !earliest.IsZero() && start.Before(earliest) {
 				continue
 			}
@@ -97,6 +112,9 @@ func (cal *Calendar) freeStarts(d Date, periods []Period, dur time.Duration, idx
 				}
 				ptr[j] = i
 				if i == len(sp) || sp[i].start >= e {
+					if out == nil {
+						out = make([]Slot, 0, gridSlots(periods, step, durMin))
+					}
 					out = append(out, Slot{Start: start, End: end})
 					break
 				}
@@ -104,6 +122,19 @@ func (cal *Calendar) freeStarts(d Date, periods []Period, dur time.Duration, idx
 		}
 	}
 	return out
+}
+
+// gridSlots returns the number of starts on the grid of periods (every
+// step minutes from each period's start) at which durMin minutes fit
+// before the period ends.
+func gridSlots(periods []Period, step, durMin Clock) int {
+	n := 0
+	for _, p := range periods {
+		if p.End-p.Start >= durMin {
+			n += int((p.End-p.Start-durMin)/step) + 1
+		}
+	}
+	return n
 }
 
 // dayBounds returns the instants at which the opening periods of a day
@@ -135,30 +166,28 @@ func (cal *Calendar) ServiceDay(svc *Service, d Date, busy []Interval, closures 
 // its place in them by binary search and walks them with one pointer per
 // desk.
 func (cal *Calendar) ServiceDays(svc *Service, from, to Date, busy []Interval, closures []Closure, earliest, latest time.Time) []Day {
-	if to.Before(from) {
-		to = from
-	}
+	days := make([]Day, dayCount(from, to))
 	dept, ok := cal.cat.Department(svc.Department)
 	if !ok {
-		var days []Day
-		for d := from; !to.Before(d); d = d.AddDays(1) {
-			days = append(days, Day{Date: d, Closed: true, Reason: reasonClosure})
+		for i, d := 0, from; i < len(days); i, d = i+1, d.AddDays(1) {
+			days[i] = Day{Date: d, Closed: true, Reason: reasonClosure}
 		}
 		return days
 	}
 	allowed := svc.DesksIn(dept)
 	// Opening periods lie within their local day (at most 00:00-24:00).
-	spans := busyByDesk(allowed, from.Midnight(cal.loc), to.AddDays(1).Midnight(cal.loc), busy)
-	var days []Day
-	for d := from; !to.Before(d); d = d.AddDays(1) {
-		day := Day{Date: d}
+	last := from.AddDays(len(days) - 1)
+	spans := busyByDesk(allowed, from.Midnight(cal.loc), last.AddDays(1).Midnight(cal.loc), busy)
+	idx := make([]int, 0, len(allowed)) // the day's open desks, reused
+	for i, d := 0, from; i < len(days); i, d = i+1, d.AddDays(1) {
+		day := &days[i]
+		day.Date = d
 		if reason, closed := cal.DayClosed(dept, d, closures); closed {
 			day.Closed, day.Reason = true, reason
-			days = append(days, day)
 			continue
 		}
 		on := cal.closuresOn(dept.Code, d, closures)
-		var idx []int
+		idx = idx[:0]
 		for k, desk := range allowed {
 			if !deskClosed(desk, on) {
 				idx = append(idx, k)
@@ -167,13 +196,18 @@ func (cal *Calendar) ServiceDays(svc *Service, from, to Date, busy []Interval, c
 		if len(idx) == 0 {
 			// Only this service's desks are closed: the day is closed for it.
 			day.Closed, day.Reason = true, closureReason(on[0])
-			days = append(days, day)
 			continue
 		}
 		day.Slots = cal.freeStarts(d, dept.Hours[d.Weekday()], svc.Duration, idx, spans, earliest, latest)
-		days = append(days, day)
 	}
 	return days
+}
+
+// dayCount returns the number of dates in [from, to], and 1 when to is
+// before from.
+func dayCount(from, to Date) int {
+	n := int(to.Midnight(time.UTC).Sub(from.Midnight(time.UTC))/(24*time.Hour)) + 1
+	return max(n, 1)
 }
 
 // DepartmentDay returns the times on d at which any service of dept can

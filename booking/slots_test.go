@@ -413,9 +413,9 @@ func TestServiceDaysMatchesServiceDay(t *testing.T) {
 	}
 }
 
-// BenchmarkServiceDay30Days is Office's heaviest call done day by day: 30
-// calls of ServiceDay, each given all 10,000 busy intervals of the
-// department.
+// BenchmarkServiceDay30Days is the heaviest query done day by day, as
+// Office.Availability once did it: 30 calls of ServiceDay, each given all
+// 10,000 busy intervals of the department.
 func BenchmarkServiceDay30Days(b *testing.B) {
 	cal, svc, first, busy, earliest, latest := benchBusy(b)
 	b.ReportAllocs()
@@ -435,5 +435,173 @@ func BenchmarkServiceDays30Days(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		cal.ServiceDays(svc, first, first.AddDays(29), busy, nil, earliest, latest)
+	}
+}
+
+// weekBusy returns the family-status service of the default catalog (three
+// desks, 15-minute grid, 08:00-14:00 on weekdays), the first of 10 days
+// from a Monday and 300 busy intervals of its department on the eight
+// working days among them, in random order: a realistic availability query.
+func weekBusy(tb testing.TB) (*Calendar, *Service, Date, []Interval, time.Time, time.Time) {
+	c := DefaultCatalog()
+	cal := NewCalendar(c)
+	svc, _ := c.Service("family-status")
+	dept, _ := c.Department(svc.Department)
+	first := Date{2026, time.March, 2}
+	rng := rand.New(rand.NewPCG(5, 6))
+	busy := make([]Interval, 300)
+	for i := range busy {
+		d := first.AddDays(rng.IntN(5))
+		if rng.IntN(3) == 0 {
+			d = d.AddDays(7)
+		}
+		start := d.At(Clock(8*60+15*rng.IntN(23)), c.Location)
+		busy[i] = Interval{
+			Desk:  dept.Desks[rng.IntN(len(dept.Desks))],
+			Start: start,
+			End:   start.Add(time.Duration(1+rng.IntN(2)) * 15 * time.Minute),
+		}
+	}
+	earliest, latest := cal.Window(first.At(7*60, c.Location))
+	return cal, svc, first, busy, earliest, latest
+}
+
+// BenchmarkServiceDay10Days is the realistic query day by day: 10 calls of
+// ServiceDay, each given all 300 busy intervals.
+func BenchmarkServiceDay10Days(b *testing.B) {
+	cal, svc, first, busy, earliest, latest := weekBusy(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range 10 {
+			cal.ServiceDay(svc, first.AddDays(i), busy, nil, earliest, latest)
+		}
+	}
+}
+
+// BenchmarkServiceDays10Days is one ServiceDays call over 10 days with 300
+// busy intervals on three desks.
+func BenchmarkServiceDays10Days(b *testing.B) {
+	cal, svc, first, busy, earliest, latest := weekBusy(b)
+	b.ReportAllocs()
+	slots := 0
+	for b.Loop() {
+		slots = 0
+		for _, d := range cal.ServiceDays(svc, first, first.AddDays(9), busy, nil, earliest, latest) {
+			slots += len(d.Slots)
+		}
+	}
+	b.ReportMetric(float64(slots), "slots")
+}
+
+// freeStartsPerSlot is freeStarts as it was before it stepped the grid
+// with Add: a time.Date in the location for every slot.
+func freeStartsPerSlot(cal *Calendar, d Date, periods []Period, dur time.Duration, idx []int, spans [][]span, earliest, latest time.Time) []Slot {
+	var out []Slot
+	ptr := make([]int, len(idx))
+	step := Clock(cal.cat.SlotStep / time.Minute)
+	durMin := Clock(dur / time.Minute)
+	if step <= 0 || durMin <= 0 || len(periods) == 0 {
+		return nil
+	}
+	first := d.At(periods[0].Start, cal.loc).UnixNano()
+	for j, k := range idx {
+		ptr[j], _ = slices.BinarySearchFunc(spans[k], first, func(x span, t int64) int {
+			if x.end <= t {
+				return -1
+			}
+			return 1
+		})
+	}
+	for _, p := range periods {
+		for c := p.Start; c+durMin <= p.End; c += step {
+			start := d.At(c, cal.loc)
+			if !earliest.IsZero() && start.Before(earliest) {
+				continue
+			}
+			if !latest.IsZero() && !start.Before(latest) {
+				return out
+			}
+			end := start.Add(dur)
+			s, e := start.UnixNano(), end.UnixNano()
+			for j, k := range idx {
+				sp, i := spans[k], ptr[j]
+				for i < len(sp) && sp[i].end <= s {
+					i++
+				}
+				ptr[j] = i
+				if i == len(sp) || sp[i].start >= e {
+					out = append(out, Slot{Start: start, End: end})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestFreeStartsAcrossDaylightSaving checks that stepping each period's
+// grid with Add gives exactly the slots (the same time.Time values, and
+// duplicates where the clock skips an hour) that placing every slot by its
+// local clock gave: on the days the clocks change in Athens (and, for other
+// shapes of change, in New York and Lord Howe Island, whose clocks move by
+// half an hour) and on an ordinary day, for every period on a half-hour
+// grid, with and without busy desks and bounds.
+func TestFreeStartsAcrossDaylightSaving(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, zone := range []string{"Europe/Athens", "America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal := &Calendar{cat: &Catalog{SlotStep: 15 * time.Minute}, loc: loc}
+		days := []Date{{2026, time.March, 2}}
+		for d := (Date{2026, time.January, 1}); d.Year == 2026; d = d.AddDays(1) {
+			if d.AddDays(1).Midnight(loc).Sub(d.Midnight(loc)) != 24*time.Hour {
+				days = append(days, d)
+			}
+		}
+		if len(days) != 3 {
+			t.Fatalf("%s: %d days, want an ordinary day and two changes of the clocks", zone, len(days))
+		}
+		changes := 0 // periods a change falls inside, in which the Add grid would drift
+		for _, d := range days {
+			for start := Clock(0); start < 24*60; start += 30 {
+				for end := start + 30; end <= 24*60; end += 30 {
+					periods := []Period{{start, end}}
+					if d.At(end, loc).Sub(d.At(start, loc)) != time.Duration(end-start)*time.Minute {
+						changes++
+					}
+					if end <= 22*60 {
+						periods = append(periods, Period{end + 60, 24 * 60})
+					}
+					var busy []Interval
+					for range rng.IntN(6) {
+						from := d.Midnight(loc).Add(time.Duration(rng.IntN(24*4)) * 15 * time.Minute)
+						busy = append(busy, Interval{Desk: []string{"X", "Y"}[rng.IntN(2)], Start: from, End: from.Add(time.Duration(1+rng.IntN(8)) * 15 * time.Minute)})
+					}
+					spans := busyByDesk([]string{"X", "Y"}, d.Midnight(loc), d.AddDays(1).Midnight(loc), busy)
+					var earliest, latest time.Time
+					if rng.IntN(3) == 0 {
+						earliest = d.Midnight(loc).Add(time.Duration(rng.IntN(24*60)) * time.Minute)
+					}
+					if rng.IntN(3) == 0 {
+						latest = d.Midnight(loc).Add(time.Duration(rng.IntN(25*60)) * time.Minute)
+					}
+					for _, dur := range []time.Duration{15 * time.Minute, 45 * time.Minute} {
+						for _, idx := range [][]int{{0, 1}, {1}} {
+							got := cal.freeStarts(d, periods, dur, idx, spans, earliest, latest)
+							want := freeStartsPerSlot(cal, d, periods, dur, idx, spans, earliest, latest)
+							if !slices.Equal(got, want) {
+								t.Fatalf("%s %s %v %v desks %v busy %v, [%v, %v):\ngot  %v\nwant %v",
+									zone, d, periods, dur, idx, busy, earliest, latest, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+		if changes == 0 {
+			t.Errorf("%s: no period had a change of the clocks inside", zone)
+		}
 	}
 }
