@@ -79,7 +79,15 @@ func (d Date) Weekday() time.Weekday {
 }
 
 // Before reports whether d is earlier than e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
 
 // Clock is a local wall-clock time as minutes after midnight (08:30 = 510).
 type Clock int

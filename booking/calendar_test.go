@@ -235,3 +235,19 @@ func TestDaylightSaving(t *testing.T) {
 		})
 	}
 }
+
+func TestDateBefore(t *testing.T) {
+	days := []Date{{Year: 2025, Month: 12, Day: 31}, {Year: 2026, Month: 1, Day: 1}, {Year: 2026, Month: 1, Day: 9},
+		{Year: 2026, Month: 1, Day: 10}, {Year: 2026, Month: 2, Day: 1}, {Year: 2026, Month: 10, Day: 1}, {Year: 2026, Month: 12, Day: 31}}
+	for i, d := range days {
+		for j, e := range days {
+			if got, want := d.Before(e), i < j; got != want {
+				t.Errorf("%v.Before(%v) = %v, want %v", d, e, got, want)
+			}
+			// As the dates' ISO texts order them.
+			if got, want := d.Before(e), d.String() < e.String(); got != want {
+				t.Errorf("%v.Before(%v) = %v, unlike their texts", d, e, got)
+			}
+		}
+	}
+}
