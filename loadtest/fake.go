@@ -21,7 +21,8 @@ const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // Button is one inline button as the citizen sees it.
 type Button struct {
-	Text, Data string
+	Text string `json:"text"`
+	Data string `json:"callback_data"`
 }
 
 // The Bot API methods the fake serves, counted by index.
@@ -283,9 +284,8 @@ const (
 type botMessage struct {
 	id      int
 	text    string
-	markup  string
-	inline  [][]Button // never changed in place: views share it
-	session bool       // has buttons of the conversation (not global ones)
+	markup  markup // its Inline never changed in place: views share it
+	session bool   // has buttons of the conversation (not global ones)
 }
 
 // View is what a citizen sees of the chat at one moment.
@@ -312,7 +312,7 @@ func (b *FakeBot) View(chatID int64) View {
 		CallbacksAnswered: c.callbacksAnswered, AnsweredTwice: c.answeredTwice, Toast: c.toast,
 		Edits: c.edits, Messages: c.messages, Documents: c.documents}
 	if m := c.find(c.kbID); m != nil {
-		v.KeyboardID, v.Text, v.Buttons = m.id, m.text, m.inline
+		v.KeyboardID, v.Text, v.Buttons = m.id, m.text, m.markup.Inline
 	}
 	return v
 }
@@ -429,7 +429,7 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 		return fmt.Appendf(nil, `{"id":%d,"is_bot":true,"first_name":"Load test","username":"loadtest_bot","can_join_groups":false}`, b.id), nil
 	case mSetWebhook:
 		b.mu.Lock()
-		b.hookURL = p["url"]
+		b.hookURL = string(p.URL)
 		b.mu.Unlock()
 		return []byte("true"), nil
 	case mDeleteWebhook:
@@ -442,11 +442,11 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 	case mAnswerCallbackQuery:
 		return b.answerCallback(p)
 	}
-	chatID, ok := p.int64("chat_id")
+	chatID, ok := p.ChatID.int64()
 	if !ok || chatID == 0 {
 		return nil, badRequest(eBadRequest, "chat not found")
 	}
-	mk, err := parseMarkup(p["reply_markup"])
+	mk, err := p.markup()
 	if err != nil {
 		return nil, badRequest(eBadRequest, "can't parse reply keyboard markup JSON object")
 	}
@@ -455,10 +455,10 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 	defer c.mu.Unlock()
 	switch method {
 	case mSendMessage, mSendDocument, mSendLocation:
-		text := p["text"]
+		text := string(p.Text)
 		if method == mSendDocument {
-			text = p["caption"]
-			if p["document"] == "" {
+			text = string(p.Caption)
+			if p.Document == "" {
 				return nil, badRequest(eBadRequest, "there is no document in the request")
 			}
 			c.documents++
@@ -467,7 +467,7 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 			return nil, badRequest(eBadRequest, "message text is empty")
 		}
 		c.nextID++
-		c.add(botMessage{id: c.nextID, text: text, markup: p["reply_markup"], inline: mk.Inline, session: sessionButtons(mk.Inline)})
+		c.add(botMessage{id: c.nextID, text: text, markup: mk, session: sessionButtons(mk.Inline)})
 		if mk.Contact {
 			c.contactKB = true
 		}
@@ -476,7 +476,7 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 		}
 		return messageJSON(c.nextID, chatID), nil
 	case mEditMessageText, mEditMessageReplyMarkup:
-		id, _ := p.int64("message_id")
+		id, _ := p.MessageID.int64()
 		if id <= 0 || int(id) > c.nextID {
 			return nil, badRequest(eEditNotFound, "message to edit not found")
 		}
@@ -489,19 +489,19 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 		}
 		text := m.text
 		if method == mEditMessageText {
-			text = p["text"]
+			text = string(p.Text)
 			if strings.TrimSpace(text) == "" {
 				return nil, badRequest(eBadRequest, "message text is empty")
 			}
 		}
-		if text == m.text && p["reply_markup"] == m.markup {
+		if text == m.text && mk.equal(m.markup) {
 			return nil, badRequest(eNotModified, "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 		}
-		m.text, m.markup, m.inline, m.session = text, p["reply_markup"], mk.Inline, sessionButtons(mk.Inline)
+		m.text, m.markup, m.session = text, mk, sessionButtons(mk.Inline)
 		c.rekey(m.id == c.kbID)
 		return messageJSON(m.id, chatID), nil
 	case mDeleteMessage:
-		id, _ := p.int64("message_id")
+		id, _ := p.MessageID.int64()
 		if m := c.find(int(id)); m != nil {
 			wasKB := m.id == c.kbID
 			*m = botMessage{}
@@ -513,7 +513,7 @@ func (b *FakeBot) run(method int, p params) ([]byte, *apiError) {
 }
 
 func (b *FakeBot) answerCallback(p params) ([]byte, *apiError) {
-	id := p["callback_query_id"]
+	id := string(p.CallbackQueryID)
 	chatPart, _, ok := strings.Cut(id, "_")
 	chatID, err := strconv.ParseInt(chatPart, 10, 64)
 	if !ok || err != nil {
@@ -531,7 +531,7 @@ func (b *FakeBot) answerCallback(p params) ([]byte, *apiError) {
 	copy(c.answered[1:], c.answered[:])
 	c.answered[0] = id
 	c.callbacksAnswered++
-	c.toast = p["text"]
+	c.toast = string(p.Text)
 	return []byte("true"), nil
 }
 
@@ -604,12 +604,11 @@ func (b *FakeBot) runReply(body []byte) string {
 	if len(body) == 0 || body[0] != '{' {
 		return ""
 	}
-	p := params{}
-	if err := p.readJSON(body); err != nil || p["method"] == "" {
+	var p params
+	if err := p.readJSON(body); err != nil || p.Method == "" {
 		return ""
 	}
-	method := p["method"]
-	delete(p, "method")
+	method := string(p.Method)
 	b.call(method, p, true)
 	return method
 }

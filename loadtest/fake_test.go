@@ -198,16 +198,16 @@ func TestParseParams(t *testing.T) {
 	fw, _ := mw.CreateFormFile("document", "rantevou.ics")
 	fw.Write([]byte("BEGIN:VCALENDAR"))
 	mw.Close()
-	r := httptest.NewRequest(http.MethodPost, "/bot1:x/sendDocument?disable_notification=true", &body)
+	r := httptest.NewRequest(http.MethodPost, "/bot1:x/sendDocument?caption=ics&disable_notification=true", &body)
 	r.Header.Set("Content-Type", mw.FormDataContentType())
 	p, err := parseParams(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p["chat_id"] != "42" || p["document"] != "attach://rantevou.ics" || p["disable_notification"] != "true" {
-		t.Fatalf("params %v", p)
+	if p.ChatID != "42" || p.Document != "attach://rantevou.ics" || p.Caption != "ics" {
+		t.Fatalf("params %+v", p)
 	}
-	mk, err := parseMarkup(p["reply_markup"])
+	mk, err := p.markup()
 	if err != nil || len(mk.Inline) != 1 || mk.Inline[0][0].Data != "1.1|ok" {
 		t.Fatalf("markup %+v, %v", mk, err)
 	}
@@ -217,17 +217,17 @@ func TestParseParams(t *testing.T) {
 	if p, err = parseParams(r); err != nil {
 		t.Fatal(err)
 	}
-	if p["chat_id"] != "42" || p["text"] != `γεια "σου"` {
-		t.Fatalf("json params %v", p)
+	if p.ChatID != "42" || p.Text != `γεια "σου"` {
+		t.Fatalf("json params %+v", p)
 	}
-	if mk, err := parseMarkup(p["reply_markup"]); err != nil || !mk.Remove {
+	if mk, err := p.markup(); err != nil || !mk.Remove {
 		t.Fatalf("json markup %+v, %v", mk, err)
 	}
 
 	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("chat_id=42&text=a+b"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if p, err = parseParams(r); err != nil || p["text"] != "a b" {
-		t.Fatalf("form params %v, %v", p, err)
+	if p, err = parseParams(r); err != nil || p.ChatID != "42" || p.Text != "a b" {
+		t.Fatalf("form params %+v, %v", p, err)
 	}
 
 	r = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("x"))
@@ -284,7 +284,7 @@ func TestWebhookReply(t *testing.T) {
 	// The carried message has an id like any sent one: the bot edits it
 	// on the next press.
 	menu := fb.View(chat).KeyboardID
-	if _, err := fb.call("editMessageText", params{"chat_id": "77", "message_id": strconv.Itoa(menu), "text": "Υπηρεσία;"}, false); err != nil {
+	if _, err := fb.call("editMessageText", params{ChatID: "77", MessageID: param(strconv.Itoa(menu)), Text: "Υπηρεσία;"}, false); err != nil {
 		t.Fatalf("the carried message cannot be edited by its id %d: %v", menu, err)
 	}
 
@@ -380,7 +380,7 @@ func FuzzParseMarkup(f *testing.F) {
 				action(b.Data) // must not panic on any callback data
 			}
 		}
-		p := params{}
+		var p params
 		p.readJSON([]byte(s))
 	})
 }
