@@ -124,15 +124,15 @@ type State struct {
 type Draft struct {
 	Department  string       `json:"dept,omitempty"`
 	Service     string       `json:"svc,omitempty"`
-	Date        booking.Date `json:"date"`
-	Start       time.Time    `json:"start"`
+	Date        booking.Date `json:"date,omitzero"`
+	Start       time.Time    `json:"start,omitzero"`
 	Phone       string       `json:"phone,omitempty"` // normalised +30…
 	Name        string       `json:"name,omitempty"`
 	ContactName string       `json:"cname,omitempty"` // name on a shared contact, offered as a button
 	// Ref is the booking being rescheduled, "" for a new booking; OldStart
 	// is its current start.
 	Ref      string    `json:"ref,omitempty"`
-	OldStart time.Time `json:"old,omitempty"`
+	OldStart time.Time `json:"old,omitzero"`
 }
 
 // LimitCheck is why the citizen's bookings are being loaded to check the
