@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -177,10 +179,23 @@ func (p *params) readMultipart(mr *multipart.Reader) error {
 	}
 }
 
-// readJSON reads a JSON object of parameters. A body that does not fit
-// params (not an object, or a reply_markup that is not a markup object,
-// such as its JSON text in a string) is read value by value instead.
+// readJSON reads a JSON object of parameters. The bodies the bot sends are
+// scanned by hand (see jsonScanner); any other body, and any the scanner is
+// not sure of, is decoded by decodeJSON, whose results the scanner's equal.
 func (p *params) readJSON(body []byte) error {
+	q := *p
+	if q.scanJSON(body) {
+		*p = q
+		return nil
+	}
+	return p.decodeJSON(body)
+}
+
+// decodeJSON reads a JSON object of parameters with encoding/json. A body
+// that does not fit params (not an object, or a reply_markup that is not a
+// markup object, such as its JSON text in a string) is read value by value
+// instead.
+func (p *params) decodeJSON(body []byte) error {
 	err := json.Unmarshal(body, p)
 	if errors.As(err, new(*json.UnmarshalTypeError)) {
 		return p.readJSONValues(body)
@@ -214,11 +229,14 @@ type markup struct {
 }
 
 type wireMarkup struct {
-	InlineKeyboard [][]Button `json:"inline_keyboard"`
-	Keyboard       [][]struct {
-		RequestContact bool `json:"request_contact"`
-	} `json:"keyboard"`
-	RemoveKeyboard bool `json:"remove_keyboard"`
+	InlineKeyboard [][]Button    `json:"inline_keyboard"`
+	Keyboard       [][]keyButton `json:"keyboard"`
+	RemoveKeyboard bool          `json:"remove_keyboard"`
+}
+
+// keyButton is the part of a reply keyboard's key the fake reads.
+type keyButton struct {
+	RequestContact bool `json:"request_contact"`
 }
 
 func parseMarkup(s string) (markup, error) {
@@ -247,4 +265,504 @@ func (w *wireMarkup) markup() markup {
 func (m markup) equal(o markup) bool {
 	return m.Contact == o.Contact && m.Remove == o.Remove &&
 		slices.EqualFunc(m.Inline, o.Inline, slices.Equal[[]Button])
+}
+
+// jsonScanner reads by hand the JSON bodies the bot sends the fake: a flat
+// object of strings, numbers, booleans and nulls, reply_markup an object of
+// keyboards. It exists because the load generator shares the machine with
+// the bot it measures, so its CPU is taken from the bot's measured
+// throughput, and encoding/json's reflection was a sixth of it.
+//
+// It reads what encoding/json reads or gives up: every method says whether
+// it read its value, false for invalid JSON and for anything encoding/json
+// would read differently from the scanner or refuse (a key matched
+// regardless of case or escaped, a value of another type, a markup given
+// twice, a null in a keyboard, deep nesting), and readJSON then decodes the
+// body with encoding/json. FuzzReadJSON holds the two to the same results.
+type jsonScanner struct {
+	data []byte
+	// str is data copied once: the strings without escapes are cut from
+	// it, so a message the fake keeps holds its body of a few kB.
+	str string
+	pos int
+}
+
+// maxScanDepth bounds the nesting of a skipped value; encoding/json's
+// bound is far deeper, so deeper bodies are left to it.
+const maxScanDepth = 64
+
+// The field names of params, wireMarkup, Button and keyButton, to tell a
+// key encoding/json would match to one regardless of case.
+var (
+	paramNames  = []string{"method", "chat_id", "message_id", "text", "caption", "document", "callback_query_id", "url", "reply_markup"}
+	markupNames = []string{"inline_keyboard", "keyboard", "remove_keyboard"}
+	buttonNames = []string{"text", "callback_data"}
+	keyNames    = []string{"request_contact"}
+)
+
+// scanJSON reads body into p as decodeJSON would, and says whether it did;
+// if not, p is partly overwritten.
+func (p *params) scanJSON(body []byte) bool {
+	sc := jsonScanner{data: body, str: string(body)}
+	sc.space()
+	ok := sc.object(func(key string, plain bool) bool {
+		switch key {
+		case "method":
+			return sc.param(&p.Method)
+		case "chat_id":
+			return sc.param(&p.ChatID)
+		case "message_id":
+			return sc.param(&p.MessageID)
+		case "text":
+			return sc.param(&p.Text)
+		case "caption":
+			return sc.param(&p.Caption)
+		case "document":
+			return sc.param(&p.Document)
+		case "callback_query_id":
+			return sc.param(&p.CallbackQueryID)
+		case "url":
+			return sc.param(&p.URL)
+		case "reply_markup":
+			return sc.markup(&p.Markup)
+		}
+		return sc.skipField(key, plain, paramNames)
+	})
+	sc.space()
+	return ok && sc.pos == len(sc.data)
+}
+
+// param reads a value as param.UnmarshalJSON does: a string unquoted,
+// anything else as its JSON text.
+func (sc *jsonScanner) param(dst *param) bool {
+	if sc.peek() == '"' {
+		s, ok := sc.string()
+		*dst = param(s)
+		return ok
+	}
+	start := sc.pos
+	if !sc.skip(0) {
+		return false
+	}
+	*dst = param(sc.str[start:sc.pos])
+	return true
+}
+
+// markup reads reply_markup. A second markup object would be decoded into
+// the first, merging them, and one of another type is read value by value:
+// both are left to encoding/json.
+func (sc *jsonScanner) markup(dst **wireMarkup) bool {
+	if sc.literal("null") {
+		*dst = nil
+		return true
+	}
+	if *dst != nil || sc.peek() != '{' {
+		return false
+	}
+	w := new(wireMarkup)
+	*dst = w
+	return sc.object(func(key string, plain bool) bool {
+		var ok bool
+		switch key {
+		case "inline_keyboard":
+			if w.InlineKeyboard != nil {
+				return false // a second one would be decoded into the first
+			}
+			w.InlineKeyboard, ok = keyboard(sc, sc.inlineButton)
+			return ok
+		case "keyboard":
+			if w.Keyboard != nil {
+				return false
+			}
+			w.Keyboard, ok = keyboard(sc, sc.keyButton)
+			return ok
+		case "remove_keyboard":
+			return sc.bool(&w.RemoveKeyboard)
+		}
+		return sc.skipField(key, plain, markupNames)
+	})
+}
+
+func (sc *jsonScanner) inlineButton() (b Button, ok bool) {
+	return b, sc.object(func(key string, plain bool) bool {
+		switch key {
+		case "text":
+			return sc.stringField(&b.Text)
+		case "callback_data":
+			return sc.stringField(&b.Data)
+		}
+		return sc.skipField(key, plain, buttonNames)
+	})
+}
+
+func (sc *jsonScanner) keyButton() (k keyButton, ok bool) {
+	return k, sc.object(func(key string, plain bool) bool {
+		if key == "request_contact" {
+			return sc.bool(&k.RequestContact)
+		}
+		return sc.skipField(key, plain, keyNames)
+	})
+}
+
+// keyboard reads an array of rows of buttons, each read by button, as
+// encoding/json would into [][]T (an empty array is an empty slice, not
+// nil). The buttons share one allocation, the rows another.
+func keyboard[T any](sc *jsonScanner, button func() (T, bool)) ([][]T, bool) {
+	var allBuf [32]T
+	var endBuf [8]int
+	all, ends := allBuf[:0], endBuf[:0]
+	ok := sc.array(func() bool {
+		ok := sc.array(func() bool {
+			b, ok := button()
+			all = append(all, b)
+			return ok
+		})
+		ends = append(ends, len(all))
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	buttons := make([]T, len(all))
+	copy(buttons, all)
+	rows := make([][]T, len(ends))
+	start := 0
+	for i, end := range ends {
+		rows[i] = buttons[start:end:end]
+		start = end
+	}
+	return rows, true
+}
+
+// object reads an object, handing each key to field to read its value.
+// plain says the key is ASCII without escapes: encoding/json matches any
+// other key to field names by its unescaped, case-folded text.
+func (sc *jsonScanner) object(field func(key string, plain bool) bool) bool {
+	if !sc.next('{') {
+		return false
+	}
+	if sc.next('}') {
+		return true
+	}
+	for {
+		sc.space()
+		if sc.peek() != '"' {
+			return false
+		}
+		key, plain, ok := sc.rawString()
+		if !ok || !sc.next(':') {
+			return false
+		}
+		sc.space()
+		if !field(key, plain) {
+			return false
+		}
+		if !sc.next(',') {
+			return sc.next('}')
+		}
+	}
+}
+
+// array reads an array, calling elem to read each element.
+func (sc *jsonScanner) array(elem func() bool) bool {
+	if !sc.next('[') {
+		return false
+	}
+	if sc.next(']') {
+		return true
+	}
+	for {
+		sc.space()
+		if !elem() {
+			return false
+		}
+		if !sc.next(',') {
+			return sc.next(']')
+		}
+	}
+}
+
+// skipField skips the value of a key that is none of names, as
+// encoding/json does; it gives up on a key encoding/json could match to
+// one of them ("Text", "te\u0078t").
+func (sc *jsonScanner) skipField(key string, plain bool, names []string) bool {
+	if !plain {
+		return false
+	}
+	for _, name := range names {
+		if strings.EqualFold(key, name) {
+			return false
+		}
+	}
+	return sc.skip(0)
+}
+
+// skip reads any value, checking it as encoding/json does.
+func (sc *jsonScanner) skip(depth int) bool {
+	if depth > maxScanDepth {
+		return false
+	}
+	switch c := sc.peek(); {
+	case c == '"':
+		_, _, ok := sc.rawString()
+		return ok
+	case c == '{':
+		return sc.object(func(string, bool) bool { return sc.skip(depth + 1) })
+	case c == '[':
+		return sc.array(func() bool { return sc.skip(depth + 1) })
+	case c == 't':
+		return sc.literal("true")
+	case c == 'f':
+		return sc.literal("false")
+	case c == 'n':
+		return sc.literal("null")
+	}
+	return sc.number()
+}
+
+// stringField reads a string into a string field; encoding/json would
+// leave the field as it is for null, so that is left to it too.
+func (sc *jsonScanner) stringField(dst *string) bool {
+	if sc.peek() != '"' {
+		return false
+	}
+	s, ok := sc.string()
+	*dst = s
+	return ok
+}
+
+// bool reads true or false; null would leave dst as it is, and is left to
+// encoding/json.
+func (sc *jsonScanner) bool(dst *bool) bool {
+	switch {
+	case sc.literal("true"):
+		*dst = true
+	case sc.literal("false"):
+		*dst = false
+	default:
+		return false
+	}
+	return true
+}
+
+// string reads a string, unquoted as encoding/json does: escapes
+// replaced, and invalid UTF-8 and lone surrogates by U+FFFD.
+func (sc *jsonScanner) string() (string, bool) {
+	raw, plain, ok := sc.rawString()
+	if !ok {
+		return "", false
+	}
+	if plain || strings.IndexByte(raw, '\\') < 0 && utf8.ValidString(raw) {
+		return raw, true
+	}
+	return unquote(raw), true
+}
+
+// rawString reads a string, checking it as encoding/json does, and returns
+// its text between the quotes; plain says it is ASCII without escapes.
+func (sc *jsonScanner) rawString() (raw string, plain, ok bool) {
+	d := sc.data
+	plain = true
+	var or byte // all the bytes or'ed, to tell ASCII
+	for i := sc.pos + 1; ; {
+		for i < len(d) && !stringStop[d[i]] {
+			or |= d[i]
+			i++
+		}
+		switch {
+		case i == len(d) || d[i] < ' ':
+			return "", false, false
+		case d[i] == '"':
+			raw, sc.pos = sc.str[sc.pos+1:i], i+1
+			return raw, plain && or < utf8.RuneSelf, true
+		}
+		// A backslash.
+		plain = false
+		if i+1 == len(d) {
+			return "", false, false
+		}
+		switch d[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if _, ok := hex4(sc.str[i+2:]); !ok {
+				return "", false, false
+			}
+			i += 6
+		default:
+			return "", false, false
+		}
+	}
+}
+
+// stringStop marks the bytes that end a run of a string's plain bytes: the
+// quote, the backslash and the control characters JSON forbids in it.
+var stringStop = func() (stop [256]bool) {
+	for c := range ' ' {
+		stop[c] = true
+	}
+	stop['"'], stop['\\'] = true, true
+	return stop
+}()
+
+// unquote replaces the escapes of a string rawString has checked, and
+// invalid UTF-8 and lone surrogates by U+FFFD, as encoding/json does.
+func unquote(raw string) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for {
+		n := strings.IndexByte(raw, '\\')
+		if n < 0 {
+			n = len(raw)
+		}
+		writeUTF8(&b, raw[:n])
+		if raw = raw[n:]; raw == "" {
+			return b.String()
+		}
+		e := raw[1]
+		raw = raw[2:]
+		switch e {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, _ := hex4(raw)
+			raw = raw[4:]
+			if utf16.IsSurrogate(r) {
+				// A pair of escapes makes one rune; anything else, U+FFFD.
+				r2 := rune(-1)
+				if strings.HasPrefix(raw, `\u`) {
+					r2, _ = hex4(raw[2:])
+				}
+				if r = utf16.DecodeRune(r, r2); r != utf8.RuneError {
+					raw = raw[6:]
+				}
+			}
+			b.WriteRune(r)
+		default: // '"', '\\', '/'
+			b.WriteByte(e)
+		}
+	}
+}
+
+// writeUTF8 writes s with each byte of invalid UTF-8 replaced by U+FFFD.
+func writeUTF8(b *strings.Builder, s string) {
+	if utf8.ValidString(s) {
+		b.WriteString(s)
+		return
+	}
+	for _, r := range s {
+		b.WriteRune(r)
+	}
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// number reads a number as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (sc *jsonScanner) number() bool {
+	d, i := sc.data, sc.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && '1' <= d[i] && d[i] <= '9':
+		i = skipDigits(d, i)
+	default:
+		return false
+	}
+	if i < len(d) && d[i] == '.' {
+		j := skipDigits(d, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := skipDigits(d, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	sc.pos = i
+	return true
+}
+
+// skipDigits returns the index after the digits from i on.
+func skipDigits(d []byte, i int) int {
+	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// literal reads lit if it comes next.
+func (sc *jsonScanner) literal(lit string) bool {
+	if !strings.HasPrefix(sc.str[sc.pos:], lit) {
+		return false
+	}
+	sc.pos += len(lit)
+	return true
+}
+
+// next skips white space and reads c if it comes next.
+func (sc *jsonScanner) next(c byte) bool {
+	sc.space()
+	if sc.peek() != c {
+		return false
+	}
+	sc.pos++
+	return true
+}
+
+// peek returns the next byte, 0 at the end.
+func (sc *jsonScanner) peek() byte {
+	if sc.pos < len(sc.data) {
+		return sc.data[sc.pos]
+	}
+	return 0
+}
+
+func (sc *jsonScanner) space() {
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case ' ', '\t', '\n', '\r':
+			sc.pos++
+		default:
+			return
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,27 @@ func BenchmarkParseParams(b *testing.B) {
 		if mk, err := p.markup(); err != nil || len(mk.Inline) != 5 {
 			b.Fatal(mk, err)
 		}
+	}
+}
+
+// BenchmarkReadJSON compares the scanner with encoding/json on the body of
+// BenchmarkParseParams.
+func BenchmarkReadJSON(b *testing.B) {
+	body := editBody()
+	for _, bm := range []struct {
+		name string
+		read func(*params, []byte) error
+	}{{"scan", (*params).readJSON}, {"encoding-json", (*params).decodeJSON}} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var p params
+				if err := bm.read(&p, body); err != nil || p.Markup == nil {
+					b.Fatal(p, err)
+				}
+			}
+		})
 	}
 }
 
@@ -231,4 +253,81 @@ func TestFakeJSON(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 %s", body, code, got, want)
 		}
 	}
+}
+
+// scannedBodies are bodies of the shapes the bot sends: the scanner must
+// read them itself, not leave them to encoding/json.
+var scannedBodies = []string{
+	`{"chat_id":42,"text":"Τι θέλετε;","reply_markup":{"inline_keyboard":[[{"text":"📅","callback_data":"2.1|bk"},{"text":"ℹ","callback_data":"2.1|i"}],[{"text":"🌐","callback_data":"g|l"}]]}}`,
+	`{"chat_id":"42","message_id":"7","text":"x","parse_mode":"HTML","link_preview_options":{"is_disabled":true}}`,
+	`{"chat_id":-100123,"text":"a\nb \"c\" \u00e9\ud83d\udcc5 \/ \\ \b\f\r\t \ud83d \udcc5x"}`,
+	`{"chat_id":42,"text":"📱","reply_markup":{"keyboard":[[{"text":"📱 Κοινοποίηση","request_contact":true}]],"resize_keyboard":true,"one_time_keyboard":true}}`,
+	`{"chat_id":42,"text":"👌","reply_markup":{"remove_keyboard":true}}`,
+	`{"method":"answerCallbackQuery","callback_query_id":"77_1","text":"Εντάξει","show_alert":false}`,
+	`{"method":"setWebhook","url":"http://127.0.0.1:1/hook","secret_token":"s","allowed_updates":["message","callback_query"]}`,
+	`{"chat_id":42,"caption":"✅","document":"attach://x.ics","disable_notification":true}`,
+	`{"chat_id":4.2e1,"text":5,"message_id":null,"caption":{"a":[1,-0.5E+3,"\u00e9"]}}`,
+	`{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[[],[{"text":"a","callback_data":"1|a","url":"http://x"}]]}}`,
+	`{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[]},"text":"y","reply_markup":null}`,
+	" \r\n\t{ \"chat_id\" : 42 , \"text\" : \"x\" } \n",
+	"{\"text\":\"bad \xff UTF-8\"}",
+	`{"text":"\ud83d\u0041 \udc00 \ud83d","caption":"\uD83D\uDCC5"}`,
+	`{"chat_id":42,"reply_markup":{"inline_keyboard":[[{"text":"a","text":"b"}]],"keyboard":[[{"request_contact":true,"request_contact":false}]],"remove_keyboard":false}}`,
+	`{}`,
+}
+
+func TestReadJSONScanned(t *testing.T) {
+	for _, body := range append(scannedBodies, string(editBody())) {
+		var fast, slow params
+		if !fast.scanJSON([]byte(body)) {
+			t.Errorf("%s: left to encoding/json", body)
+			continue
+		}
+		if err := slow.decodeJSON([]byte(body)); err != nil || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s: scanned %+v, decoded %+v, %v", body, fast, slow, err)
+		}
+	}
+}
+
+// FuzzReadJSON holds the scanner to encoding/json: whatever body it reads,
+// encoding/json reads too, to the same params.
+func FuzzReadJSON(f *testing.F) {
+	f.Add(string(editBody()))
+	for _, body := range scannedBodies {
+		f.Add(body)
+	}
+	for _, body := range []string{
+		`{"chat_id":42,"text":"x","reply_markup":"{\"inline_keyboard\":[[{\"text\":\"a\",\"callback_data\":\"1|a\"}]]}"}`,
+		`{"chat_id":true,"text":null,"caption":{"a":1}}`,
+		`{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[[{"text":5}]]}}`,
+		`{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[[null]],"keyboard":null}}`,
+		`{"chat_id":42,"reply_markup":{"remove_keyboard":true},"reply_markup":{"inline_keyboard":[[{"text":"a"}]]}}`,
+		`{"Chat_ID":42,"te\u0078t":"x","reply_markup":{"Inline_Keyboard":[]}}`,
+		`{"chat_id":01,"text":"\x"}`,
+		`{"chat_id":1.,"text":"\u12"}`,
+		`{"chat_id":-,"text":"a` + "\x01" + `"}`,
+		`{"chat_id":42,"text":"x"`,
+		`{"chat_id":42,}`,
+		`[{"chat_id":42}]`,
+		`{"chat_id":42} trailing`,
+		`null`,
+		``,
+		`{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
+	} {
+		f.Add(body)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		// As parseParams leaves them after a query string.
+		start := params{ChatID: "q", replyMarkup: `{"remove_keyboard":true}`}
+		fast, slow := start, start
+		if !fast.scanJSON([]byte(body)) {
+			return
+		}
+		if err := slow.decodeJSON([]byte(body)); err != nil {
+			t.Fatalf("%q: scanned, but encoding/json says %v", body, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: scanned %+v (markup %+v), decoded %+v (markup %+v)", body, fast, fast.Markup, slow, slow.Markup)
+		}
+	})
 }
