@@ -108,7 +108,13 @@ func newBot(cfg Config, h handler, dedupe Deduper, logger *slog.Logger) (*Bot, e
 		return nil, fmt.Errorf("bot: new: %s", scrub(err.Error(), cfg.Token))
 	}
 	b.api = api
-	b.json = newJSONAPI(cfg, client)
+	// The conversation's own calls run on their own client over the same
+	// transport (the same connections), without the client's Timeout:
+	// with one, net/http starts a goroutine and a timer per request to
+	// enforce it, a cost every reply paid while its context already
+	// carries the update's deadline (jsonAPI.call bounds a call whose
+	// context has none).
+	b.json = newJSONAPI(cfg, &http.Client{Transport: cfg.Transport}, client.Timeout)
 	return b, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -29,16 +30,18 @@ import (
 // *tgbot.TooManyRequestsError, …) with the same texts, so callers cannot
 // tell which path a call took.
 type jsonAPI struct {
-	client *http.Client
-	base   string // <server>/bot<token>/
-	token  string
+	client  *http.Client  // with no Timeout of its own (timeout)
+	timeout time.Duration // the bound on a call whose context has no deadline
+	base    string        // <server>/bot<token>/
+	token   string
 }
 
-func newJSONAPI(cfg Config, client *http.Client) *jsonAPI {
+func newJSONAPI(cfg Config, client *http.Client, timeout time.Duration) *jsonAPI {
 	return &jsonAPI{
-		client: client,
-		base:   cfg.apiURL() + "/bot" + cfg.Token + "/",
-		token:  cfg.Token,
+		client:  client,
+		timeout: timeout,
+		base:    cfg.apiURL() + "/bot" + cfg.Token + "/",
+		token:   cfg.Token,
 	}
 }
 
@@ -107,6 +110,11 @@ type apiAnswer struct {
 const maxAnswerBytes = 1 << 20
 
 func (a *jsonAPI) call(ctx context.Context, method string, params any, dest *messageResult) error {
+	if _, ok := ctx.Deadline(); !ok && a.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.timeout)
+		defer cancel()
+	}
 	body, err := json.Marshal(params)
 	if err != nil {
 		return fmt.Errorf("error encode request for method %s, %w", method, err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 )
@@ -25,7 +26,7 @@ func TestJSONAPIErrors(t *testing.T) {
 		w.Write([]byte(<-answer))
 	}))
 	t.Cleanup(srv.Close)
-	api := newJSONAPI(Config{Token: testToken, APIURL: srv.URL}, srv.Client())
+	api := newJSONAPI(Config{Token: testToken, APIURL: srv.URL}, srv.Client(), time.Minute)
 	send := func(body string) (int, error) {
 		answer <- body
 		return api.sendMessage(context.Background(), sendMessageBody{ChatID: 1, Text: "x"})
@@ -79,4 +80,30 @@ func TestJSONAPIErrors(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+}
+
+// TestJSONAPIBoundsACallWithoutDeadline: the conversation's client has no
+// Timeout of its own, so a call whose context carries no deadline gets the
+// API's bound instead of waiting for ever on a Bot API that does not answer.
+func TestJSONAPIBoundsACallWithoutDeadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	api := newJSONAPI(Config{Token: testToken, APIURL: srv.URL}, &http.Client{Transport: srv.Client().Transport}, 50*time.Millisecond)
+	_, err := api.sendMessage(context.Background(), sendMessageBody{ChatID: 1, Text: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want the call's deadline", err)
+	}
+	// A context that ends first ends the call, as before.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := api.sendMessage(ctx, sendMessageBody{ChatID: 1, Text: "x"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want the context's cancellation", err)
+	}
 }
