@@ -46,7 +46,7 @@ flags:`)
 	}
 	var (
 		cfg      loadtest.Config
-		citizens = fs.String("citizens", "1,10,50,200,500", "concurrent citizens of each phase, comma-separated")
+		citizens = fs.String("citizens", "1,10,50,200,500", "concurrent citizens of each phase, comma-separated; a count repeated (200,200,200) measures a rantevou and floor pair each time, and the targets are judged on the median pair")
 		jsonOut  = fs.String("json", "", "write the report as JSON to this file")
 		plotOut  = fs.String("plot", "", "write an SVG plot of steps/s and p99 against citizens to this file")
 		quiet    = fs.Bool("q", false, "no progress lines on stderr")
