@@ -47,7 +47,8 @@ var errUsage = errors.New("usage")
 // garbage at once while the heap that lives is small (sessions are in
 // Redis), so Go's default of 100 collects very often: under load the
 // collector took ~8% of the server's CPU. At 200 it runs half as often,
-// for ~20 MB more heap at 200 citizens at once (BENCHMARKS.md).
+// for more heap: RSS ~20–35 MB higher at 200 citizens at once
+// (BENCHMARKS.md, README's GOGC).
 const gcPercent = 200
 
 func main() {
