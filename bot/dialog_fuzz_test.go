@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/bot/markup"
 	"github.com/rantevou/rantevou/dialog"
 )
 
@@ -94,7 +95,7 @@ func checkSendable(t *testing.T, r dialog.Reply, log *slog.Logger) {
 	if toast := dialog.Clip(r.Toast, dialog.MaxToastChars); utf8.RuneCountInString(toast) > 200 || !utf8.ValidString(toast) {
 		t.Fatalf("toast of %d characters", utf8.RuneCountInString(toast))
 	}
-	kb := inlineKeyboard(r.Buttons, log)
+	kb := markup.Keyboard(r.Buttons, log)
 	if kb == nil {
 		return
 	}
@@ -108,7 +109,7 @@ func checkSendable(t *testing.T, r dialog.Reply, log *slog.Logger) {
 			if b.Text == "" {
 				t.Fatalf("a button without a label: %+v", b)
 			}
-			if b.URL == "" && (len(b.CallbackData) == 0 || len(b.CallbackData) > 64) {
+			if len(b.CallbackData) == 0 || len(b.CallbackData) > 64 {
 				t.Fatalf("button %q carries %d bytes of callback data", b.Text, len(b.CallbackData))
 			}
 		}

@@ -14,6 +14,8 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/rantevou/rantevou/bot/markup"
 )
 
 // jsonAPI makes the Bot API calls of a conversation turn (sendMessage,
@@ -52,16 +54,16 @@ type sendMessageBody struct {
 }
 
 type editMessageTextBody struct {
-	ChatID      int64                        `json:"chat_id"`
-	MessageID   int                          `json:"message_id"`
-	Text        string                       `json:"text"`
-	ReplyMarkup *models.InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+	ChatID      int64          `json:"chat_id"`
+	MessageID   int            `json:"message_id"`
+	Text        string         `json:"text"`
+	ReplyMarkup *markup.Inline `json:"reply_markup,omitempty"`
 }
 
 type editMarkupBody struct {
-	ChatID      int64                        `json:"chat_id"`
-	MessageID   int                          `json:"message_id"`
-	ReplyMarkup *models.InlineKeyboardMarkup `json:"reply_markup,omitempty"`
+	ChatID      int64          `json:"chat_id"`
+	MessageID   int            `json:"message_id"`
+	ReplyMarkup *markup.Inline `json:"reply_markup,omitempty"`
 }
 
 type answerCallbackBody struct {

@@ -10,6 +10,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/rantevou/rantevou/bot/markup"
 	"github.com/rantevou/rantevou/dialog"
 )
 
@@ -25,7 +26,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 	case r.Document != nil:
 		return b.sendDocument(ctx, chatID, r, retry)
 	}
-	kb := inlineKeyboard(r.Buttons, b.log)
+	kb := markup.Keyboard(r.Buttons, b.log)
 	text := dialog.Clip(r.Text, dialog.MaxTextChars)
 	if text != "" {
 		if editID != 0 {
@@ -40,7 +41,7 @@ func (b *Bot) send(ctx context.Context, chatID int64, editID int, r dialog.Reply
 	return nil
 }
 
-func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply, retry bool) error {
+func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *markup.Inline, r dialog.Reply, retry bool) error {
 	p, addInline := textMessage(chatID, text, kb, r)
 	var sentID int
 	err := b.call(ctx, chatID, retry, "send message", func() error {
@@ -60,7 +61,7 @@ func (b *Bot) sendText(ctx context.Context, chatID int64, text string, kb *model
 // reply_markup. A reply-keyboard change (show the contact key, remove it)
 // goes with the message, and an inline keyboard (kb) is then added by
 // editing the message's markup: addInline.
-func textMessage(chatID int64, text string, kb *models.InlineKeyboardMarkup, r dialog.Reply) (p sendMessageBody, addInline bool) {
+func textMessage(chatID int64, text string, kb *markup.Inline, r dialog.Reply) (p sendMessageBody, addInline bool) {
 	p = sendMessageBody{ChatID: chatID, Text: text}
 	switch {
 	case r.ContactButton:
@@ -93,7 +94,7 @@ func (b *Bot) carriable(in incoming, r dialog.Reply) (sendMessageBody, bool) {
 	if text == "" {
 		return sendMessageBody{}, false
 	}
-	p, addInline := textMessage(in.input.ChatID, text, inlineKeyboard(r.Buttons, b.log), r)
+	p, addInline := textMessage(in.input.ChatID, text, markup.Keyboard(r.Buttons, b.log), r)
 	return p, !addInline
 }
 
@@ -115,7 +116,7 @@ func (b *Bot) sendDocument(ctx context.Context, chatID int64, r dialog.Reply, re
 		Document: &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)},
 		Caption:  dialog.Clip(r.Text, dialog.MaxCaptionChars),
 	}
-	if kb := inlineKeyboard(r.Buttons, b.log); kb != nil {
+	if kb := markup.Keyboard(r.Buttons, b.log); kb != nil {
 		p.ReplyMarkup = kb
 	}
 	return b.call(ctx, chatID, retry, "send document", func() error {
@@ -143,7 +144,7 @@ func (b *Bot) dropButtons(ctx context.Context, chatID int64, msgID int, retry bo
 	return err
 }
 
-func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb *models.InlineKeyboardMarkup, retry bool) error {
+func (b *Bot) edit(ctx context.Context, chatID int64, msgID int, text string, kb *markup.Inline, retry bool) error {
 	// Without reply_markup (kb nil) Telegram removes the old buttons,
 	// which is what a screen without buttons wants.
 	p := editMessageTextBody{ChatID: chatID, MessageID: msgID, Text: text, ReplyMarkup: kb}

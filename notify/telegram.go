@@ -12,6 +12,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/bot/markup"
 	"github.com/rantevou/rantevou/throttle"
 )
 
@@ -123,32 +124,20 @@ func (t *Telegram) Deliver(ctx context.Context, n booking.Notification) error {
 }
 
 func (t *Telegram) send(ctx context.Context, chatID int64, m Message) error {
-	var markup models.ReplyMarkup
-	if len(m.Buttons) > 0 {
-		kb := make([][]models.InlineKeyboardButton, 0, len(m.Buttons))
-		for _, row := range m.Buttons {
-			r := make([]models.InlineKeyboardButton, 0, len(row))
-			for _, b := range row {
-				if b.Data == "" {
-					continue // dialog refused to encode it; drawing it would break the keyboard
-				}
-				r = append(r, models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
-			}
-			if len(r) > 0 {
-				kb = append(kb, r)
-			}
-		}
-		markup = &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+	// The library takes any reply markup; nil leaves it out.
+	var kb models.ReplyMarkup
+	if k := markup.Keyboard(m.Buttons, nil); k != nil {
+		kb = k
 	}
 	if m.ICS != nil {
 		_, err := t.API.SendDocument(ctx, &bot.SendDocumentParams{
 			ChatID:      chatID,
 			Document:    &models.InputFileUpload{Filename: m.ICSName, Data: bytes.NewReader(m.ICS)},
 			Caption:     m.Text,
-			ReplyMarkup: markup,
+			ReplyMarkup: kb,
 		})
 		return err
 	}
-	_, err := t.API.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, Text: m.Text, ReplyMarkup: markup})
+	_, err := t.API.SendMessage(ctx, &bot.SendMessageParams{ChatID: chatID, Text: m.Text, ReplyMarkup: kb})
 	return err
 }
