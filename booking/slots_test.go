@@ -366,15 +366,24 @@ func TestCheckStartAgreesWithServiceDay(t *testing.T) {
 // of 30 days and 10,000 busy intervals of the service's department spread
 // over those days, in random order.
 func benchBusy(tb testing.TB) (*Calendar, *Service, Date, []Interval, time.Time, time.Time) {
+	return randomBusy(tb, 3, 10_000, func(rng *rand.Rand) int { return rng.IntN(30) })
+}
+
+// randomBusy returns the default catalog's calendar, its family-status
+// service (three desks, 15-minute grid, 08:00-14:00 on weekdays), a Monday,
+// n busy intervals of the service's department, in random order (seeded
+// by seed), each on the day dayAfter picks (days after that Monday), and
+// the booking window as seen at 07:00 that Monday.
+func randomBusy(tb testing.TB, seed uint64, n int, dayAfter func(*rand.Rand) int) (*Calendar, *Service, Date, []Interval, time.Time, time.Time) {
 	c := DefaultCatalog()
 	cal := NewCalendar(c)
 	svc, _ := c.Service("family-status")
 	dept, _ := c.Department(svc.Department)
 	first := Date{2026, time.March, 2}
-	rng := rand.New(rand.NewPCG(3, 4))
-	busy := make([]Interval, 10_000)
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	busy := make([]Interval, n)
 	for i := range busy {
-		d := first.AddDays(rng.IntN(30))
+		d := first.AddDays(dayAfter(rng))
 		start := d.At(Clock(8*60+15*rng.IntN(23)), c.Location)
 		busy[i] = Interval{
 			Desk:  dept.Desks[rng.IntN(len(dept.Desks))],
@@ -438,32 +447,16 @@ func BenchmarkServiceDays30Days(b *testing.B) {
 	}
 }
 
-// weekBusy returns the family-status service of the default catalog (three
-// desks, 15-minute grid, 08:00-14:00 on weekdays), the first of 10 days
-// from a Monday and 300 busy intervals of its department on the eight
-// working days among them, in random order: a realistic availability query.
+// weekBusy is a realistic availability query: the first of 10 days from a
+// Monday and 300 busy intervals on the eight working days among them.
 func weekBusy(tb testing.TB) (*Calendar, *Service, Date, []Interval, time.Time, time.Time) {
-	c := DefaultCatalog()
-	cal := NewCalendar(c)
-	svc, _ := c.Service("family-status")
-	dept, _ := c.Department(svc.Department)
-	first := Date{2026, time.March, 2}
-	rng := rand.New(rand.NewPCG(5, 6))
-	busy := make([]Interval, 300)
-	for i := range busy {
-		d := first.AddDays(rng.IntN(5))
+	return randomBusy(tb, 5, 300, func(rng *rand.Rand) int {
+		d := rng.IntN(5)
 		if rng.IntN(3) == 0 {
-			d = d.AddDays(7)
+			d += 7
 		}
-		start := d.At(Clock(8*60+15*rng.IntN(23)), c.Location)
-		busy[i] = Interval{
-			Desk:  dept.Desks[rng.IntN(len(dept.Desks))],
-			Start: start,
-			End:   start.Add(time.Duration(1+rng.IntN(2)) * 15 * time.Minute),
-		}
-	}
-	earliest, latest := cal.Window(first.At(7*60, c.Location))
-	return cal, svc, first, busy, earliest, latest
+		return d
+	})
 }
 
 // BenchmarkServiceDay10Days is the realistic query day by day: 10 calls of
