@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/conversation"
 	"github.com/rantevou/rantevou/dialog"
@@ -19,15 +17,7 @@ import (
 // recorded.
 func newTracedFixture(t *testing.T) (*fixture, *pgtest.Trips) {
 	t.Helper()
-	ctx := context.Background()
-	st := &pgtest.Trips{}
-	cfg := pgtest.New(t).Config()
-	cfg.ConnConfig.Tracer = st
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close) // before the database is dropped
+	pool, st := pgtest.Traced(t, pgtest.New(t))
 	f := fixtureOn(t, pool)
 	st.Statements()
 	return f, st

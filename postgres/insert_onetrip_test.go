@@ -246,7 +246,7 @@ func lockOrder(t *testing.T, f insertFixture, i int64, withHold bool) {
 		_, _, err := f.store.Insert(ctx, f.request(citizen(id), start, now.Add(2*time.Minute), "A1"))
 		done <- err
 	}()
-	waitForAdvisoryLock(t, f)
+	pgtest.AwaitLockWait(t, f.pool, "wait_event = 'advisory'", "a booking waiting for the closure lock")
 
 	// While it waits: the citizen's row is locked, the hold is not.
 	locked := func(sql string, args ...any) bool {
@@ -285,26 +285,5 @@ func lockOrder(t *testing.T, f insertFixture, i int64, withHold bool) {
 	}
 	if withHold && f.stillHeld(t, hold) {
 		t.Fatal("the hold that ran out was not released")
-	}
-}
-
-// waitForAdvisoryLock returns once a backend of the test database waits
-// for an advisory lock.
-func waitForAdvisoryLock(t *testing.T, f insertFixture) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
-		if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no booking waits for the closure lock")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

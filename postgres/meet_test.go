@@ -4,9 +4,9 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rantevou/rantevou/booking"
+	"github.com/rantevou/rantevou/postgres/pgtest"
 )
 
 // TestMeetCitizen: the look-up of a session's start remembers a citizen
@@ -193,21 +193,7 @@ func TestMeetCitizenConcurrently(t *testing.T) {
 			l, first, err := f.store.MeetCitizen(ctx, id, booking.Greek)
 			done <- met{l, first, err}
 		}()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			var waiting int
-			if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-				WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH known%'`).Scan(&waiting); err != nil {
-				t.Fatal(err)
-			}
-			if waiting > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the meeting never waited on the other insert")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		pgtest.AwaitLockWait(t, f.pool, "query LIKE 'WITH known%'", "the meeting waiting on the other insert")
 		if err := tx.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}

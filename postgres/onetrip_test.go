@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/rantevou/rantevou/booking"
 	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
@@ -20,14 +18,7 @@ func tracedSetup(t *testing.T) (*fixture, *pgtest.Trips) {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.New(t)
-	tr := &pgtest.Trips{}
-	cfg := pool.Config()
-	cfg.ConnConfig.Tracer = tr
-	traced, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(traced.Close) // before the database is dropped
+	traced, tr := pgtest.Traced(t, pool)
 	cat := booking.DefaultCatalog()
 	cat.MaxActive, cat.MaxPerService = 0, 0
 	store := postgres.NewStore(traced)

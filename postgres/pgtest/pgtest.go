@@ -121,3 +121,26 @@ func redact(url string) string {
 	}
 	return cfg.Host + "/" + cfg.Database
 }
+
+// AwaitLockWait returns once a backend of pool's database waits for a lock
+// and matches where (an SQL condition on pg_stat_activity, "true" for
+// any), so that a test can act while a statement it started is blocked.
+// It fails t after 30 seconds, naming what (the wait it expected).
+func AwaitLockWait(t testing.TB, pool *pgxpool.Pool, where, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND (`+where+`)`).Scan(&n); err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pgtest: %s: nothing waited for a lock in 30 s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Trips is a pgx tracer (pgx.ConnConfig.Tracer) that records the round
@@ -97,4 +99,20 @@ func (tr *Trips) TraceBatchEnd(_ context.Context, conn *pgx.Conn, _ pgx.TraceBat
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	delete(tr.open, conn)
+}
+
+// Traced returns a second pool on pool's database whose round trips the
+// returned Trips records; pool, untraced, is for the test's own checks.
+// The traced pool is closed in t.Cleanup, before the database is dropped.
+func Traced(t testing.TB, pool *pgxpool.Pool) (*pgxpool.Pool, *Trips) {
+	t.Helper()
+	tr := &Trips{}
+	cfg := pool.Config()
+	cfg.ConnConfig.Tracer = tr
+	traced, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("pgtest: traced pool: %v", err)
+	}
+	t.Cleanup(traced.Close)
+	return traced, tr
 }
