@@ -69,26 +69,35 @@ func (v param) int64() (int64, bool) {
 	return n, err == nil
 }
 
-// set sets the argument name to value, as a form carries it.
-func (p *params) set(name, value string) {
+// field returns the scalar argument name, nil for any other (reply_markup,
+// or one the fake does not read).
+func (p *params) field(name string) *param {
 	switch name {
 	case "method":
-		p.Method = param(value)
+		return &p.Method
 	case "chat_id":
-		p.ChatID = param(value)
+		return &p.ChatID
 	case "message_id":
-		p.MessageID = param(value)
+		return &p.MessageID
 	case "text":
-		p.Text = param(value)
+		return &p.Text
 	case "caption":
-		p.Caption = param(value)
+		return &p.Caption
 	case "document":
-		p.Document = param(value)
+		return &p.Document
 	case "callback_query_id":
-		p.CallbackQueryID = param(value)
+		return &p.CallbackQueryID
 	case "url":
-		p.URL = param(value)
-	case "reply_markup":
+		return &p.URL
+	}
+	return nil
+}
+
+// set sets the argument name to value, as a form carries it.
+func (p *params) set(name, value string) {
+	if f := p.field(name); f != nil {
+		*f = param(value)
+	} else if name == "reply_markup" {
 		p.Markup, p.replyMarkup = nil, value
 	}
 }
@@ -306,24 +315,10 @@ func (p *params) scanJSON(body []byte) bool {
 	sc := jsonScanner{data: body, str: string(body)}
 	sc.space()
 	ok := sc.object(func(key string, plain bool) bool {
-		switch key {
-		case "method":
-			return sc.param(&p.Method)
-		case "chat_id":
-			return sc.param(&p.ChatID)
-		case "message_id":
-			return sc.param(&p.MessageID)
-		case "text":
-			return sc.param(&p.Text)
-		case "caption":
-			return sc.param(&p.Caption)
-		case "document":
-			return sc.param(&p.Document)
-		case "callback_query_id":
-			return sc.param(&p.CallbackQueryID)
-		case "url":
-			return sc.param(&p.URL)
-		case "reply_markup":
+		if f := p.field(key); f != nil {
+			return sc.param(f)
+		}
+		if key == "reply_markup" {
 			return sc.markup(&p.Markup)
 		}
 		return sc.skipField(key, plain, paramNames)
