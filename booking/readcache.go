@@ -27,8 +27,8 @@ import (
 // Closures read every booking makes first then stays cached under a stream
 // of bookings. A new booking is added to the cached Busy reads, a
 // cancellation taken out of them and a move both (added, removed), rather
-// than dropping them; a change the store refused keeps them, but for the
-// times it found taken (refused). At 200 citizens at once double taps,
+// than dropping them; a change the store refused keeps them, with the
+// times it found taken marked so (refused). At 200 citizens at once double taps,
 // moves and times just taken had dropped each department's reads several
 // times a second, so that most calendar screens still went to PostgreSQL.
 // A ttl of 0 returns store unchanged.
@@ -204,29 +204,69 @@ func (c *readCache) Insert(ctx context.Context, nb NewBooking) (Booking, bool, e
 		// A repeated request (a double tap, a redelivery) got the booking
 		// its first run made, which changed the cache then.
 	default:
-		c.refused(nb.Department, Interval{Start: nb.Start, End: nb.End}, err)
+		c.refused(nb.Department, Interval{Start: nb.Start, End: nb.End}, nb.Desks, err)
 	}
 	return b, created, err
 }
 
 // refused is what a change the store refused (err) tells the cache about
 // department. Nothing changed, so most refusals (a limit, a twin, a bad
-// request) keep every read. A time found taken on every desk may be one
-// the cached reads show free: the reads overlapping it (iv, desk "") are
-// dropped, so the fresh times the citizen is shown next are true. A
-// closure the cache did not know drops the department's reads. An
-// internal error leaves unknown whether the change was made (a commit
-// whose answer was lost): the department's busy times are dropped, or
-// every department's when it is not known ("").
-func (c *readCache) refused(department string, iv Interval, err error) {
+// request) keep every read. A time found taken on every desk tried (iv,
+// desks) is marked so (taken). A closure the cache did not know drops the
+// department's reads. An internal error leaves unknown whether the change
+// was made (a commit whose answer was lost): the department's busy times
+// are dropped, or every department's when it is not known ("").
+func (c *readCache) refused(department string, iv Interval, desks []string, err error) {
 	switch ErrorCode(err) {
 	case ESlotTaken:
-		c.forget(department, iv)
+		c.taken(department, iv, desks)
 	case EClosed:
 		c.drop(department, 'b', 'c')
 	case EInternal:
 		c.changed(department)
 	}
+}
+
+// dayRead is the longest range of a cached read that taken drops: a day's
+// (23 to 25 hours, by the clock changes).
+const dayRead = 25 * time.Hour
+
+// taken is a time iv that the store found taken on every one of desks.
+// The reads of at most a day that overlap it are dropped: the citizen is
+// shown that day's times next, which are then read fresh, with whatever
+// else another replica booked that day. The longer ones (a week, the
+// whole horizon for the first free time) are patched instead, iv marked
+// busy on each desk they show free then: they are what every citizen's
+// next calendar screen or search for a free time reads, and at a busy
+// hour two citizens choosing one time refuse one of them several times a
+// second, each refusal read again the department's whole horizon. What
+// they may still show free of another replica's bookings is seen within
+// the ttl, as before.
+func (c *readCache) taken(department string, iv Interval, desks []string) {
+	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
+	mark := func(busy []Interval) []Interval {
+		var out []Interval
+		for _, d := range desks {
+			free := true
+			for _, b := range busy {
+				if b.Desk == d && b.Start.UnixNano() < to && from < b.End.UnixNano() {
+					free = false
+					break
+				}
+			}
+			if free {
+				if out == nil {
+					out = append(make([]Interval, 0, len(busy)+len(desks)), busy...)
+				}
+				out = append(out, Interval{Desk: d, Start: iv.Start, End: iv.End})
+			}
+		}
+		if out == nil {
+			return busy
+		}
+		return out
+	}
+	c.patchDropping(department, iv, mark, dayRead)
 }
 
 // knownFreeFirst returns desks with those the cached Busy reads show taken
@@ -306,35 +346,18 @@ func (c *readCache) added(department string, iv Interval) {
 	})
 }
 
-// forget drops the department's cached Busy reads that overlap iv, keeps
-// the others, and bumps the generation so that no load in flight is kept.
-func (c *readCache) forget(department string, iv Interval) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	gk := genKey{'b', department}
-	old := c.gen[gk]
-	c.gen[gk] = old + 1
-	delete(c.edits, gk) // a load in flight may hold the stale times
-	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
-	for k, e := range c.entries {
-		if k.kind != 'b' || k.dept != department || e.gen != old {
-			continue
-		}
-		if from < k.to && k.from < to {
-			delete(c.entries, k)
-			continue
-		}
-		e.gen = old + 1
-		c.entries[k] = e
-	}
-}
-
 // patch replaces, with fn's result, the department's cached Busy reads
 // that overlap iv, keeps the others, and bumps the generation, keeping the
 // patch for the loads in flight (replay); fn nil keeps every entry as it
 // is. fn must return a new slice, or its argument unchanged: the old one
 // is shared with callers.
 func (c *readCache) patch(department string, iv Interval, fn func([]Interval) []Interval) {
+	c.patchDropping(department, iv, fn, 0)
+}
+
+// patchDropping is patch, but the reads overlapping iv whose range is at
+// most drop long are dropped instead of patched.
+func (c *readCache) patchDropping(department string, iv Interval, fn func([]Interval) []Interval, drop time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gk := genKey{'b', department}
@@ -351,6 +374,10 @@ func (c *readCache) patch(department string, iv Interval, fn func([]Interval) []
 			continue
 		}
 		if fn != nil && from < k.to && k.from < to {
+			if k.to-k.from <= int64(drop) {
+				delete(c.entries, k)
+				continue
+			}
 			busy, _ := e.value.([]Interval)
 			e.value = fn(busy)
 		}
@@ -370,7 +397,7 @@ func (c *readCache) Move(ctx context.Context, m Move) (Booking, error) {
 	case err == nil:
 		c.changed(b.Department)
 	default:
-		c.refused(m.Department, Interval{Start: m.Start, End: m.End}, err)
+		c.refused(m.Department, Interval{Start: m.Start, End: m.End}, m.Desks, err)
 	}
 	return b, err
 }

@@ -297,13 +297,31 @@ func TestReadCache(t *testing.T) {
 		if _, err := cached.Busy(ctx, "civil-registry", nextDay, nextDayEnd); err != nil {
 			t.Fatal(err)
 		}
+		// A read of several days, as a calendar week's or the search
+		// for the first free time.
+		days, err := cached.Busy(ctx, "civil-registry", from, at(5, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		takenAt := func(busy []booking.Interval) int {
+			desks := map[string]bool{}
+			for _, iv := range busy {
+				if iv.Start.Before(at(2, 13, 15)) && at(2, 13, 0).Before(iv.End) {
+					desks[iv.Desk] = true
+				}
+			}
+			return len(desks)
+		}
+		if n := takenAt(days); n != 0 {
+			t.Fatalf("%d desks busy at 13:00 before the bookings; want none", n)
+		}
 		before := busy(t, cached)
 		for i := range 3 { // every desk, behind the cache's back
 			if _, err := other.Book(ctx, booking.Request{Citizen: citizen(9120 + int64(i)), Service: "birth-certificate", Start: at(2, 13, 0)}); err != nil && booking.ErrorCode(err) != booking.ESlotTaken {
 				t.Fatal(err)
 			}
 		}
-		_, err := office.Book(ctx, booking.Request{Citizen: citizen(9123), Service: "birth-certificate", Start: at(2, 13, 0)})
+		_, err = office.Book(ctx, booking.Request{Citizen: citizen(9123), Service: "birth-certificate", Start: at(2, 13, 0)})
 		if booking.ErrorCode(err) != booking.ESlotTaken {
 			t.Fatalf("booking a time every desk of which is taken: %v; want %s", err, booking.ESlotTaken)
 		}
@@ -320,6 +338,16 @@ func TestReadCache(t *testing.T) {
 		}
 		if n := counting.busy.Load() - reads; n != 1 {
 			t.Fatalf("another day's busy times were read again (%d reads); only the times overlapping the taken one are dropped", n-1)
+		}
+		days, err = cached.Busy(ctx, "civil-registry", from, at(5, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := counting.busy.Load() - reads; n != 1 {
+			t.Fatalf("the read of several days was read again (%d reads); it is patched, not dropped", n-1)
+		}
+		if n := takenAt(days); n != 3 {
+			t.Fatalf("the read of several days shows %d desks busy at the time found taken; want all 3", n)
 		}
 	})
 
