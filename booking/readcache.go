@@ -244,6 +244,7 @@ const dayRead = 25 * time.Hour
 // the ttl, as before.
 func (c *readCache) taken(department string, iv Interval, desks []string) {
 	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
+	desks = slices.Clone(desks) // kept for replay, after the caller is done with it
 	mark := func(busy []Interval) []Interval {
 		var out []Interval
 		for _, d := range desks {
