@@ -31,12 +31,16 @@ type Config struct {
 	// NoFloor skips the floor bot.
 	NoFloor bool
 
-	Replicas    int           // rantevou serve processes, 1 by default
-	Citizens    []int         // concurrent citizens of each phase
-	Duration    time.Duration // measured time of each phase
-	Warmup      time.Duration // unmeasured time before it
-	Think       time.Duration // mean pause between a citizen's steps (closed loop when 0)
-	StepTimeout time.Duration // longest wait for one webhook answer
+	Replicas int // rantevou serve processes, 1 by default
+	// MaxConnections > 0 keeps at most that many webhook deliveries in
+	// flight at once per bot, as Telegram does (FakeBot.SetMaxConnections);
+	// 0 delivers every citizen's step at once.
+	MaxConnections int
+	Citizens       []int         // concurrent citizens of each phase
+	Duration       time.Duration // measured time of each phase
+	Warmup         time.Duration // unmeasured time before it
+	Think          time.Duration // mean pause between a citizen's steps (closed loop when 0)
+	StepTimeout    time.Duration // longest wait for one webhook answer
 
 	// Open > 0 is memory mode: open that many conversations instead of the
 	// load phases, and report RSS and Redis bytes per conversation.

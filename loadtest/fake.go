@@ -199,6 +199,7 @@ type FakeBot struct {
 	hookURL string
 	targets []string
 	next    atomic.Uint64
+	conns   chan struct{} // deliveries in flight, when limited (SetMaxConnections)
 
 	updateID atomic.Int64
 	shards   [64]chatShard
@@ -232,6 +233,21 @@ func (b *FakeBot) SetTargets(urls ...string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.targets = append([]string(nil), urls...)
+}
+
+// SetMaxConnections makes at most n deliveries be in flight at once, as
+// Telegram holds at most setWebhook's max_connections (1 to 100, 40 by
+// default) connections to a bot's webhook and keeps the other updates
+// until one is answered; n 0 lifts the limit. A delivery's time then
+// includes its wait for a connection, as a citizen's tap waits at
+// Telegram. Call it before the first delivery.
+func (b *FakeBot) SetMaxConnections(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.conns = nil
+	if n > 0 {
+		b.conns = make(chan struct{}, n)
+	}
 }
 
 // Webhook returns the URL the bot registered with setWebhook.
@@ -555,10 +571,20 @@ func (b *FakeBot) Deliver(ctx context.Context, update []byte) Delivery {
 	if len(b.targets) > 0 {
 		target = b.targets[b.next.Add(1)%uint64(len(b.targets))]
 	}
+	conns := b.conns
 	b.mu.Unlock()
 	if target == "" {
 		b.webhook[wTransport].Add(1)
 		return Delivery{Err: errors.New("no webhook registered")}
+	}
+	if conns != nil {
+		select {
+		case conns <- struct{}{}:
+			defer func() { <-conns }()
+		case <-ctx.Done():
+			b.webhook[wTransport].Add(1)
+			return Delivery{Err: ctx.Err()}
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(update))
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,6 +316,57 @@ func TestWebhookReply(t *testing.T) {
 	}
 	if c.Webhook["200"] != 4 || c.Webhook["5xx"] != 1 {
 		t.Fatalf("webhook answers %v", c.Webhook)
+	}
+}
+
+// TestMaxConnections holds a webhook that answers only when told to: the
+// fake keeps no more deliveries in flight than it was allowed, and the
+// others wait, as at Telegram, until one is answered.
+func TestMaxConnections(t *testing.T) {
+	fb, _ := startFake(t)
+	var inFlight, most atomic.Int32
+	release := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		io.Copy(io.Discard, r.Body)
+		<-release
+	}))
+	defer hook.Close()
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free() // before hook.Close, which waits for the deliveries held
+	fb.SetTargets(hook.URL)
+	fb.SetMaxConnections(3)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const deliveries = 8
+	done := make(chan Delivery, deliveries)
+	for i := range deliveries {
+		u := user{ID: int64(100 + i), FirstName: "Νίκος", Lang: "el"}
+		go func() { done <- fb.Deliver(ctx, textUpdate(fb.NextUpdateID(), u, 1, "/start")) }()
+	}
+	for inFlight.Load() < 3 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d deliveries reached the webhook; want 3", inFlight.Load())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // time for a fourth to arrive, were it let through
+	if n := inFlight.Load(); n != 3 {
+		t.Fatalf("%d deliveries in flight with 3 connections allowed", n)
+	}
+	free()
+	for range deliveries {
+		if d := <-done; d.Err != nil || d.Status != http.StatusOK {
+			t.Fatalf("delivery %+v", d)
+		}
+	}
+	if m := most.Load(); m != 3 {
+		t.Fatalf("at most %d deliveries were in flight; want 3", m)
 	}
 }
 

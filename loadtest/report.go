@@ -14,15 +14,17 @@ import (
 
 // Report is everything a run measured.
 type Report struct {
-	Started   time.Time `json:"started"`
-	Label     string    `json:"label,omitempty"`
-	Replicas  int       `json:"replicas"`
-	Catalog   string    `json:"catalog"`
-	Seed      uint64    `json:"seed"`
-	Duration  float64   `json:"phase_seconds"`
-	Mix       Mix       `json:"mix"`
-	LoadStart float64   `json:"load_average_start"`
-	LoadEnd   float64   `json:"load_average_end"`
+	Started  time.Time `json:"started"`
+	Label    string    `json:"label,omitempty"`
+	Replicas int       `json:"replicas"`
+	// MaxConnections is the bound on deliveries in flight, 0 for none.
+	MaxConnections int     `json:"max_connections,omitempty"`
+	Catalog        string  `json:"catalog"`
+	Seed           uint64  `json:"seed"`
+	Duration       float64 `json:"phase_seconds"`
+	Mix            Mix     `json:"mix"`
+	LoadStart      float64 `json:"load_average_start"`
+	LoadEnd        float64 `json:"load_average_end"`
 
 	Phases []Phase       `json:"phases,omitempty"`
 	Check  *CheckResult  `json:"check,omitempty"`
@@ -220,8 +222,12 @@ func (r *Report) Print(w io.Writer) {
 	if len(r.Phases) > 0 {
 		phases = fmt.Sprintf(" · %.0f s per phase", r.Duration)
 	}
-	fmt.Fprintf(w, "rantevou load test · %s%s · %d replica(s) · catalog %s%s · seed %d · load average %.2f → %.2f\n\n",
-		label, r.Started.Format(time.RFC3339), r.Replicas, r.Catalog, phases, r.Seed, r.LoadStart, r.LoadEnd)
+	conns := ""
+	if r.MaxConnections > 0 {
+		conns = fmt.Sprintf(" · ≤ %d webhook connections", r.MaxConnections)
+	}
+	fmt.Fprintf(w, "rantevou load test · %s%s · %d replica(s)%s · catalog %s%s · seed %d · load average %.2f → %.2f\n\n",
+		label, r.Started.Format(time.RFC3339), r.Replicas, conns, r.Catalog, phases, r.Seed, r.LoadStart, r.LoadEnd)
 	if len(r.Phases) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "bot\tcitizens\tsteps/s\tbookings/s\tp50\tp90\tp99\tmax\tcpu/step\tserver cpu\tpeak RSS\terrors\tload\t")

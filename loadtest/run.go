@@ -74,7 +74,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
-	rep := &Report{Started: time.Now().UTC(), Label: cfg.Label, Replicas: cfg.Replicas, Catalog: catalogName(cfg.Catalog),
+	rep := &Report{Started: time.Now().UTC(), Label: cfg.Label, Replicas: cfg.Replicas, MaxConnections: cfg.MaxConnections, Catalog: catalogName(cfg.Catalog),
 		Seed: r.seed, LoadStart: loadAverage(), Duration: cfg.Duration.Seconds(), Mix: cfg.Mix}
 	if cfg.Open > 0 {
 		m, err := r.memory(ctx)
@@ -165,6 +165,8 @@ func (r *runner) setup(ctx context.Context) error {
 
 	r.bot = NewFakeBot(botToken, randomHex(16))
 	r.floorB = NewFakeBot(floorToken, randomHex(16))
+	r.bot.SetMaxConnections(r.cfg.MaxConnections)
+	r.floorB.SetMaxConnections(r.cfg.MaxConnections)
 	r.fake = NewFakeAPI(r.bot, r.floorB)
 	apiURL, err := r.fake.Start()
 	if err != nil {
