@@ -246,24 +246,15 @@ func (c *readCache) taken(department string, iv Interval, desks []string) {
 	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
 	desks = slices.Clone(desks) // kept for replay, after the caller is done with it
 	mark := func(busy []Interval) []Interval {
-		var out []Interval
+		taken := busyDesks(busy, from, to)
+		out := busy
 		for _, d := range desks {
-			free := true
-			for _, b := range busy {
-				if b.Desk == d && b.Start.UnixNano() < to && from < b.End.UnixNano() {
-					free = false
-					break
-				}
-			}
-			if free {
-				if out == nil {
-					out = append(make([]Interval, 0, len(busy)+len(desks)), busy...)
+			if !taken[d] {
+				if len(out) == len(busy) {
+					out = slices.Clone(busy) // a new slice: busy is shared
 				}
 				out = append(out, Interval{Desk: d, Start: iv.Start, End: iv.End})
 			}
-		}
-		if out == nil {
-			return busy
 		}
 		return out
 	}
@@ -302,15 +293,7 @@ func (c *readCache) knownFreeFirst(department string, desks []string, start, end
 	if !found {
 		return desks
 	}
-	var taken map[string]bool
-	for _, iv := range busy {
-		if iv.Start.UnixNano() < to && from < iv.End.UnixNano() {
-			if taken == nil {
-				taken = map[string]bool{}
-			}
-			taken[iv.Desk] = true
-		}
-	}
+	taken := busyDesks(busy, from, to)
 	if len(taken) == 0 {
 		return desks
 	}
@@ -326,6 +309,21 @@ func (c *readCache) knownFreeFirst(department string, desks []string, start, end
 		}
 	}
 	return out
+}
+
+// busyDesks returns the desks that busy shows taken at some moment of
+// [from, to) (Unix nanoseconds), nil for none.
+func busyDesks(busy []Interval, from, to int64) map[string]bool {
+	var taken map[string]bool
+	for _, iv := range busy {
+		if iv.Start.UnixNano() < to && from < iv.End.UnixNano() {
+			if taken == nil {
+				taken = map[string]bool{}
+			}
+			taken[iv.Desk] = true
+		}
+	}
+	return taken
 }
 
 // added adds a new booking's interval to the department's cached Busy
