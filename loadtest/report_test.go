@@ -64,3 +64,24 @@ func TestTargetsOfPairs(t *testing.T) {
 		t.Errorf("alone, bookings: %+v", tg)
 	}
 }
+
+// TestReportNamesTheConnectionBound: a run delivered through at most N
+// webhook connections says so in its printed report and in its plot,
+// and one without the bound says nothing of it.
+func TestReportNamesTheConnectionBound(t *testing.T) {
+	r := &Report{Replicas: 1, Catalog: "load", Duration: 10}
+	var printed strings.Builder
+	r.Print(&printed)
+	if strings.Contains(printed.String(), "webhook connections") || strings.Contains(r.plotSVG(), "webhook connections") {
+		t.Fatalf("a run without the bound names one:\n%s", printed.String())
+	}
+	r.MaxConnections = 40
+	printed.Reset()
+	r.Print(&printed)
+	if !strings.Contains(printed.String(), "≤ 40 webhook connections") {
+		t.Fatalf("the printed report does not name the bound:\n%s", printed.String())
+	}
+	if !strings.Contains(r.plotSVG(), "≤ 40 webhook connections") {
+		t.Fatal("the plot does not name the bound")
+	}
+}
