@@ -44,10 +44,13 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // run on a fresh machine just works. Two processes racing to create it are
 // both fine: the loser sees 42P04 (duplicate database) and carries on.
 func EnsureDatabase(ctx context.Context, url string) error {
-	cfg, err := pgx.ParseConfig(url)
+	// Read as Open reads it: the pool's own settings (pool_max_conns, …)
+	// are not PostgreSQL's, which would refuse them at connect.
+	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return fmt.Errorf("postgres: ensure database: %w", err)
 	}
+	cfg := pcfg.ConnConfig
 	name := cfg.Database
 	if name == "" || name == "postgres" {
 		return nil

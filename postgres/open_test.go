@@ -2,8 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
@@ -31,5 +36,43 @@ func TestOpenPoolSize(t *testing.T) {
 	defer own.Close()
 	if got := own.Config().MaxConns; got != 3 {
 		t.Fatalf("pool of %d connections; want the URL's pool_max_conns=3", got)
+	}
+}
+
+// TestEnsureDatabaseWithPoolSize creates a database named by a URL that
+// sets the pool's size, as the README offers: the setting is the pool's,
+// and must not reach PostgreSQL, which refuses parameters it does not know.
+func TestEnsureDatabaseWithPoolSize(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(pgtest.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("rantevou_ensure_%d", time.Now().UnixNano())
+	admin, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name)
+		admin.Close(ctx)
+	})
+	u := &url.URL{Scheme: "postgres", User: url.User(cfg.User), Host: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), Path: "/" + name,
+		RawQuery: "sslmode=disable&pool_max_conns=3"}
+	if err := postgres.EnsureDatabase(ctx, u.String()); err != nil {
+		t.Fatal(err)
+	}
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil || !exists {
+		t.Fatalf("database %s made: %v (%v)", name, exists, err)
+	}
+	pool, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pool.Config().MaxConns
+	pool.Close()
+	if got != 3 {
+		t.Fatalf("pool of %d connections; want 3", got)
 	}
 }
