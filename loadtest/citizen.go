@@ -20,6 +20,7 @@ type crowd struct {
 	bot    *FakeBot
 	office office
 	w      *window
+	g      *gate           // open while the crowd's bot has its turn
 	ctx    context.Context // cancelled when the phase must end at once
 	stop   chan struct{}   // closed when citizens should stop after their step
 	truth  *truthLog
@@ -114,8 +115,16 @@ func newCitizen(cr *crowd, t *tally, rng *rand.Rand) *citizen {
 // greekMobile is a made-up Greek mobile number, unique per citizen.
 func greekMobile(id int64) string { return fmt.Sprintf("+3069%08d", id%100_000_000) }
 
-// post POSTs one update and waits for the webhook's answer: one step.
+// post POSTs one update, once the crowd's gate lets it, and waits for the
+// webhook's answer: one step.
 func (c *citizen) post(update []byte) (Delivery, time.Duration) {
+	c.g.enter()
+	defer c.g.leave()
+	return c.postNow(update)
+}
+
+// postNow is post past the gate.
+func (c *citizen) postNow(update []byte) (Delivery, time.Duration) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.StepTimeout)
 	defer cancel()
 	start := time.Now()
@@ -209,15 +218,17 @@ func (c *citizen) doubleTap(b Button) bool {
 	var ds [2]Delivery
 	var lats [2]time.Duration
 	var wg sync.WaitGroup
+	c.g.enter() // both taps in one turn
 	for i := range bodies {
 		wg.Go(func() {
 			if i == 1 {
 				time.Sleep(time.Millisecond) // the second tap follows the first
 			}
-			ds[i], lats[i] = c.post(bodies[i])
+			ds[i], lats[i] = c.postNow(bodies[i])
 		})
 	}
 	wg.Wait()
+	c.g.leave()
 	ok0 := c.record(ds[0], lats[0], tapKind("double tap ", b), b.Data)
 	ok1 := c.record(ds[1], lats[1], tapKind("double tap ", b), "(second) "+b.Data)
 	c.last = bodies[0]

@@ -41,6 +41,10 @@ type Config struct {
 	Warmup         time.Duration // unmeasured time before it
 	Think          time.Duration // mean pause between a citizen's steps (closed loop when 0)
 	StepTimeout    time.Duration // longest wait for one webhook answer
+	// Interleave > 0 measures rantevou and the floor bot in turns of at
+	// most that long, alternating until each has had Duration (see
+	// turns.go); 0 measures one whole phase after the other.
+	Interleave time.Duration
 
 	// Open > 0 is memory mode: open that many conversations instead of the
 	// load phases, and report RSS and Redis bytes per conversation.

@@ -685,3 +685,19 @@ func (c Counters) Sub(earlier Counters) Counters {
 	return Counters{Calls: sub(c.Calls, earlier.Calls), InReply: sub(c.InReply, earlier.InReply),
 		APIErrors: sub(c.APIErrors, earlier.APIErrors), Webhook: sub(c.Webhook, earlier.Webhook)}
 }
+
+// Add returns c plus more: a crowd's counters over its turns.
+func (c Counters) Add(more Counters) Counters {
+	add := func(a, b map[string]int64) map[string]int64 {
+		out := map[string]int64{}
+		for k, v := range a {
+			out[k] = v
+		}
+		for k, v := range b {
+			out[k] += v
+		}
+		return out
+	}
+	return Counters{Calls: add(c.Calls, more.Calls), InReply: add(c.InReply, more.InReply),
+		APIErrors: add(c.APIErrors, more.APIErrors), Webhook: add(c.Webhook, more.Webhook)}
+}

@@ -64,7 +64,7 @@ func (r *runner) memory(ctx context.Context) (*MemoryResult, error) {
 	w.on.Store(true)
 	octx, cancel := context.WithTimeout(ctx, r.cfg.OpenTimeout)
 	defer cancel()
-	cr := &crowd{cfg: r.cfg, bot: r.bot, office: r.office, w: w, ctx: octx, stop: make(chan struct{}), truth: &r.truth, ids: &r.ids}
+	cr := &crowd{cfg: r.cfg, bot: r.bot, office: r.office, w: w, g: newGate(true), ctx: octx, stop: make(chan struct{}), truth: &r.truth, ids: &r.ids}
 	var left atomic.Int64
 	left.Store(int64(n))
 	var opened atomic.Int64

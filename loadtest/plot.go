@@ -80,6 +80,9 @@ func (r *Report) plotSVG() string {
 	if r.MaxConnections > 0 {
 		label += fmt.Sprintf("≤ %d webhook connections, ", r.MaxConnections)
 	}
+	if r.Interleave > 0 {
+		label += fmt.Sprintf("bots in turns of ≤ %g s, ", r.Interleave)
+	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" fill="#555">%s%d replica(s), %.0f s per phase, load average %.1f–%.1f, %s</text>`+"\n",
 		x+10, y, html.EscapeString(label), r.Replicas, r.Duration, r.LoadStart, r.LoadEnd, r.Started.Format("2006-01-02"))
 	b.WriteString("</svg>\n")

@@ -18,13 +18,16 @@ type Report struct {
 	Label    string    `json:"label,omitempty"`
 	Replicas int       `json:"replicas"`
 	// MaxConnections is the bound on deliveries in flight, 0 for none.
-	MaxConnections int     `json:"max_connections,omitempty"`
-	Catalog        string  `json:"catalog"`
-	Seed           uint64  `json:"seed"`
-	Duration       float64 `json:"phase_seconds"`
-	Mix            Mix     `json:"mix"`
-	LoadStart      float64 `json:"load_average_start"`
-	LoadEnd        float64 `json:"load_average_end"`
+	MaxConnections int `json:"max_connections,omitempty"`
+	// Interleave is the longest turn of interleaved phases, in seconds; 0
+	// when each phase ran whole, one after the other.
+	Interleave float64 `json:"interleave_s,omitempty"`
+	Catalog    string  `json:"catalog"`
+	Seed       uint64  `json:"seed"`
+	Duration   float64 `json:"phase_seconds"`
+	Mix        Mix     `json:"mix"`
+	LoadStart  float64 `json:"load_average_start"`
+	LoadEnd    float64 `json:"load_average_end"`
 
 	Phases []Phase       `json:"phases,omitempty"`
 	Check  *CheckResult  `json:"check,omitempty"`
@@ -221,6 +224,9 @@ func (r *Report) Print(w io.Writer) {
 	phases := ""
 	if len(r.Phases) > 0 {
 		phases = fmt.Sprintf(" · %.0f s per phase", r.Duration)
+		if r.Interleave > 0 {
+			phases += fmt.Sprintf(", rantevou and floor in turns of ≤ %g s", r.Interleave)
+		}
 	}
 	conns := ""
 	if r.MaxConnections > 0 {

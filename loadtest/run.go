@@ -76,6 +76,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{Started: time.Now().UTC(), Label: cfg.Label, Replicas: cfg.Replicas, MaxConnections: cfg.MaxConnections, Catalog: catalogName(cfg.Catalog),
 		Seed: r.seed, LoadStart: loadAverage(), Duration: cfg.Duration.Seconds(), Mix: cfg.Mix}
+	if cfg.Open == 0 && !cfg.NoFloor {
+		rep.Interleave = cfg.Interleave.Seconds()
+	}
 	if cfg.Open > 0 {
 		m, err := r.memory(ctx)
 		if err != nil {
@@ -84,18 +87,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Memory = m
 	} else {
 		for _, n := range cfg.Citizens {
-			bots := []string{BotRantevou, BotFloor}
-			if cfg.NoFloor {
-				bots = bots[:1]
+			phases, err := r.phasesOf(ctx, n)
+			if err != nil {
+				return nil, err
 			}
-			for _, b := range bots {
-				p, err := r.phase(ctx, b, n)
-				if err != nil {
-					return nil, err
-				}
+			for _, p := range phases {
 				rep.Phases = append(rep.Phases, p)
 				r.progress("%-8s %4d citizens: %7.1f steps/s, %6.1f bookings/s, p50 %s p99 %s, %d errors",
-					b, n, p.StepsPerSec, p.BookingsPerSec, fmtMS(p.Latency.P50), fmtMS(p.Latency.P99), p.errorCount())
+					p.Bot, n, p.StepsPerSec, p.BookingsPerSec, fmtMS(p.Latency.P50), fmtMS(p.Latency.P99), p.errorCount())
 			}
 		}
 		// Let the last replies and the notifications of the last phase
@@ -296,40 +295,35 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// phase runs n citizens of bot for the warm-up and the measured duration.
-func (r *runner) phase(ctx context.Context, bot string, n int) (Phase, error) {
-	r.phases++
-	fb, procs := r.bot, r.replicas
-	if bot == BotFloor {
-		fb, procs = r.floorB, []*child{r.floor}
+// phasesOf measures rantevou with n citizens, then the floor bot (unless
+// NoFloor): one after the other, or in turns (Interleave).
+func (r *runner) phasesOf(ctx context.Context, n int) ([]Phase, error) {
+	bots := []string{BotRantevou, BotFloor}
+	switch {
+	case r.cfg.NoFloor:
+		bots = bots[:1]
+	case r.cfg.Interleave > 0:
+		return r.interleaved(ctx, n)
 	}
-	for _, c := range procs {
-		if c.exited() {
-			return Phase{}, fmt.Errorf("loadtest: %s has exited (%v):\n%s", c.name, c.err, c.logs.tail())
+	var phases []Phase
+	for _, b := range bots {
+		p, err := r.phase(ctx, b, n)
+		if err != nil {
+			return nil, err
 		}
+		phases = append(phases, p)
+	}
+	return phases, nil
+}
+
+// phase runs n citizens of bot for the warm-up and the measured duration,
+// one bot after the other (Config.Interleave 0).
+func (r *runner) phase(ctx context.Context, bot string, n int) (Phase, error) {
+	c, err := r.start(ctx, bot, n, true)
+	if err != nil {
+		return Phase{}, err
 	}
 	r.progress("%s with %d citizens: %s warm-up, %s measured", bot, n, r.cfg.Warmup, r.cfg.Duration)
-	w := &window{}
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	cr := &crowd{cfg: r.cfg, bot: fb, office: r.office, w: w, ctx: pctx, stop: make(chan struct{}), truth: &r.truth, ids: &r.ids}
-	var pt phaseTally
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			rng := mrand.New(mrand.NewPCG(r.seed, uint64(r.phases)<<32|uint64(i)))
-			t := newTally(w)
-			defer pt.merge(t)
-			for !cr.stopped() {
-				c := newCitizen(cr, t, rng)
-				if bot == BotFloor {
-					c.tapForever()
-				} else {
-					c.converse()
-				}
-			}
-		})
-	}
 	sleepCtx(ctx, r.cfg.Warmup)
 	// The database starts empty, and its planner statistics say so until
 	// autovacuum catches up: plans chosen for an empty table (a scan of a
@@ -337,74 +331,171 @@ func (r *runner) phase(ctx context.Context, bot string, n int) (Phase, error) {
 	// read a thousand rows per outbox update. A deployed database has its
 	// statistics; so does the measured part of the run.
 	r.analyze(ctx)
+	r.measure(ctx, c, r.cfg.Duration, false)
+	return r.finish(ctx, c)
+}
 
-	peakReset := true
-	for _, c := range procs {
-		peakReset = resetPeak(c.pid()) && peakReset
+// crowdRun is one phase's citizens of one bot, and what has been measured
+// of them so far.
+type crowdRun struct {
+	bot    string
+	n      int
+	fb     *FakeBot
+	procs  []*child
+	w      *window
+	g      *gate
+	cr     *crowd
+	cancel context.CancelFunc
+	unhook func() bool
+	wg     sync.WaitGroup
+	pt     phaseTally
+	m      measured
+}
+
+// measured adds up a crowd's measured time: one stretch, or its turns.
+type measured struct {
+	elapsed                 time.Duration
+	server, self, pg, redis time.Duration
+	calls                   Counters
+	loadSum                 float64
+	stretches               int
+	peakReset               bool
+	db0, db1                map[string]int64
+}
+
+// start sets n citizens of bot going, stepping at once when open, else
+// once their gate opens.
+func (r *runner) start(ctx context.Context, bot string, n int, open bool) (*crowdRun, error) {
+	r.phases++
+	c := &crowdRun{bot: bot, n: n, fb: r.bot, procs: r.replicas, w: &window{}, g: newGate(open)}
+	if bot == BotFloor {
+		c.fb, c.procs = r.floorB, []*child{r.floor}
 	}
-	before := make([]procSample, len(procs))
-	for i, c := range procs {
-		before[i] = sampleProc(c.pid())
+	for _, p := range c.procs {
+		if p.exited() {
+			return nil, fmt.Errorf("loadtest: %s has exited (%v):\n%s", p.name, p.err, p.logs.tail())
+		}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	c.cancel, c.unhook = cancel, openOnEnd(pctx, c.g)
+	c.cr = &crowd{cfg: r.cfg, bot: c.fb, office: r.office, w: c.w, g: c.g, ctx: pctx, stop: make(chan struct{}), truth: &r.truth, ids: &r.ids}
+	phase := r.phases
+	for i := range n {
+		c.wg.Go(func() {
+			rng := mrand.New(mrand.NewPCG(r.seed, uint64(phase)<<32|uint64(i)))
+			t := newTally(c.w)
+			defer c.pt.merge(t)
+			for !c.cr.stopped() {
+				cz := newCitizen(c.cr, t, rng)
+				if bot == BotFloor {
+					cz.tapForever()
+				} else {
+					cz.converse()
+				}
+			}
+		})
+	}
+	return c, nil
+}
+
+// measure measures c for d: its steps that end within it, and the CPU of
+// its servers, of PostgreSQL, Redis and the generator. A turn (turn true)
+// opens c's gate for d, then closes it and waits for the steps under way,
+// whose time is the turn's.
+func (r *runner) measure(ctx context.Context, c *crowdRun, d time.Duration, turn bool) {
+	if c.m.stretches == 0 {
+		c.m.peakReset = true
+		for _, p := range c.procs {
+			c.m.peakReset = resetPeak(p.pid()) && c.m.peakReset
+		}
+		if c.bot == BotRantevou {
+			c.m.db0 = r.dbStats(ctx)
+		}
+	}
+	before := make([]procSample, len(c.procs))
+	for i, p := range c.procs {
+		before[i] = sampleProc(p.pid())
 	}
 	self0 := sampleProc(os.Getpid())
 	pg0, redis0 := cpuOf("postgres"), cpuOf("redis-server")
-	db0 := r.dbStats(ctx)
-	calls0 := fb.Counters()
+	calls0 := c.fb.Counters()
 	load0 := loadAverage()
-	w.on.Store(true)
+	c.w.on.Store(true)
 	t0 := time.Now()
-	sleepCtx(ctx, r.cfg.Duration)
-	w.on.Store(false)
-	elapsed := time.Since(t0)
-	after := make([]procSample, len(procs))
-	for i, c := range procs {
-		after[i] = sampleProc(c.pid())
+	if turn {
+		c.g.set(true)
 	}
-	self1 := sampleProc(os.Getpid())
-	pg1, redis1 := cpuOf("postgres"), cpuOf("redis-server")
-	db1 := r.dbStats(ctx)
-	calls := fb.Counters().Sub(calls0)
-	load1 := loadAverage()
+	sleepCtx(ctx, d)
+	if turn {
+		c.g.set(false)
+		c.g.drain()
+	}
+	c.w.on.Store(false)
+	c.m.elapsed += time.Since(t0)
+	for i, p := range c.procs {
+		c.m.server += sampleProc(p.pid()).cpu - before[i].cpu
+	}
+	c.m.self += sampleProc(os.Getpid()).cpu - self0.cpu
+	c.m.pg += cpuOf("postgres") - pg0
+	c.m.redis += cpuOf("redis-server") - redis0
+	c.m.calls = c.m.calls.Add(c.fb.Counters().Sub(calls0))
+	c.m.loadSum += (load0 + loadAverage()) / 2
+	c.m.stretches++
+	if c.bot == BotRantevou {
+		c.m.db1 = r.dbStats(ctx)
+	}
+}
 
+// finish stops c's citizens after their step in hand and makes its phase.
+func (r *runner) finish(ctx context.Context, c *crowdRun) (Phase, error) {
+	defer c.cancel()
+	c.unhook()
+	c.g.set(true)
 	// Citizens finish the step in hand; a step is bounded by its timeout.
-	close(cr.stop)
+	close(c.cr.stop)
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { c.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(r.cfg.StepTimeout + 5*time.Second):
-		cancel()
+		c.cancel()
 		<-done
 	}
 	if err := ctx.Err(); err != nil {
 		return Phase{}, err
 	}
 
-	p := Phase{Bot: bot, Citizens: n, Seconds: elapsed.Seconds(), Steps: int64(len(pt.lat)), Bookings: pt.bookings,
+	pt, m := &c.pt, &c.m
+	elapsed := m.elapsed
+	p := Phase{Bot: c.bot, Citizens: c.n, Seconds: elapsed.Seconds(), Steps: int64(len(pt.lat)), Bookings: pt.bookings,
 		Latency: latencyOf(pt.lat), ByKind: kindLatencies(pt.byKind), Errors: pt.errors, ErrorExamples: pt.samples, Outcomes: pt.outcomes,
-		Calls: calls, LoadAverage: (load0 + load1) / 2, PeakSincePhaseStart: peakReset}
+		Calls: m.calls, PeakSincePhaseStart: m.peakReset}
+	if m.stretches > 0 {
+		p.LoadAverage = m.loadSum / float64(m.stretches)
+	}
+	if elapsed <= 0 {
+		return p, nil
+	}
 	p.StepsPerSec = float64(p.Steps) / elapsed.Seconds()
 	p.BookingsPerSec = float64(p.Bookings) / elapsed.Seconds()
-	var cpu time.Duration
-	for i := range procs {
-		cpu += after[i].cpu - before[i].cpu
-		p.PeakRSSMB = max(p.PeakRSSMB, float64(after[i].hwmKB)/1024)
+	for _, proc := range c.procs {
+		p.PeakRSSMB = max(p.PeakRSSMB, float64(sampleProc(proc.pid()).hwmKB)/1024)
 	}
-	p.ServerCPUPercent = 100 * cpu.Seconds() / elapsed.Seconds()
-	p.GeneratorCPUPercent = 100 * (self1.cpu - self0.cpu).Seconds() / elapsed.Seconds()
-	p.PostgresCPUPercent = 100 * (pg1 - pg0).Seconds() / elapsed.Seconds()
-	p.RedisCPUPercent = 100 * (redis1 - redis0).Seconds() / elapsed.Seconds()
+	p.ServerCPUPercent = 100 * m.server.Seconds() / elapsed.Seconds()
+	p.GeneratorCPUPercent = 100 * m.self.Seconds() / elapsed.Seconds()
+	p.PostgresCPUPercent = 100 * m.pg.Seconds() / elapsed.Seconds()
+	p.RedisCPUPercent = 100 * m.redis.Seconds() / elapsed.Seconds()
 	if p.Steps > 0 {
-		p.CPUPerStepMs = ms(cpu) / float64(p.Steps)
-		if db0 != nil && db1 != nil && bot == BotRantevou {
+		p.CPUPerStepMs = ms(m.server) / float64(p.Steps)
+		if m.db0 != nil && m.db1 != nil {
 			p.DBPerStep = map[string]float64{}
-			for k, v := range db1 {
-				p.DBPerStep[k] = float64(v-db0[k]) / float64(p.Steps)
+			for k, v := range m.db1 {
+				p.DBPerStep[k] = float64(v-m.db0[k]) / float64(p.Steps)
 			}
 		}
 		p.CallsPerStep = map[string]float64{}
-		for m, v := range calls.Calls {
-			p.CallsPerStep[m] = float64(v) / float64(p.Steps)
+		for method, v := range m.calls.Calls {
+			p.CallsPerStep[method] = float64(v) / float64(p.Steps)
 		}
 	}
 	return p, nil
