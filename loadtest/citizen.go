@@ -157,11 +157,26 @@ func (c *citizen) record(d Delivery, lat time.Duration, kind, detail string) boo
 	return false
 }
 
-// deliver is one step: post, record, look at the chat.
+// Telegram delivers an update answered with a 5xx again, later, as it
+// does one it could not deliver; the replies the server parked for it are
+// sent then. The generator does so after redeliveryDelay, a few times.
+const (
+	redeliveryDelay = 200 * time.Millisecond
+	maxRedeliveries = 5
+)
+
+// deliver is one step: post, record, look at the chat. An answer of 5xx
+// is counted as the error it is, and the update delivered again (a step
+// of its own), as Telegram would, until it is answered.
 func (c *citizen) deliver(update []byte, kind, detail string) bool {
 	d, lat := c.post(update)
 	c.last = update
 	ok := c.record(d, lat, kind, detail)
+	for try := 0; !ok && d.Err == nil && d.Status >= 500 && try < maxRedeliveries && !c.stopped(); try++ {
+		sleepCtx(c.ctx, redeliveryDelay)
+		d, lat = c.post(update)
+		ok = c.record(d, lat, "redelivery after "+strconv.Itoa(d.Status), kind)
+	}
 	c.v = c.bot.View(c.u.ID)
 	return ok
 }

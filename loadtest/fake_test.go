@@ -437,3 +437,41 @@ func FuzzParseMarkup(f *testing.F) {
 		p.readJSON([]byte(s))
 	})
 }
+
+// TestRedeliveryAfter5xx answers an update 503 once: the citizen counts the
+// error and delivers the same update again, as Telegram does, and the step
+// is done when the second delivery is answered.
+func TestRedeliveryAfter5xx(t *testing.T) {
+	fb, _ := startFake(t)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen[string(body)]++
+		n := seen[string(body)]
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		}
+	}))
+	defer hook.Close()
+	fb.SetTargets(hook.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w := &window{}
+	w.on.Store(true)
+	cr := &crowd{cfg: &Config{StepTimeout: 5 * time.Second}, bot: fb, w: w, g: newGate(true), ctx: ctx, stop: make(chan struct{})}
+	tl := newTally(w)
+	c := &citizen{crowd: cr, t: tl, u: user{ID: 4242, FirstName: "Ελένη", Lang: "el"}}
+	update := textUpdate(fb.NextUpdateID(), c.u, 1, "/start")
+	if !c.deliver(update, "/start", "") {
+		t.Fatalf("the step failed; errors %v", tl.errors)
+	}
+	if n := seen[string(update)]; n != 2 {
+		t.Fatalf("the update was delivered %d times; want 2 (the 503, then again)", n)
+	}
+	if tl.errors["status 503"] != 1 || len(tl.byKind["redelivery after 200"]) != 1 {
+		t.Fatalf("errors %v, steps %v; want one 503 and one redelivery answered 200", tl.errors, tl.byKind)
+	}
+}

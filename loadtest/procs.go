@@ -286,7 +286,8 @@ func (l *logTail) line(s string) {
 	if entry.Level == "WARN" || entry.Level == "ERROR" {
 		key := entry.Level + " " + entry.Msg
 		if entry.Err != "" {
-			key += ": " + clipText(stripNumbers(entry.Err), 100)
+			// The cause is at the end of a wrapped error.
+			key += ": " + clipMiddle(stripNumbers(entry.Err), 160)
 		}
 		l.counts[key]++
 	}

@@ -162,6 +162,17 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // clipText shortens s to n runes on one line, for samples in a report.
+// clipMiddle is clipText keeping both ends: a third from the start, the
+// rest from the end.
+func clipMiddle(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		head := n / 3
+		return string(r[:head]) + "…" + string(r[len(r)-(n-head-1):])
+	}
+	return s
+}
+
 func clipText(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
