@@ -139,6 +139,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		_, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
 			URL:            b.cfg.WebhookURL,
 			SecretToken:    b.cfg.WebhookSecret,
+			MaxConnections: b.cfg.WebhookMaxConnections,
 			AllowedUpdates: []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery},
 		})
 		if err != nil {

@@ -22,11 +22,15 @@ const WebhookPath = "/telegram/webhook"
 // Config configures the Telegram adapter. The program fills it from its own
 // configuration (cmd/rantevou); String never prints the secrets.
 type Config struct {
-	Token         string        // TELEGRAM_BOT_TOKEN, required
-	APIURL        string        // TELEGRAM_API_URL, DefaultAPIURL when empty
-	WebhookURL    string        // TELEGRAM_WEBHOOK_URL; empty means long polling
-	WebhookSecret string        // TELEGRAM_WEBHOOK_SECRET, required with WebhookURL
-	PollTimeout   time.Duration // long-poll timeout, one minute when zero
+	Token         string // TELEGRAM_BOT_TOKEN, required
+	APIURL        string // TELEGRAM_API_URL, DefaultAPIURL when empty
+	WebhookURL    string // TELEGRAM_WEBHOOK_URL; empty means long polling
+	WebhookSecret string // TELEGRAM_WEBHOOK_SECRET, required with WebhookURL
+	// WebhookMaxConnections is setWebhook's max_connections, the most
+	// updates Telegram has in flight to the webhook at once (1–100); 0
+	// leaves Telegram's default, 40.
+	WebhookMaxConnections int
+	PollTimeout           time.Duration // long-poll timeout, one minute when zero
 	// HandleTimeout bounds the handling of one update, 20 s when zero:
 	// Telegram gives up on a webhook after about a minute and redelivers.
 	HandleTimeout time.Duration
@@ -60,6 +64,9 @@ func (c Config) Validate() error {
 			return errors.New("bot: config: TELEGRAM_WEBHOOK_SECRET must be 1-256 characters A-Z a-z 0-9 _ -")
 		}
 	}
+	if c.WebhookMaxConnections < 0 || c.WebhookMaxConnections > 100 {
+		return errors.New("bot: config: TELEGRAM_WEBHOOK_MAX_CONNECTIONS must be 1-100 (0 for Telegram's default)")
+	}
 	return nil
 }
 
@@ -81,6 +88,9 @@ func (c Config) String() string {
 	mode := "polling"
 	if c.WebhookURL != "" {
 		mode = "webhook " + c.WebhookURL
+		if c.WebhookMaxConnections > 0 {
+			mode += fmt.Sprintf(" max_connections=%d", c.WebhookMaxConnections)
+		}
 	}
 	return fmt.Sprintf("telegram api=%s mode=%s token=*** secret=***", c.apiURL(), mode)
 }

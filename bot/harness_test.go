@@ -52,8 +52,10 @@ type rig struct {
 
 type rigOptions struct {
 	webhook bool
-	dedupe  Deduper // default: real Redis
-	hooks   Hooks
+	// maxConns is the webhook's max_connections (0: Telegram's default).
+	maxConns int
+	dedupe   Deduper // default: real Redis
+	hooks    Hooks
 	// api, if set, stands between the adapter and the fake Bot API, e.g.
 	// to fail some calls as a broken network would.
 	api func(next http.Handler) http.Handler
@@ -91,6 +93,7 @@ func startRig(t testing.TB, h handler, o rigOptions) *rig {
 		t.Cleanup(hook.Close)
 		cfg.WebhookURL = hook.URL + WebhookPath
 		cfg.WebhookSecret = testSecret
+		cfg.WebhookMaxConnections = o.maxConns
 	}
 	b, err := newBot(cfg, h, o.dedupe, logger)
 	if err != nil {

@@ -86,7 +86,7 @@ func (s *scripted) count() int {
 
 func TestWebhook(t *testing.T) {
 	h := &scripted{}
-	r := startRig(t, h, rigOptions{webhook: true})
+	r := startRig(t, h, rigOptions{webhook: true, maxConns: 60})
 	ctx := context.Background()
 	const chat = 1001
 
@@ -94,6 +94,9 @@ func TestWebhook(t *testing.T) {
 		u, secret := r.fake.Webhook()
 		if secret != testSecret || strings.Contains(u, testToken) || !strings.HasSuffix(u, WebhookPath) {
 			t.Fatalf("webhook %q secret %q", u, secret)
+		}
+		if n := r.fake.WebhookMaxConnections(); n != 60 {
+			t.Fatalf("webhook registered with max_connections %d; want the configured 60", n)
 		}
 	})
 	t.Run("TextIsAnswered", func(t *testing.T) {
@@ -412,6 +415,8 @@ func TestConfig(t *testing.T) {
 		{"WebhookURLWithToken", Config{Token: "1:abc", WebhookURL: "https://x.gr/1:abc", WebhookSecret: "s"}, "must not contain"},
 		{"WebhookOK", with(webhook, func(c *Config) { c.WebhookSecret = "s-1" }), ""},
 		{"BadAPIURL", Config{Token: "1:a", APIURL: "nope"}, "TELEGRAM_API_URL"},
+		{"MaxConnectionsTooMany", with(webhook, func(c *Config) { c.WebhookSecret = "s-1"; c.WebhookMaxConnections = 101 }), "MAX_CONNECTIONS"},
+		{"MaxConnectionsNegative", with(webhook, func(c *Config) { c.WebhookSecret = "s-1"; c.WebhookMaxConnections = -1 }), "MAX_CONNECTIONS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

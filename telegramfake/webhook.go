@@ -16,8 +16,9 @@ import (
 const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 type webhookConfig struct {
-	url    string
-	secret string
+	url      string
+	secret   string
+	maxConns int // max_connections, 0 when not given
 }
 
 // Delivery is the outcome of one webhook POST.
@@ -37,7 +38,7 @@ func (s *Server) setWebhook(_ *http.Request, p *params) (any, *apiError) {
 	u := p.str("url")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.webhook = webhookConfig{url: u, secret: p.str("secret_token")}
+	s.webhook = webhookConfig{url: u, secret: p.str("secret_token"), maxConns: int(p.optInt("max_connections", 0))}
 	if p.bool("drop_pending_updates") {
 		s.queue = nil
 	}
@@ -59,7 +60,15 @@ func (s *Server) deleteWebhook(_ *http.Request, p *params) (any, *apiError) {
 func (s *Server) getWebhookInfo(*http.Request, *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &models.WebhookInfo{URL: s.webhook.url, PendingUpdateCount: len(s.queue)}, nil
+	return &models.WebhookInfo{URL: s.webhook.url, PendingUpdateCount: len(s.queue), MaxConnections: s.webhook.maxConns}, nil
+}
+
+// WebhookMaxConnections returns the max_connections the bot registered
+// with setWebhook, 0 when it gave none (Telegram's default, 40).
+func (s *Server) WebhookMaxConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook.maxConns
 }
 
 // Webhook returns the URL and secret the bot registered with setWebhook.

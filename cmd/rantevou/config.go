@@ -35,6 +35,9 @@ type Config struct {
 	TelegramAPIURL        string
 	TelegramWebhookURL    string
 	TelegramWebhookSecret string
+	// TelegramWebhookMaxConns is setWebhook's max_connections; 0 leaves
+	// Telegram's default (40).
+	TelegramWebhookMaxConns int
 
 	SlackBotToken      string
 	SlackSigningSecret string
@@ -229,6 +232,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if !webhookSecretRE.MatchString(c.TelegramWebhookSecret) {
 			return Config{}, &ConfigError{"TELEGRAM_WEBHOOK_SECRET", "required with TELEGRAM_WEBHOOK_URL: 1–256 characters A–Z, a–z, 0–9, _ or -"}
 		}
+	}
+	if v := get("TELEGRAM_WEBHOOK_MAX_CONNECTIONS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 || c.TelegramWebhookURL == "" {
+			return Config{}, &ConfigError{"TELEGRAM_WEBHOOK_MAX_CONNECTIONS", "with TELEGRAM_WEBHOOK_URL, a whole number from 1 to 100, like 40"}
+		}
+		c.TelegramWebhookMaxConns = n
 	}
 
 	if c.SlackBotToken != "" {

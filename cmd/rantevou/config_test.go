@@ -81,6 +81,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"WebhookNotHTTPS", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "http://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "s"}, "TELEGRAM_WEBHOOK_URL"},
 		{"WebhookWithoutSecret", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook"}, "TELEGRAM_WEBHOOK_SECRET"},
 		{"WebhookSecretBadChars", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "with space"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{"WebhookMaxConnectionsTooMany", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "s", "TELEGRAM_WEBHOOK_MAX_CONNECTIONS": "101"}, "TELEGRAM_WEBHOOK_MAX_CONNECTIONS"},
+		{"WebhookMaxConnectionsZero", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "s", "TELEGRAM_WEBHOOK_MAX_CONNECTIONS": "0"}, "TELEGRAM_WEBHOOK_MAX_CONNECTIONS"},
+		{"WebhookMaxConnectionsNotANumber", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_URL": "https://x.gr/hook", "TELEGRAM_WEBHOOK_SECRET": "s", "TELEGRAM_WEBHOOK_MAX_CONNECTIONS": "forty"}, "TELEGRAM_WEBHOOK_MAX_CONNECTIONS"},
+		{"MaxConnectionsWithoutWebhook", map[string]string{"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_WEBHOOK_MAX_CONNECTIONS": "40"}, "TELEGRAM_WEBHOOK_MAX_CONNECTIONS"},
 		{"SlackBotToken", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"},
 		{"SlackWithoutSecret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{"SlackAppToken", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN"},
@@ -132,19 +136,23 @@ func TestLoadConfigRetention(t *testing.T) {
 
 func TestLoadConfigProduction(t *testing.T) {
 	c, err := LoadConfig(env(map[string]string{
-		"DATABASE_URL":            "postgres://app:s3cret@db:5432/rantevou",
-		"TELEGRAM_BOT_TOKEN":      "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
-		"TELEGRAM_WEBHOOK_URL":    "https://rantevou.thessaloniki.gr/telegram/webhook",
-		"TELEGRAM_WEBHOOK_SECRET": "webhook-secret_1",
-		"SLACK_BOT_TOKEN":         "xoxb-123",
-		"SLACK_SIGNING_SECRET":    "8f742231b10e8888abcd99yyyzzz85a5",
-		"SLACK_API_URL":           "http://127.0.0.1:9999/api",
+		"DATABASE_URL":                     "postgres://app:s3cret@db:5432/rantevou",
+		"TELEGRAM_BOT_TOKEN":               "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+		"TELEGRAM_WEBHOOK_URL":             "https://rantevou.thessaloniki.gr/telegram/webhook",
+		"TELEGRAM_WEBHOOK_SECRET":          "webhook-secret_1",
+		"TELEGRAM_WEBHOOK_MAX_CONNECTIONS": "80",
+		"SLACK_BOT_TOKEN":                  "xoxb-123",
+		"SLACK_SIGNING_SECRET":             "8f742231b10e8888abcd99yyyzzz85a5",
+		"SLACK_API_URL":                    "http://127.0.0.1:9999/api",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Sandbox() || c.SlackSandbox() {
 		t.Error("tokens set: not a sandbox")
+	}
+	if c.TelegramWebhookMaxConns != 80 {
+		t.Errorf("webhook max_connections %d, want 80", c.TelegramWebhookMaxConns)
 	}
 	if c.SlackAPIURL != "http://127.0.0.1:9999/api/" {
 		t.Errorf("slack API URL %q should end in a slash", c.SlackAPIURL)

@@ -141,11 +141,12 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// Telegram: the real API, or the in-process fake in the sandbox.
 	botCfg := bot.Config{
-		Token:         cfg.TelegramToken,
-		APIURL:        cfg.TelegramAPIURL,
-		WebhookURL:    cfg.TelegramWebhookURL,
-		WebhookSecret: cfg.TelegramWebhookSecret,
-		Transport:     m.metrics.Transport("telegram", bot.NewTransport()),
+		Token:                 cfg.TelegramToken,
+		APIURL:                cfg.TelegramAPIURL,
+		WebhookURL:            cfg.TelegramWebhookURL,
+		WebhookSecret:         cfg.TelegramWebhookSecret,
+		WebhookMaxConnections: cfg.TelegramWebhookMaxConns,
+		Transport:             m.metrics.Transport("telegram", bot.NewTransport()),
 	}
 	if cfg.Sandbox() {
 		m.tgFake = telegramfake.New(sandboxToken)
