@@ -247,16 +247,16 @@ func (c *readCache) taken(department string, iv Interval, desks []string) {
 	desks = slices.Clone(desks) // kept for replay, after the caller is done with it
 	mark := func(busy []Interval) []Interval {
 		taken := busyDesks(busy, from, to)
-		out := busy
+		var marks []Interval
 		for _, d := range desks {
 			if !taken[d] {
-				if len(out) == len(busy) {
-					out = slices.Clone(busy) // a new slice: busy is shared
-				}
-				out = append(out, Interval{Desk: d, Start: iv.Start, End: iv.End})
+				marks = append(marks, Interval{Desk: d, Start: iv.Start, End: iv.End})
 			}
 		}
-		return out
+		if marks == nil {
+			return busy
+		}
+		return insertByStart(busy, marks...)
 	}
 	c.patchDropping(department, iv, mark, dayRead)
 }
@@ -341,8 +341,26 @@ func (c *readCache) added(department string, iv Interval) {
 				return busy
 			}
 		}
-		return append(append(make([]Interval, 0, len(busy)+1), busy...), iv)
+		return insertByStart(busy, iv)
 	})
+}
+
+// insertByStart returns a new slice of busy with ivs, which start at one
+// time, put where that start keeps busy in order of start: the order the
+// store reads them in, which spares busyByDesk a sort of every screen's
+// busy times once the calendar fills. Out of order, busy only costs that
+// sort; the result holds the same intervals either way.
+func insertByStart(busy []Interval, ivs ...Interval) []Interval {
+	at, _ := slices.BinarySearchFunc(busy, ivs[0].Start, func(b Interval, t time.Time) int {
+		if b.Start.After(t) {
+			return 1
+		}
+		return -1
+	})
+	out := make([]Interval, 0, len(busy)+len(ivs))
+	out = append(out, busy[:at]...)
+	out = append(out, ivs...)
+	return append(out, busy[at:]...)
 }
 
 // patch replaces, with fn's result, the department's cached Busy reads

@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -348,6 +349,41 @@ func TestReadCache(t *testing.T) {
 		}
 		if n := takenAt(days); n != 3 {
 			t.Fatalf("the read of several days shows %d desks busy at the time found taken; want all 3", n)
+		}
+	})
+
+	t.Run("ReadsStayInOrderOfStart", func(t *testing.T) {
+		// The store reads busy times in order of start, and the cache's
+		// patches keep them so: a booking before the latest, and a time
+		// found taken, go where their start puts them.
+		cached := booking.WithReadCache(f.store, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		inOrder := func(t *testing.T, what string) []booking.Interval {
+			t.Helper()
+			busy, err := cached.Busy(ctx, "civil-registry", from, at(5, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.IsSortedFunc(busy, func(a, b booking.Interval) int { return a.Start.Compare(b.Start) }) {
+				t.Fatalf("%s: busy times out of order of start: %v", what, busy)
+			}
+			return busy
+		}
+		inOrder(t, "as read")
+		book(t, office, 9140, at(4, 13, 30))
+		book(t, office, 9141, at(2, 8, 15))
+		n := len(inOrder(t, "after two bookings"))
+		for i := range 3 { // every desk at 10:45, behind the cache's back
+			if _, err := other.Book(ctx, booking.Request{Citizen: citizen(9142 + int64(i)), Service: "birth-certificate", Start: at(3, 10, 45)}); err != nil && booking.ErrorCode(err) != booking.ESlotTaken {
+				t.Fatal(err)
+			}
+		}
+		if _, err := office.Book(ctx, booking.Request{Citizen: citizen(9145), Service: "birth-certificate", Start: at(3, 10, 45)}); booking.ErrorCode(err) != booking.ESlotTaken {
+			t.Fatalf("booking a time every desk of which is taken: %v; want %s", err, booking.ESlotTaken)
+		}
+		if got := len(inOrder(t, "after a time found taken")); got <= n {
+			t.Fatalf("%d busy times after a time found taken on every desk, %d before; want it marked", got, n)
 		}
 	})
 

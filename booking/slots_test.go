@@ -598,3 +598,33 @@ func TestFreeStartsAcrossDaylightSaving(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBusyByDesk groups a full 30-day horizon of three desks (3,240
+// intervals, every ten minutes from 06:00 to 12:00 UTC) by desk: in order
+// of start, as the store reads it and the read cache keeps it, and
+// shuffled.
+func BenchmarkBusyByDesk(b *testing.B) {
+	t0 := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	var sorted []Interval
+	for d := range 30 {
+		for s := range 36 {
+			for _, desk := range []string{"A", "B", "C"} {
+				st := t0.AddDate(0, 0, d).Add(time.Duration(s) * 10 * time.Minute)
+				sorted = append(sorted, Interval{Desk: desk, Start: st, End: st.Add(10 * time.Minute)})
+			}
+		}
+	}
+	shuffled := slices.Clone(sorted)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	from, to := t0.AddDate(0, 0, -1), t0.AddDate(0, 0, 31)
+	for _, c := range []struct {
+		name string
+		busy []Interval
+	}{{"InOrderOfStart", sorted}, {"Shuffled", shuffled}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				busyByDesk([]string{"A", "B", "C"}, from, to, c.busy)
+			}
+		})
+	}
+}

@@ -13,10 +13,13 @@ import (
 // Busy returns the active bookings of department overlapping [from, to),
 // and the cancelled ones still holding their place, as desk intervals: the
 // rows of the exclusion constraint. The query is served by its GiST index
-// over (department, desk, during).
+// over (department, desk, during), and its rows come in order of their
+// start: the calendar then groups them by desk without sorting each
+// screen's (busyByDesk), and the read cache keeps them so.
 func (s *Store) Busy(ctx context.Context, department string, from, to time.Time) ([]booking.Interval, error) {
 	rows, err := s.pool.Query(ctx, `SELECT desk, lower(during), upper(during) FROM bookings
-		WHERE department = $1 AND (status = 'active' OR held_until IS NOT NULL) AND during && tstzrange($2, $3, '[)')`, department, from, to)
+		WHERE department = $1 AND (status = 'active' OR held_until IS NOT NULL) AND during && tstzrange($2, $3, '[)')
+		ORDER BY lower(during)`, department, from, to)
 	if err != nil {
 		return nil, wrap("busy", err)
 	}
