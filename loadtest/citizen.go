@@ -174,8 +174,9 @@ func (c *citizen) deliver(update []byte, kind, detail string) bool {
 	ok := c.record(d, lat, kind, detail)
 	for try := 0; !ok && d.Err == nil && d.Status >= 500 && try < maxRedeliveries && !c.stopped(); try++ {
 		sleepCtx(c.ctx, redeliveryDelay)
+		after := "redelivery after " + strconv.Itoa(d.Status)
 		d, lat = c.post(update)
-		ok = c.record(d, lat, "redelivery after "+strconv.Itoa(d.Status), kind)
+		ok = c.record(d, lat, after, kind)
 	}
 	c.v = c.bot.View(c.u.ID)
 	return ok

@@ -672,32 +672,25 @@ func (b *FakeBot) Counters() Counters {
 }
 
 // Sub returns c minus an earlier snapshot.
-func (c Counters) Sub(earlier Counters) Counters {
-	sub := func(a, b map[string]int64) map[string]int64 {
-		out := map[string]int64{}
-		for k, v := range a {
-			if d := v - b[k]; d != 0 {
-				out[k] = d
-			}
-		}
-		return out
-	}
-	return Counters{Calls: sub(c.Calls, earlier.Calls), InReply: sub(c.InReply, earlier.InReply),
-		APIErrors: sub(c.APIErrors, earlier.APIErrors), Webhook: sub(c.Webhook, earlier.Webhook)}
-}
+func (c Counters) Sub(earlier Counters) Counters { return c.plus(earlier, -1) }
 
 // Add returns c plus more: a crowd's counters over its turns.
-func (c Counters) Add(more Counters) Counters {
+func (c Counters) Add(more Counters) Counters { return c.plus(more, 1) }
+
+// plus returns c with sign × o added to it, counters at zero left out.
+func (c Counters) plus(o Counters, sign int64) Counters {
 	add := func(a, b map[string]int64) map[string]int64 {
-		out := map[string]int64{}
+		out := make(map[string]int64, len(a))
 		for k, v := range a {
 			out[k] = v
 		}
 		for k, v := range b {
-			out[k] += v
+			if out[k] += sign * v; out[k] == 0 {
+				delete(out, k)
+			}
 		}
 		return out
 	}
-	return Counters{Calls: add(c.Calls, more.Calls), InReply: add(c.InReply, more.InReply),
-		APIErrors: add(c.APIErrors, more.APIErrors), Webhook: add(c.Webhook, more.Webhook)}
+	return Counters{Calls: add(c.Calls, o.Calls), InReply: add(c.InReply, o.InReply),
+		APIErrors: add(c.APIErrors, o.APIErrors), Webhook: add(c.Webhook, o.Webhook)}
 }

@@ -471,7 +471,7 @@ func TestRedeliveryAfter5xx(t *testing.T) {
 	if n := seen[string(update)]; n != 2 {
 		t.Fatalf("the update was delivered %d times; want 2 (the 503, then again)", n)
 	}
-	if tl.errors["status 503"] != 1 || len(tl.byKind["redelivery after 200"]) != 1 {
-		t.Fatalf("errors %v, steps %v; want one 503 and one redelivery answered 200", tl.errors, tl.byKind)
+	if tl.errors["status 503"] != 1 || len(tl.byKind["redelivery after 503"]) != 1 {
+		t.Fatalf("errors %v, steps %v; want one 503 and one redelivery after it, answered", tl.errors, tl.byKind)
 	}
 }

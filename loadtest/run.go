@@ -331,7 +331,9 @@ func (r *runner) phase(ctx context.Context, bot string, n int) (Phase, error) {
 	// read a thousand rows per outbox update. A deployed database has its
 	// statistics; so does the measured part of the run.
 	r.analyze(ctx)
+	r.dbStats0(ctx, c)
 	r.measure(ctx, c, r.cfg.Duration, false)
+	r.dbStats1(ctx, c)
 	return r.finish(ctx, c)
 }
 
@@ -408,9 +410,6 @@ func (r *runner) measure(ctx context.Context, c *crowdRun, d time.Duration, turn
 		for _, p := range c.procs {
 			c.m.peakReset = resetPeak(p.pid()) && c.m.peakReset
 		}
-		if c.bot == BotRantevou {
-			c.m.db0 = r.dbStats(ctx)
-		}
 	}
 	before := make([]procSample, len(c.procs))
 	for i, p := range c.procs {
@@ -441,6 +440,19 @@ func (r *runner) measure(ctx context.Context, c *crowdRun, d time.Duration, turn
 	c.m.calls = c.m.calls.Add(c.fb.Counters().Sub(calls0))
 	c.m.loadSum += (load0 + loadAverage()) / 2
 	c.m.stretches++
+}
+
+// dbStats0 and dbStats1 read PostgreSQL's counters before c's first
+// measured stretch and after its last: what the database did for
+// rantevou's steps (the floor bot has none). Once each, not per turn:
+// each is a connection of its own.
+func (r *runner) dbStats0(ctx context.Context, c *crowdRun) {
+	if c.bot == BotRantevou {
+		c.m.db0 = r.dbStats(ctx)
+	}
+}
+
+func (r *runner) dbStats1(ctx context.Context, c *crowdRun) {
 	if c.bot == BotRantevou {
 		c.m.db1 = r.dbStats(ctx)
 	}

@@ -162,21 +162,18 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // clipText shortens s to n runes on one line, for samples in a report.
-// clipMiddle is clipText keeping both ends: a third from the start, the
-// rest from the end.
-func clipMiddle(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		head := n / 3
-		return string(r[:head]) + "…" + string(r[len(r)-(n-head-1):])
-	}
-	return s
-}
+func clipText(s string, n int) string { return clip(s, n, n-1) }
 
-func clipText(s string, n int) string {
+// clipMiddle is clipText keeping both ends: a third from the start, the
+// rest from the end (where a wrapped error has its cause).
+func clipMiddle(s string, n int) string { return clip(s, n, n/3) }
+
+// clip puts s on one line and, when longer than n runes, keeps head runes
+// of its start and the rest of the n from its end, with "…" between.
+func clip(s string, n, head int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+		return string(r[:head]) + "…" + string(r[len(r)-(n-head-1):])
 	}
 	return s
 }

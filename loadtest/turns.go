@@ -95,6 +95,7 @@ func (r *runner) interleaved(ctx context.Context, n int) ([]Phase, error) {
 		c.g.drain()
 	}
 	r.analyze(ctx)
+	r.dbStats0(ctx, rv)
 	for ctx.Err() == nil && (rv.m.elapsed < r.cfg.Duration || fl.m.elapsed < r.cfg.Duration) {
 		for _, c := range crowds {
 			if left := r.cfg.Duration - c.m.elapsed; left > 0 {
@@ -102,6 +103,7 @@ func (r *runner) interleaved(ctx context.Context, n int) ([]Phase, error) {
 			}
 		}
 	}
+	r.dbStats1(ctx, rv)
 	var phases []Phase
 	for _, c := range crowds {
 		p, err := r.finish(ctx, c)
