@@ -3,13 +3,14 @@ package bot
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/rantevou/rantevou/dialog"
 )

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	json "github.com/goccy/go-json"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -59,7 +59,9 @@ func FloorMain(getenv func(string) string) int {
 // (SET NX), reads the chat's state (GET) and writes it back (SET), and
 // sends one message with a one-button inline keyboard (go-telegram/bot's
 // types) as a JSON body, as the real bot sends its conversation replies,
-// over a transport that keeps a connection per concurrent request. A
+// over a transport that keeps a connection per concurrent request. Its
+// JSON is the real bot's library (goccy/go-json), so that the yardstick
+// gains what the bot gains from it. A
 // button press is answered in the webhook's own answer, which costs no
 // round trip: any correct bot must answer it somehow.
 func RunFloor(ctx context.Context, cfg FloorConfig) error {
