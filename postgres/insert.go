@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,7 +34,9 @@ const maxRefTries = 8
 // NOTHING also covers the exclusion constraint: when another transaction holds an overlapping booking of the
 // desk, PostgreSQL waits for it and inserts nothing if it commits. When
 // nothing is inserted the transaction has only touched the citizen's row
-// and the holds it released, and the next desk is a new attempt.
+// and the holds it released, and the next desk is a new attempt: at once
+// when the attempt saw its desk taken, skipping the later desks it saw
+// booked too (attemptBooking), else after a look-up of why.
 func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Booking, bool, error) {
 	// A repeated request is found by the attempt itself (twin), so a new
 	// booking costs no read of its key first.
@@ -50,13 +53,23 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 	day := nb.Day
 	notify := columnsOf(nb.Notify, nb.Now)
 	closedDesks := 0
-	for _, desk := range nb.Desks {
+	var taken []string // desks an attempt found booked, not tried
+	for i, desk := range nb.Desks {
+		if slices.Contains(taken, desk) {
+			continue
+		}
+		var later []string
+		for _, d := range nb.Desks[i+1:] {
+			if !slices.Contains(taken, d) {
+				later = append(later, d)
+			}
+		}
 		for try := 0; ; try++ {
 			ref, err := newRef()
 			if err != nil {
 				return booking.Booking{}, false, wrap("insert", err)
 			}
-			r, err := s.attempt(ctx, nb, desk, ref, day, notify)
+			r, err := s.attempt(ctx, nb, desk, later, ref, day, notify)
 			if deadlocked(err) && try < maxRefTries {
 				// Releasing a hold locks its row: with a move or the
 				// scheduler releasing the same ones PostgreSQL may pick
@@ -85,6 +98,10 @@ func (s *Store) Insert(ctx context.Context, nb booking.NewBooking) (booking.Book
 			if r.closed {
 				closedDesks++
 				break // next desk
+			}
+			taken = append(taken, r.takenLater...)
+			if r.taken {
+				break // next desk, with no look-up of why
 			}
 			// Nothing inserted for a reason the attempt could not see:
 			// the desk is taken, the reference code exists, or a twin
@@ -116,12 +133,29 @@ type attemptResult struct {
 	changes     int  // the citizen's changes within booking.ChangeWindow, when limited
 	twin        bool // a booking with the request's idempotency key exists
 	closed      bool // a closure covers the desk that day
-	booking     booking.Booking
+	// When nothing was inserted: taken says the desk is booked or held
+	// at that time (the holds the claim could release released), and
+	// takenLater lists the desks to be tried after it that an active
+	// booking takes then and no closure closes (see attemptBooking).
+	taken      bool
+	takenLater []string
+	booking    booking.Booking
 }
 
 // attemptBooking checks the limits, the idempotency key and the closures
 // and inserts only when all pass, with the audit row and the outbox rows
 // in the same statement; when the insert does nothing, neither do they.
+//
+// When nothing was inserted it also says, from its snapshot, whether the
+// desk is taken at that time (an active booking, or a hold the claim did
+// not release), and which of the desks to be tried after it ($28) an
+// active booking takes then and no closure closes. Insert then goes on to
+// the next desk with no look-up of why, and skips those: on a full
+// calendar a time taken on every desk cost an attempt and a look-up per
+// desk, each a round trip, and is now one. A hold on a later desk does
+// not skip it (its own attempt's claim may release it), and a desk a
+// booking left after the snapshot is one a citizen is told was just
+// taken, as when it is taken meanwhile.
 const attemptBooking = `WITH cz AS (` + theCitizen + `), lim AS (
 		SELECT count(*) AS total, count(*) FILTER (WHERE service = $4) AS same,
 			EXISTS (SELECT 1 FROM bookings WHERE idempotency_key = $11) AS twin,
@@ -154,7 +188,14 @@ const attemptBooking = `WITH cz AS (` + theCitizen + `), lim AS (
 		coalesce(b.desk, ''), coalesce(lower(b.during), 'epoch'), coalesce(upper(b.during), 'epoch'),
 		coalesce(b.status, ''), coalesce(b.citizen, 0), CASE WHEN b.id IS NULL THEN 0 ELSE coalesce((SELECT telegram_id FROM cz), 0) END,
 		coalesce(b.name, ''), coalesce(b.phone, ''),
-		coalesce(b.lang, ''), coalesce(b.via, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch')
+		coalesce(b.lang, ''), coalesce(b.via, ''), coalesce(b.cancel_reason, ''), coalesce(b.created_at, 'epoch'),
+		b.id IS NULL AND EXISTS (SELECT 1 FROM bookings x WHERE x.department = $2 AND x.desk = $3
+			AND x.during && tstzrange($9, $10, '[)') AND (x.status = 'active' OR x.held_until IS NOT NULL)),
+		CASE WHEN b.id IS NULL THEN ARRAY(SELECT d FROM unnest($28::text[]) AS d
+			WHERE EXISTS (SELECT 1 FROM bookings x WHERE x.department = $2 AND x.desk = d
+				AND x.during && tstzrange($9, $10, '[)') AND x.status = 'active')
+			AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.department = $2 AND (c.desk = '' OR c.desk = d)
+				AND c.from_day <= $19 AND c.to_day >= $19)) ELSE '{}' END
 	FROM lim LEFT JOIN b ON true`
 
 // theCitizen is who books, the citizens row the attempt's upsert made or
@@ -263,7 +304,7 @@ var (
 
 // attempt runs one attempt at desk as one pipelined transaction of two
 // statements: claimPlace, then attemptBooking.
-func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
+func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk string, later []string, ref string, day booking.Date, n notificationColumns) (attemptResult, error) {
 	via := nb.Via
 	if via == "" {
 		via = booking.ViaTelegram
@@ -283,14 +324,15 @@ func (s *Store) attempt(ctx context.Context, nb booking.NewBooking, desk, ref st
 			string(nb.Citizen.Lang), nb.Start, nb.End, nullString(nb.IdempotencyKey),
 			string(actorKind(nb.Actor)), nb.Actor.ID, n.kinds, n.channels, n.recipients, n.payloads, n.dueAt,
 			dateValue(day), nb.Now, nb.MaxActive, nb.MaxPerService, nb.MaxChanges, booking.ChangeWindow,
-			nb.Citizen.Phone, string(via), n.delivered)
+			nb.Citizen.Phone, string(via), n.delivered, later)
 	}, func(br pgx.BatchResults) error {
 		if err := execN(br, 1); err != nil { // the claim of the place
 			return err
 		}
 		return br.QueryRow().Scan(&r.total, &r.same, &r.twin, &r.closed, &r.changes,
 			&b.ID, &b.Ref, &b.Department, &b.Service, &b.Desk, &b.Start, &b.End, &status,
-			&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &viaText, &b.CancelReason, &b.CreatedAt)
+			&b.Citizen.ID, &b.Citizen.TelegramID, &b.Citizen.Name, &b.Citizen.Phone, &lang, &viaText, &b.CancelReason, &b.CreatedAt,
+			&r.taken, &r.takenLater)
 	})
 	if err != nil {
 		return attemptResult{}, err
