@@ -175,7 +175,7 @@ func TestFaultRedisRestartedEmpty(t *testing.T) {
 	srv := startRedisServer(t)
 	reader := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { reader.Close() })
-	const prefix = "rantevou" // the production prefix: this Redis is the test's own
+	prefix := redisPrefix(replicaToken) // the production prefix: this Redis is the test's own
 	sessions := redis.NewSessions(reader, prefix, 0)
 
 	api := newBotAPI(t)
