@@ -46,6 +46,9 @@ type runner struct {
 	dbName string
 	dbURL  string
 	rdb    *goredis.Client
+	// unlock ends the hold of the Redis database (holdRedis); nil when
+	// this run does not hold it, and then never flushes it.
+	unlock func()
 	fake   *FakeAPI
 	bot    *FakeBot
 	floorB *FakeBot
@@ -161,8 +164,8 @@ func (r *runner) setup(ctx context.Context) error {
 		return fmt.Errorf("loadtest: -redis: %w", err)
 	}
 	r.rdb = goredis.NewClient(opts)
-	if err := r.rdb.FlushDB(ctx).Err(); err != nil {
-		return fmt.Errorf("loadtest: redis at %s: %w", opts.Addr, err)
+	if err := r.holdRedis(ctx); err != nil {
+		return err
 	}
 
 	r.bot = NewFakeBot(botToken, randomHex(16))
@@ -272,8 +275,13 @@ func (r *runner) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if r.rdb != nil {
-		if !r.cfg.Keep {
-			r.rdb.FlushDB(ctx)
+		if r.unlock != nil {
+			r.unlock()
+			if !r.cfg.Keep {
+				r.rdb.FlushDB(ctx)
+			} else {
+				r.rdb.Del(ctx, redisHold)
+			}
 		}
 		r.rdb.Close()
 	}
@@ -582,4 +590,48 @@ func fmtMS(v float64) string {
 	default:
 		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".") + "ms"
 	}
+}
+
+// redisHold is the key a run keeps in its Redis database while it runs,
+// its value the run's PostgreSQL database, for redisHoldFor after its last
+// renewal. A run flushes that database and its servers are one bot, with
+// one bot's keys: a second run on it would take the first's updates for
+// repeats and flush its sessions, and both would fail their checks.
+const redisHold = "loadtest:run"
+
+const redisHoldFor = 30 * time.Second
+
+// holdRedis takes the run's Redis database, refusing one another run
+// holds, then flushes it and keeps the hold renewed until unlock.
+func (r *runner) holdRedis(ctx context.Context) error {
+	ok, err := r.rdb.SetNX(ctx, redisHold, r.dbName, redisHoldFor).Result()
+	if err != nil {
+		return fmt.Errorf("loadtest: redis at %s: %w", r.cfg.RedisURL, err)
+	}
+	if !ok {
+		holder, _ := r.rdb.Get(ctx, redisHold).Result()
+		return fmt.Errorf("loadtest: the Redis database of %s is in use by another load test (%s; held for %s after it stops): give this run its own with -redis", r.cfg.RedisURL, holder, redisHoldFor)
+	}
+	if err := r.rdb.FlushDB(ctx).Err(); err != nil {
+		return fmt.Errorf("loadtest: redis at %s: %w", r.cfg.RedisURL, err)
+	}
+	if err := r.rdb.Set(ctx, redisHold, r.dbName, redisHoldFor).Err(); err != nil {
+		return fmt.Errorf("loadtest: redis at %s: %w", r.cfg.RedisURL, err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(redisHoldFor / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				r.rdb.Expire(context.Background(), redisHold, redisHoldFor)
+			}
+		}
+	}()
+	r.unlock = func() { close(stop); <-done }
+	return nil
 }
