@@ -24,9 +24,6 @@ import (
 const (
 	botToken   = "7000000001:loadtest-token-not-a-real-one"
 	floorToken = "7000000002:loadtest-floor-not-a-real-one"
-	// serverKeys is the prefix of the server's Redis keys for botToken:
-	// its bot's id (cmd/rantevou's redisPrefix).
-	serverKeys = "rantevou:7000000001"
 	// webhookURL is what the servers register with setWebhook; the fake
 	// only records it and delivers to each replica's own address.
 	webhookURL = "https://loadtest.invalid/telegram/webhook"

@@ -23,6 +23,22 @@ import (
 // DefaultURL is used when REDIS_URL is empty.
 const DefaultURL = "redis://localhost:6379/0"
 
+// Prefix namespaces the keys of the bot whose token is given by its id,
+// the number before the token's colon: "rantevou:7000000001". Telegram
+// numbers updates per bot and a citizen's chat with each bot has the same
+// id, so two offices' bots sharing one Redis (a Cluster has only database
+// 0) would otherwise take each other's updates for repeats and share each
+// citizen's session. The replicas of one bot share its keys, as they
+// must. Without a token (the sandbox), or with one of another form, it is
+// "rantevou".
+func Prefix(token string) string {
+	id, _, ok := strings.Cut(token, ":")
+	if !ok || id == "" || strings.Trim(id, "0123456789") != "" {
+		return "rantevou"
+	}
+	return "rantevou:" + id
+}
+
 // Open returns a client for url (DefaultURL when empty). The scheme picks
 // the deployment, with go-redis's URL options in the query:
 //

@@ -33,7 +33,7 @@ import (
 func TestRedisCluster(t *testing.T) {
 	ctx := context.Background()
 	const chat = 5151
-	prefix := redisPrefix(replicaToken) // the production prefix: the Cluster is the test's own
+	prefix := redis.Prefix(replicaToken) // the production prefix: the Cluster is the test's own
 	nodes := startRedisCluster(t, 3)
 	redisURL := "redis+cluster://" + nodes[0] + "?addr=" + nodes[1] + "&addr=" + nodes[2]
 	client, err := redis.Open(redisURL)

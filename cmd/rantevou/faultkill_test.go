@@ -267,7 +267,7 @@ func startKillRig(t *testing.T) *killRig {
 	t.Cleanup(func() { reader.Close() })
 	api := newFaultyBotAPI(t, replicaToken)
 	r := &killRig{pool: pool, dbProxy: dbProxy, api: api, tg: api.fake,
-		sessions: redis.NewSessions(reader, redisPrefix(replicaToken), 0)}
+		sessions: redis.NewSessions(reader, redis.Prefix(replicaToken), 0)}
 	r.prog = newChild(t, bin, map[string]string{
 		"DATABASE_URL":            dbURL,
 		"REDIS_URL":               rsrv.URL(),

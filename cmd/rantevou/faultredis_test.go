@@ -175,7 +175,7 @@ func TestFaultRedisRestartedEmpty(t *testing.T) {
 	srv := startRedisServer(t)
 	reader := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	t.Cleanup(func() { reader.Close() })
-	prefix := redisPrefix(replicaToken) // the production prefix: this Redis is the test's own
+	prefix := redis.Prefix(replicaToken) // the production prefix: this Redis is the test's own
 	sessions := redis.NewSessions(reader, prefix, 0)
 
 	api := newBotAPI(t)

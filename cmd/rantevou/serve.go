@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -93,23 +92,7 @@ type Main struct {
 
 // NewMain returns a Main for cfg that logs to stdout.
 func NewMain(cfg Config, stdout io.Writer) *Main {
-	return &Main{cfg: cfg, stdout: stdout, RedisPrefix: redisPrefix(cfg.TelegramToken), Now: time.Now, ready: make(chan struct{})}
-}
-
-// redisPrefix namespaces the Redis keys of the bot whose token is given
-// by its id, the number before the token's colon: "rantevou:7000000001".
-// Telegram numbers updates per bot and a citizen's chat with each bot has
-// the same id, so two offices' bots sharing one Redis (a Cluster has only
-// database 0) would otherwise take each other's updates for repeats and
-// share each citizen's session. The replicas of one bot share its keys,
-// as they must. Without a token (the sandbox), or with one of another
-// form, it is "rantevou".
-func redisPrefix(token string) string {
-	id, _, ok := strings.Cut(token, ":")
-	if !ok || id == "" || strings.Trim(id, "0123456789") != "" {
-		return "rantevou"
-	}
-	return "rantevou:" + id
+	return &Main{cfg: cfg, stdout: stdout, RedisPrefix: redis.Prefix(cfg.TelegramToken), Now: time.Now, ready: make(chan struct{})}
 }
 
 // Ready is closed once the HTTP server listens.
