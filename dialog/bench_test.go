@@ -11,12 +11,7 @@ import (
 // session, step a tapped time, encode the session again (with the engine's
 // JSON library) — the dialog's share of every update.
 func BenchmarkStep(b *testing.B) {
-	c := newConvo(b)
-	c.toTime()
-	raw, err := json.Marshal(c.s)
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, raw := timeScreen(b)
 	ev := Event{Kind: KindButton, Data: c.button("09:30").Data}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -39,12 +34,7 @@ func BenchmarkStep(b *testing.B) {
 // with the engine's JSON library and with encoding/json, which it
 // replaced (conversation.Engine.Handle).
 func BenchmarkSessionCodec(b *testing.B) {
-	c := newConvo(b)
-	c.toTime()
-	raw, err := json.Marshal(c.s)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, raw := timeScreen(b)
 	for _, codec := range []struct {
 		name      string
 		marshal   func(any) ([]byte, error)
@@ -67,4 +57,16 @@ func BenchmarkSessionCodec(b *testing.B) {
 			b.ReportMetric(float64(len(raw)), "session-bytes")
 		})
 	}
+}
+
+// timeScreen is a conversation on the time screen and its session as
+// stored.
+func timeScreen(b *testing.B) (*convo, []byte) {
+	c := newConvo(b)
+	c.toTime()
+	raw, err := json.Marshal(c.s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, raw
 }
