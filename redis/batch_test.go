@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,4 +138,84 @@ func TestBatcher(t *testing.T) {
 			t.Fatalf("slow batch: %v, want redis.Nil (nothing to pop)", err)
 		}
 	})
+}
+
+// pipelineCounter counts the pipelines a client sends.
+type pipelineCounter struct{ n atomic.Int64 }
+
+func (*pipelineCounter) DialHook(next goredis.DialHook) goredis.DialHook          { return next }
+func (*pipelineCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+func (c *pipelineCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// A Deduper bound to the sessions (WithSessions) sends its commands in the
+// sessions' pipelines: while one is on its way, an update's mark (Settle)
+// and a session's compare-and-set wait for the next, together, instead of
+// each leaving in a pipeline of its own.
+func TestDeduperSharesSessionsPipelines(t *testing.T) {
+	client, prefix := batchClient(t)
+	count := &pipelineCounter{}
+	client.AddHook(count)
+	ctx := context.Background()
+	sessions := NewSessions(client, prefix, time.Minute)
+	dedupe := NewDeduper(client, prefix, time.Minute).WithSessions(sessions)
+	// Known to the server first, so that the compare-and-set below is one
+	// command (no NOSCRIPT and its retry of its own).
+	if _, err := sessions.Save(ctx, 7, 0, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	b := sessions.batch
+	before := count.n.Load()
+	slow := make(chan error, 1)
+	go func() {
+		slow <- b.do(ctx, func(p goredis.Pipeliner) { p.BLPop(ctx, time.Second, prefix+":empty") })
+	}()
+	waitFor(t, b, "the slow pipeline on its way", func() bool { return b.flushing && b.open == nil })
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() { errs <- dedupe.Settle(ctx, 42) })
+	wg.Go(func() {
+		_, err := sessions.Save(ctx, 7, 1, []byte(`{"s":"x"}`))
+		errs <- err
+	})
+	// The mark (one command) and the compare-and-set with the chat's
+	// entry in the live set (four: markActive) wait in the same open
+	// pipeline.
+	waitFor(t, b, "the mark and the compare-and-set queued together", func() bool { return b.open != nil && b.open.p.Len() == 5 })
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if err := <-slow; !errors.Is(err, goredis.Nil) {
+		t.Fatalf("slow pipeline: %v, want redis.Nil (nothing to pop)", err)
+	}
+	if n := count.n.Load() - before; n != 2 {
+		t.Errorf("%d pipelines from the slow one on, want 2: the slow one and the one the mark and the compare-and-set shared", n)
+	}
+}
+
+// waitFor polls cond, which reads what b's mutex guards, under that
+// mutex, for up to two seconds.
+func waitFor(t *testing.T, b *batcher, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		b.mu.Lock()
+		ok := cond()
+		b.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never saw %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

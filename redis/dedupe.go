@@ -22,7 +22,7 @@ type Deduper struct {
 	prefix   string
 	ttl      time.Duration
 	sessions *Sessions // WithSessions: read with the mark
-	batch    *batcher  // the marks and reads of concurrent steps, together
+	batch    *batcher  // the marks and reads of concurrent steps, together; the sessions' once bound (WithSessions)
 }
 
 // NewDeduper returns a Deduper over client; ttl is DefaultDedupeTTL when zero.
@@ -95,10 +95,15 @@ func seen(updateID int64, old string, err error) (firstTime bool, parked []byte,
 }
 
 // WithSessions returns d reading, in SeenAndLoad, the chat's session in the
-// same round trip as the update's mark.
+// same round trip as the update's mark, and sending its commands in the
+// sessions' pipelines (their batcher): a step's marks, reads and
+// compare-and-sets, and those of every concurrent step, then travel in one
+// pipeline at a time, where the two batchers each had one on its way (see
+// BENCHMARKS.md, tenth pass).
 func (d *Deduper) WithSessions(s *Sessions) *Deduper {
 	c := *d
 	c.sessions = s
+	c.batch = s.batch
 	return &c
 }
 

@@ -21,7 +21,7 @@ type Sessions struct {
 	client goredis.UniversalClient
 	prefix string
 	ttl    time.Duration
-	batch  *batcher // the compare-and-sets of concurrent steps, together
+	batch  *batcher // the compare-and-sets of concurrent steps, together, and a bound Deduper's commands
 }
 
 var _ conversation.Sessions = (*Sessions)(nil)
