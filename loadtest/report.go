@@ -67,9 +67,12 @@ type Phase struct {
 	PeakSincePhaseStart bool               `json:"peak_since_phase_start"`
 	CallsPerStep        map[string]float64 `json:"calls_per_step,omitempty"`
 	// DBPerStep is what PostgreSQL did per step for the run's database.
-	DBPerStep   map[string]float64 `json:"postgres_per_step,omitempty"`
-	Calls       Counters           `json:"fake_counters"`
-	LoadAverage float64            `json:"load_average"`
+	DBPerStep map[string]float64 `json:"postgres_per_step,omitempty"`
+	// RedisPerStep is what the Redis server did per step, for every
+	// client on the machine (parseRedisStats).
+	RedisPerStep map[string]float64 `json:"redis_per_step,omitempty"`
+	Calls        Counters           `json:"fake_counters"`
+	LoadAverage  float64            `json:"load_average"`
 }
 
 // WholeCPUPerStepMs is the CPU one step cost the whole machine: the
@@ -260,6 +263,9 @@ func (r *Report) Print(w io.Writer) {
 			fmt.Fprintf(w, "  Bot API methods per step (calls and carried): %s\n", formatFloats(p.CallsPerStep))
 			if len(p.DBPerStep) > 0 {
 				fmt.Fprintf(w, "  PostgreSQL per step: %s\n", formatFloats(p.DBPerStep))
+			}
+			if len(p.RedisPerStep) > 0 {
+				fmt.Fprintf(w, "  Redis per step (the whole server): %s\n", formatFloats(p.RedisPerStep))
 			}
 			if len(p.Calls.InReply) > 0 {
 				fmt.Fprintf(w, "  carried in webhook answers: %s\n", formatInts(p.Calls.InReply))

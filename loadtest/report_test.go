@@ -85,3 +85,18 @@ func TestReportNamesTheConnectionBound(t *testing.T) {
 		t.Fatal("the plot does not name the bound")
 	}
 }
+
+func TestParseRedisStats(t *testing.T) {
+	info := "# Stats\r\ntotal_connections_received:12\r\ntotal_commands_processed:4210\r\ninstantaneous_ops_per_sec:3\r\ntotal_reads_processed:977\r\ntotal_writes_processed:960\r\n"
+	got := parseRedisStats(info)
+	if got["commands"] != 4210 || got["round trips"] != 977 || len(got) != 2 {
+		t.Errorf("parseRedisStats = %v, want commands 4210 and round trips 977", got)
+	}
+	// A server that does not count its reads (before Redis 6) reports none.
+	if got := parseRedisStats("# Stats\r\ntotal_commands_processed:4210\r\n"); got != nil {
+		t.Errorf("without total_reads_processed: %v, want nil", got)
+	}
+	if got := parseRedisStats("total_commands_processed:many\r\ntotal_reads_processed:1\r\n"); got != nil {
+		t.Errorf("with an unreadable count: %v, want nil", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -371,6 +372,7 @@ type measured struct {
 	stretches               int
 	peakReset               bool
 	db0, db1                map[string]int64
+	redisStats              map[string]int64 // Redis's counters over the stretches (redisStats)
 }
 
 // start sets n citizens of bot going, stepping at once when open, else
@@ -425,6 +427,7 @@ func (r *runner) measure(ctx context.Context, c *crowdRun, d time.Duration, turn
 	}
 	self0 := sampleProc(os.Getpid())
 	pg0, redis0 := cpuOf("postgres"), cpuOf("redis-server")
+	rs0 := r.redisStats(ctx)
 	calls0 := c.fb.Counters()
 	load0 := loadAverage()
 	c.w.on.Store(true)
@@ -445,6 +448,14 @@ func (r *runner) measure(ctx context.Context, c *crowdRun, d time.Duration, turn
 	c.m.self += sampleProc(os.Getpid()).cpu - self0.cpu
 	c.m.pg += cpuOf("postgres") - pg0
 	c.m.redis += cpuOf("redis-server") - redis0
+	if rs1 := r.redisStats(ctx); rs0 != nil && rs1 != nil {
+		if c.m.redisStats == nil {
+			c.m.redisStats = map[string]int64{}
+		}
+		for k, v := range rs1 {
+			c.m.redisStats[k] += v - rs0[k]
+		}
+	}
 	c.m.calls = c.m.calls.Add(c.fb.Counters().Sub(calls0))
 	c.m.loadSum += (load0 + loadAverage()) / 2
 	c.m.stretches++
@@ -513,6 +524,12 @@ func (r *runner) finish(ctx context.Context, c *crowdRun) (Phase, error) {
 				p.DBPerStep[k] = float64(v-m.db0[k]) / float64(p.Steps)
 			}
 		}
+		if m.redisStats != nil {
+			p.RedisPerStep = map[string]float64{}
+			for k, v := range m.redisStats {
+				p.RedisPerStep[k] = float64(v) / float64(p.Steps)
+			}
+		}
 		p.CallsPerStep = map[string]float64{}
 		for method, v := range m.calls.Calls {
 			p.CallsPerStep[method] = float64(v) / float64(p.Steps)
@@ -540,6 +557,41 @@ func (r *runner) dbStats(ctx context.Context) map[string]int64 {
 	}
 	return map[string]int64{"transactions": commits + rollbacks, "rollbacks": rollbacks, "rows scanned": returned,
 		"rows fetched": fetched, "rows written": inserted + updated, "buffer hits": hit, "blocks read": read}
+}
+
+// redisStats reads Redis's counters (INFO stats), of the whole server: the
+// commands it ran and the reads of its clients' sockets, about one per
+// pipeline or lone command received, so its round trips. Nil when it
+// cannot be read.
+func (r *runner) redisStats(ctx context.Context) map[string]int64 {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	info, err := r.rdb.Info(ctx, "stats").Result()
+	if err != nil {
+		return nil
+	}
+	return parseRedisStats(info)
+}
+
+// parseRedisStats picks the counters redisStats reports out of INFO's
+// answer; nil when one is missing.
+func parseRedisStats(info string) map[string]int64 {
+	names := map[string]string{"total_commands_processed": "commands", "total_reads_processed": "round trips"}
+	out := map[string]int64{}
+	for line := range strings.Lines(info) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if name, want := names[k]; ok && want {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil
+			}
+			out[name] = n
+		}
+	}
+	if len(out) != len(names) {
+		return nil
+	}
+	return out
 }
 
 // analyze refreshes the planner statistics of the run's database.
