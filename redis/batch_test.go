@@ -169,6 +169,9 @@ func TestDeduperSharesSessionsPipelines(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := sessions.batch
+	// Its flush ends just after its answer: only then is what is seen on
+	// its way below the slow pipeline.
+	waitFor(t, b, "the first save's flush ended", func() bool { return !b.flushing })
 	before := count.n.Load()
 	slow := make(chan error, 1)
 	go func() {
