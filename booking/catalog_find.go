@@ -25,28 +25,29 @@ func (c *Catalog) FindDepartment(s string) (*Department, bool) {
 	return nil, false
 }
 
-// foldName is s for comparing names: lower case, without diacritics, the
-// final sigma as any other, words separated by single spaces.
-func foldName(s string) string {
+// Fold is s for comparing what people type with what the office calls
+// things: lower case, without the tonos, the dialytika or any other
+// accent, the final sigma as any other, so that «ΑΥΡΙΟ», «αύριο» and
+// «Αύριο» fold alike, as do «δημοτολογιο» and «Δημοτολόγιο» (Greek
+// keyboards make the tonos an extra key). Spaces are kept as they are.
+func Fold(s string) string {
 	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
-			continue // the tonos, the dialytika, any accent
-		case unicode.IsSpace(r) || r == '-' || r == '_':
-			space = b.Len() > 0
-			continue
+		case r == 'ς':
+			b.WriteRune('σ')
+		default:
+			b.WriteRune(r)
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		r = unicode.ToLower(r)
-		if r == 'ς' {
-			r = 'σ'
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// foldName is s for comparing names: Fold, with words separated by single
+// spaces, hyphens and underscores counting as spaces.
+func foldName(s string) string {
+	return strings.Join(strings.FieldsFunc(Fold(s), func(r rune) bool {
+		return unicode.IsSpace(r) || r == '-' || r == '_'
+	}), " ")
 }

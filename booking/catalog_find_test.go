@@ -46,3 +46,30 @@ func FuzzFindDepartment(f *testing.F) {
 		}
 	})
 }
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"ΑΥΡΙΟ":       "αυριο",
+		"αύριο":       "αυριο",
+		"Αύριο":       "αυριο",
+		"Δημοτολόγιο": "δημοτολογιο",
+		"ΐ ΰ Ϊ":       "ι υ ι", // dialytika with and without tonos
+		"Γενικός":     "γενικοσ",
+		"Ληξιαρχείο":  "ληξιαρχειο",
+		" two  words ": " two  words ", // spaces kept: fold's callers need them
+		"Café":        "cafe",
+	} {
+		if got := Fold(in); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"  Γενικό-Πρωτόκολλο_x ": "γενικο πρωτοκολλο x",
+		"civil--registry":        "civil registry",
+		"-_ ":                    "",
+	} {
+		if got := foldName(in); got != want {
+			t.Errorf("foldName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -5,28 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/rantevou/rantevou/booking"
 )
 
-// fold lower-cases s and strips accents and diaeresis, so that "ΑΥΡΙΟ",
-// "αύριο" and "Αύριο" compare equal; final sigma becomes σ.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(strings.TrimSpace(s))) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'ς':
-			b.WriteRune('σ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// fold is booking.Fold of s without its leading and trailing spaces, so
+// that "ΑΥΡΙΟ", "αύριο" and "Αύριο" compare equal.
+func fold(s string) string { return booking.Fold(strings.TrimSpace(s)) }
 
 // relativeDays are words for today, tomorrow and the day after, in Greek,
 // Greeklish and English, folded.
