@@ -113,17 +113,18 @@ func (r *runner) memory(ctx context.Context) (*MemoryResult, error) {
 		res.UsedPerConv = float64(res.UsedMemoryDelta) / float64(res.Conversations)
 	}
 	var sampled int
-	res.SessionKeys, res.SessionBytes, sampled, err = r.sampleKeys(ctx, redis.Prefix(botToken)+":{chat:*}:session")
+	prefix := redis.Prefix(botToken)
+	res.SessionKeys, res.SessionBytes, sampled, err = r.sampleKeys(ctx, prefix+":{chat:*}:session")
 	if err != nil {
 		return nil, err
 	}
 	res.SampledKeysCount += sampled
-	res.DedupeKeys, res.DedupeBytes, sampled, err = r.sampleKeys(ctx, redis.Prefix(botToken)+":{update:*}:seen")
+	res.DedupeKeys, res.DedupeBytes, sampled, err = r.sampleKeys(ctx, prefix+":{update:*}:seen")
 	if err != nil {
 		return nil, err
 	}
 	res.SampledKeysCount += sampled
-	res.ActiveSetBytes, _ = r.rdb.MemoryUsage(ctx, redis.Prefix(botToken)+":{sessions}:active", 0).Result()
+	res.ActiveSetBytes, _ = r.rdb.MemoryUsage(ctx, prefix+":{sessions}:active", 0).Result()
 	if res.SessionKeys > 0 {
 		res.UpdatesPerConv = float64(res.DedupeKeys) / float64(res.SessionKeys)
 	}

@@ -580,7 +580,7 @@ func parseRedisStats(info string) map[string]int64 {
 	out := map[string]int64{}
 	for line := range strings.Lines(info) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if name, want := names[k]; ok && want {
+		if name, known := names[k]; ok && known {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return nil

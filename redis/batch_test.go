@@ -113,18 +113,7 @@ func TestBatcher(t *testing.T) {
 		go func() {
 			slow <- b.do(ctx, func(p goredis.Pipeliner) { p.BLPop(ctx, time.Second, prefix+":empty") })
 		}()
-		for deadline := time.Now().Add(time.Second); ; {
-			b.mu.Lock()
-			onItsWay := b.flushing && b.open == nil
-			b.mu.Unlock()
-			if onItsWay {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the slow batch was never seen on its way")
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitFor(t, b, "the slow batch on its way", func() bool { return b.flushing && b.open == nil })
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		start := time.Now()

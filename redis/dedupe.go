@@ -98,7 +98,7 @@ func seen(updateID int64, old string, err error) (firstTime bool, parked []byte,
 // same round trip as the update's mark, and sending its commands in the
 // sessions' pipelines (their batcher): a step's marks, reads and
 // compare-and-sets, and those of every concurrent step, then travel in one
-// pipeline at a time, where the two batchers each had one on its way (see
+// pipeline at a time, where each of two batchers could have one on its way (see
 // BENCHMARKS.md, tenth pass).
 func (d *Deduper) WithSessions(s *Sessions) *Deduper {
 	c := *d
