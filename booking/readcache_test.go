@@ -75,6 +75,10 @@ func (g *gatedStore) Busy(ctx context.Context, dept string, from, to time.Time) 
 	return iv, err
 }
 
+func sameInterval(a, b booking.Interval) bool {
+	return a.Desk == b.Desk && a.Start.Equal(b.Start) && a.End.Equal(b.End)
+}
+
 func TestReadCache(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
@@ -476,6 +480,61 @@ func TestReadCache(t *testing.T) {
 		}
 		if n := gated.busy.Load() - reads; n != 1 {
 			t.Fatalf("the busy times were read %d times after a drop during a load; want once (the load is not kept)", n)
+		}
+	})
+
+	t.Run("ADayOfACachedWeekIsCutOutOfIt", func(t *testing.T) {
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		book(t, other, 9150, at(8, 9, 0))
+		book(t, other, 9151, at(9, 9, 0))
+		book(t, other, 9152, at(9, 13, 45))
+		book(t, other, 9153, at(10, 9, 0))
+		if _, err := other.AddClosure(ctx, civilStaff, booking.Closure{
+			Department: "civil-registry", Desk: "A2", From: booking.Date{Year: 2026, Month: 12, Day: 9}, To: booking.Date{Year: 2026, Month: 12, Day: 9}}); err != nil {
+			t.Fatal(err)
+		}
+		counting := &countingStore{Store: f.store}
+		cached := booking.WithReadCache(counting, time.Hour)
+		week, err := cached.Busy(ctx, "civil-registry", at(7, 0, 0), at(12, 0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		monday, friday := booking.Date{Year: 2026, Month: 12, Day: 7}, booking.Date{Year: 2026, Month: 12, Day: 11}
+		if _, err := cached.Closures(ctx, "civil-registry", monday, friday); err != nil {
+			t.Fatal(err)
+		}
+		wed := booking.Date{Year: 2026, Month: 12, Day: 9}
+		for range 2 { // cut out, then its own entry
+			day, err := cached.Busy(ctx, "civil-registry", at(9, 0, 0), at(10, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := f.store.Busy(ctx, "civil-registry", at(9, 0, 0), at(10, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 2 || len(week) <= len(want) || !slices.EqualFunc(day, want, sameInterval) {
+				t.Fatalf("Wednesday's busy times through the cache %v; the store's %v (the week's %d)", day, want, len(week))
+			}
+			closed, err := cached.Closures(ctx, "civil-registry", wed, wed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(closed) != 1 || closed[0].Desk != "A2" || closed[0].From != wed {
+				t.Fatalf("Wednesday's closures through the cache: %+v; want desk A2's", closed)
+			}
+			if tue, err := cached.Closures(ctx, "civil-registry", wed.AddDays(-1), wed.AddDays(-1)); err != nil || len(tue) != 0 {
+				t.Fatalf("Tuesday's closures through the cache: %+v, %v; want none", tue, err)
+			}
+		}
+		if b, c := counting.busy.Load(), counting.closures.Load(); b != 1 || c != 1 {
+			t.Fatalf("the week and its days made %d busy and %d closure queries; want the week's one of each", b, c)
+		}
+		if _, err := cached.Busy(ctx, "civil-registry", at(11, 0, 0), at(15, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		if n := counting.busy.Load(); n != 2 {
+			t.Fatalf("a range reaching past the cached week made %d queries in all; want it read (2)", n)
 		}
 	})
 
