@@ -107,7 +107,7 @@ func (p *Printer) T(id string, data map[string]any) string {
 			return s.(string)
 		}
 	}
-	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, TemplateParser: substitution{}})
 	if err != nil || s == "" {
 		s = id
 	}
@@ -124,7 +124,7 @@ func (p *Printer) N(id string, count int, data map[string]any) string {
 	for k, v := range data {
 		d[k] = v
 	}
-	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: d, PluralCount: count})
+	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: d, PluralCount: count, TemplateParser: substitution{}})
 	if err != nil || s == "" {
 		return id
 	}
