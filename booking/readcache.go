@@ -274,9 +274,9 @@ func (c *readCache) drop(department string, kinds ...byte) {
 // sweep deletes from m the entries that are not of generation gen or
 // have expired at now.
 func sweep(m map[readRange]cacheEntry, gen uint64, now time.Time) {
-	for sp, e := range m {
+	for rr, e := range m {
 		if e.gen != gen || !now.Before(e.expires) {
-			delete(m, sp)
+			delete(m, rr)
 		}
 	}
 }
@@ -369,13 +369,13 @@ func (c *readCache) knownFreeFirst(department string, desks []string, start, end
 	var busy []Interval
 	found := false
 	var width int64
-	for sp, e := range c.entries[gk] {
-		if e.gen != gen || !now.Before(e.expires) || sp.from > from || sp.to < to {
+	for rr, e := range c.entries[gk] {
+		if e.gen != gen || !now.Before(e.expires) || rr.from > from || rr.to < to {
 			continue
 		}
-		if !found || sp.to-sp.from < width {
+		if !found || rr.to-rr.from < width {
 			busy, _ = e.value.([]Interval)
-			found, width = true, sp.to-sp.from
+			found, width = true, rr.to-rr.from
 		}
 	}
 	c.mu.Unlock()
@@ -478,14 +478,14 @@ func (c *readCache) patchDropping(department string, iv Interval, fn func([]Inte
 	c.edits[gk] = log
 	from, to := iv.Start.UnixNano(), iv.End.UnixNano()
 	m := c.entries[gk]
-	for sp, e := range m {
+	for rr, e := range m {
 		if e.gen != old || !now.Before(e.expires) {
-			delete(m, sp)
+			delete(m, rr)
 			continue
 		}
-		if fn != nil && from < sp.to && sp.from < to {
-			if sp.to-sp.from <= int64(drop) {
-				delete(m, sp)
+		if fn != nil && from < rr.to && rr.from < to {
+			if rr.to-rr.from <= int64(drop) {
+				delete(m, rr)
 				continue
 			}
 			busy, _ := e.value.([]Interval)
@@ -497,7 +497,7 @@ func (c *readCache) patchDropping(department string, iv Interval, fn func([]Inte
 			}
 		}
 		e.gen = old + 1
-		m[sp] = e
+		m[rr] = e
 	}
 }
 

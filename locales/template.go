@@ -29,7 +29,7 @@ func (substitution) Parse(src, left, right string) (template.ParsedTemplate, err
 		right = "}}"
 	}
 	fallback := &textFallback{src: src, left: left, right: right}
-	p := &substParser{src: src, left: left, right: right}
+	p := &substParser{src: src, left: left, right: right, ok: true}
 	nodes, end := p.parse()
 	if !p.ok || end != "" {
 		return fallback.parsed()
@@ -56,7 +56,6 @@ type substParser struct {
 // parse reads nodes up to the end of the template, or to an {{else}} or
 // {{end}}, which it returns.
 func (p *substParser) parse() (nodes []substNode, end string) {
-	p.ok = true
 	for p.ok {
 		i := strings.Index(p.src[p.at:], p.left)
 		if i < 0 {
