@@ -39,6 +39,36 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// AutoanalyseOff returns why PostgreSQL will not keep the planner's
+// statistics of this database's tables up to date by itself, none when it
+// will: autovacuum off, the table counts it works from not collected
+// (track_counts), or autovacuum turned off for a table. The service's
+// connections keep their statements' plans, and without fresh statistics
+// a plan made while a table was small reads it whole once it has filled
+// (README, Deploying).
+func AutoanalyseOff(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
+	var autovacuum, counts bool
+	var tables []string
+	err := pool.QueryRow(ctx, `SELECT current_setting('autovacuum')::bool, current_setting('track_counts')::bool,
+		ARRAY(SELECT relname::text FROM pg_class
+			WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+			AND 'autovacuum_enabled=false' = ANY (reloptions) ORDER BY relname)`).Scan(&autovacuum, &counts, &tables)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: autovacuum settings: %w", err)
+	}
+	var off []string
+	if !autovacuum {
+		off = append(off, "autovacuum is off")
+	}
+	if !counts {
+		off = append(off, "track_counts is off")
+	}
+	for _, t := range tables {
+		off = append(off, "autovacuum is off for table "+t)
+	}
+	return off, nil
+}
+
 // EnsureDatabase creates the database named in url if it does not exist,
 // connecting to the server's "postgres" database to do so, so that the first
 // run on a fresh machine just works. Two processes racing to create it are

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rantevou/rantevou/postgres"
 	"github.com/rantevou/rantevou/postgres/pgtest"
@@ -74,5 +76,48 @@ func TestEnsureDatabaseWithPoolSize(t *testing.T) {
 	pool.Close()
 	if got != 3 {
 		t.Fatalf("pool of %d connections; want 3", got)
+	}
+}
+
+// TestAutoanalyseOff reads why PostgreSQL would not keep the tables'
+// statistics by itself: the server's autovacuum setting, a connection that
+// collects no table counts, and a table with autovacuum turned off.
+func TestAutoanalyseOff(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	var autovacuum bool
+	if err := pool.QueryRow(ctx, `SELECT current_setting('autovacuum')::bool`).Scan(&autovacuum); err != nil {
+		t.Fatal(err)
+	}
+	off, err := postgres.AutoanalyseOff(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if said := slices.Contains(off, "autovacuum is off"); said == autovacuum {
+		t.Errorf("server's autovacuum on: %v; reasons %q", autovacuum, off)
+	}
+	if slices.Contains(off, "track_counts is off") || slices.ContainsFunc(off, func(s string) bool { return strings.Contains(s, "table") }) {
+		t.Errorf("a migrated database on a default connection: reasons %q", off)
+	}
+
+	cfg, err := pgxpool.ParseConfig(pgtest.URLOf(pool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["track_counts"] = "off"
+	uncounted, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uncounted.Close()
+	if off, err := postgres.AutoanalyseOff(ctx, uncounted); err != nil || !slices.Contains(off, "track_counts is off") {
+		t.Errorf("track_counts off: reasons %q, %v", off, err)
+	}
+
+	if _, err := pool.Exec(ctx, `ALTER TABLE bookings SET (autovacuum_enabled = false)`); err != nil {
+		t.Fatal(err)
+	}
+	if off, err := postgres.AutoanalyseOff(ctx, pool); err != nil || !slices.Contains(off, "autovacuum is off for table bookings") {
+		t.Errorf("bookings without autovacuum: reasons %q, %v", off, err)
 	}
 }

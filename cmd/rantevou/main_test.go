@@ -319,3 +319,23 @@ func dump(ms []telegramfake.Message) string {
 	}
 	return b.String()
 }
+
+// TestWarnsOfStaleStatistics starts the service on connections that collect
+// no table counts, so that autovacuum could not analyse the tables: the
+// service says so at start, and why.
+func TestWarnsOfStaleStatistics(t *testing.T) {
+	cfg := testConfig(t)
+	switch {
+	case strings.Contains(cfg.DatabaseURL, "?"):
+		cfg.DatabaseURL += "&track_counts=off"
+	case strings.Contains(cfg.DatabaseURL, "://"):
+		cfg.DatabaseURL += "?track_counts=off"
+	default:
+		cfg.DatabaseURL += " track_counts=off"
+	}
+	m := startMain(t, cfg)
+	logs := m.logs.String()
+	if !strings.Contains(logs, "postgres will not analyse the tables by itself") || !strings.Contains(logs, "track_counts is off") {
+		t.Errorf("no warning of stale statistics naming track_counts:\n%s", logs)
+	}
+}

@@ -121,6 +121,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.pool = db.pool
 	store, catalog := db.store, db.catalog
+	if off, err := postgres.AutoanalyseOff(ctx, m.pool); err != nil {
+		m.log.Warn("could not read postgres's autovacuum settings", "err", err)
+	} else if len(off) > 0 {
+		m.log.Warn("postgres will not analyse the tables by itself: their statement plans go stale as they fill; "+
+			"turn autovacuum on, or run ANALYZE after bulk imports and regularly (README, Deploying)",
+			"why", off)
+	}
 	if m.rdb, err = redis.Open(cfg.RedisURL); err != nil {
 		return err
 	}
