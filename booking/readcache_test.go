@@ -27,7 +27,7 @@ func (c *countingStore) Busy(ctx context.Context, dept string, from, to time.Tim
 	return c.Store.Busy(ctx, dept, from, to)
 }
 
-// desksStore records the desks each insert was given, in order.
+// desksStore records the desks each insert or move was given, in order.
 type desksStore struct {
 	booking.Store
 	mu   sync.Mutex
@@ -39,6 +39,13 @@ func (d *desksStore) Insert(ctx context.Context, nb booking.NewBooking) (booking
 	d.last = append([]string(nil), nb.Desks...)
 	d.mu.Unlock()
 	return d.Store.Insert(ctx, nb)
+}
+
+func (d *desksStore) Move(ctx context.Context, m booking.Move) (booking.Booking, error) {
+	d.mu.Lock()
+	d.last = append([]string(nil), m.Desks...)
+	d.mu.Unlock()
+	return d.Store.Move(ctx, m)
 }
 
 func (d *desksStore) desks() []string {
@@ -200,6 +207,39 @@ func TestReadCache(t *testing.T) {
 		}
 		if _, err := office.Book(ctx, booking.Request{Citizen: citizen(9109), Service: "birth-certificate", Start: at(2, 12, 0)}); err != nil {
 			t.Fatalf("a desk freed behind the cache's back was not tried: %v", err)
+		}
+	})
+
+	t.Run("AMoveTriesTheDesksKnownTakenLast", func(t *testing.T) {
+		// Registration: 30 minutes, at A2 or A3.
+		other := booking.NewOffice(booking.DefaultCatalog(), f.store, clock)
+		if _, err := other.Book(ctx, booking.Request{Citizen: citizen(9201), Service: "registration", Start: at(15, 9, 0)}); err != nil {
+			t.Fatal(err) // A2, 09:00–09:30
+		}
+		rec := &desksStore{Store: f.store}
+		cached := booking.WithReadCache(rec, time.Hour)
+		office := booking.NewOffice(booking.DefaultCatalog(), cached, clock)
+		b, err := office.Book(ctx, booking.Request{Citizen: citizen(9202), Service: "registration", Start: at(15, 9, 30)})
+		if err != nil || b.Desk != "A2" {
+			t.Fatalf("booked %+v, %v; want A2 at 09:30", b, err)
+		}
+		if _, err := cached.Busy(ctx, "civil-registry", at(15, 0, 0), at(16, 0, 0)); err != nil {
+			t.Fatal(err) // the day's busy times, cached
+		}
+		// 09:45–10:15 overlaps only the booking's own place on A2.
+		moved, err := office.Reschedule(ctx, citizenActor(9202), b.Ref, at(15, 9, 45), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.desks(); !slices.Equal(got, []string{"A2", "A3"}) || moved.Desk != "A2" {
+			t.Fatalf("desks tried in the order %q, moved to %s; want A2 first, its own place not in its way", got, moved.Desk)
+		}
+		// 09:15–09:45 overlaps the other booking on A2.
+		if _, err := office.Reschedule(ctx, citizenActor(9202), b.Ref, at(15, 9, 15), ""); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.desks(); !slices.Equal(got, []string{"A3", "A2"}) {
+			t.Fatalf("desks tried in the order %q; want A3 first, A2 (taken) last", got)
 		}
 	})
 
