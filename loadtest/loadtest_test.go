@@ -80,9 +80,12 @@ func testConfig(t *testing.T) Config {
 // the floor bot, and requires bookings made, every kind of conversation
 // played, and the PostgreSQL check passed.
 func TestRun(t *testing.T) {
+	// The server is built before the clock starts: a cold build
+	// cache takes longer than the run.
+	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, testConfig(t))
+	rep, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,9 +138,11 @@ func TestRun(t *testing.T) {
 // TestMemoryMode opens a few conversations and requires their sessions
 // and update keys found in Redis.
 func TestMemoryMode(t *testing.T) {
+	// The server is built before the clock starts: a cold build
+	// cache takes longer than the run.
+	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfg := testConfig(t)
 	cfg.Open = 40
 	rep, err := Run(ctx, cfg)
 	if err != nil {
