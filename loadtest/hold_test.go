@@ -12,8 +12,6 @@ import (
 // TestRedisHeldByAnotherRun: a run refuses the Redis database another run
 // holds, before it flushes anything, and leaves that run's keys alone.
 func TestRedisHeldByAnotherRun(t *testing.T) {
-	// The server is built before the clock starts: a cold build
-	// cache takes longer than the run.
 	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

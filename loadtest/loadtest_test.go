@@ -54,7 +54,8 @@ func rantevouBinary(t *testing.T) string {
 
 // testConfig is a short run of the whole tool path: its own Redis
 // database, so that a load test run by hand at the same time keeps its
-// own.
+// own. The first call builds the server, which on a cold build cache takes
+// longer than a run: take the config before starting a test's deadline.
 func testConfig(t *testing.T) Config {
 	var progress bytes.Buffer
 	t.Cleanup(func() {
@@ -80,8 +81,6 @@ func testConfig(t *testing.T) Config {
 // the floor bot, and requires bookings made, every kind of conversation
 // played, and the PostgreSQL check passed.
 func TestRun(t *testing.T) {
-	// The server is built before the clock starts: a cold build
-	// cache takes longer than the run.
 	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -138,8 +137,6 @@ func TestRun(t *testing.T) {
 // TestMemoryMode opens a few conversations and requires their sessions
 // and update keys found in Redis.
 func TestMemoryMode(t *testing.T) {
-	// The server is built before the clock starts: a cold build
-	// cache takes longer than the run.
 	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -45,8 +45,6 @@ func TestGate(t *testing.T) {
 // had its measured time, in turns that never overlap: no step of one bot
 // is under way while the other's gate is open.
 func TestRunInterleaved(t *testing.T) {
-	// The server is built before the clock starts: a cold build
-	// cache takes longer than the run.
 	cfg := testConfig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
